@@ -1,0 +1,33 @@
+"""hotspots: ward-level risk scoring and hotspot mapping for prevention practitioners.
+
+The data flow is the layout: :mod:`hotspots.io` (read) -> :mod:`hotspots.validate` -> :mod:`hotspots.scoring`
+-> :mod:`hotspots.spatial` -> :mod:`hotspots.classify` -> :mod:`hotspots.maps` / :mod:`hotspots.export`;
+:mod:`hotspots.pipeline` runs them in one call.
+"""
+
+__version__ = "0.1.0"
+
+from .classify import CLASS_LABELS, Classification, classify
+from .errors import (
+    DataError,
+    FrameworkError,
+    HotspotsError,
+    InputFileError,
+    NotFittedError,
+    Problem,
+    ValidationError,
+)
+from .framework import Framework, Indicator, default_framework
+from .pipeline import CityData, RawCity, RiskResult, city_graph, prepare_city, read_city, run, score_city
+from .scoring import RiskScorer, ScoreResult, prepare_indicators, score_wards
+from .validate import ValidatedTable, validate_table
+
+__all__ = [
+    "__version__",
+    "CLASS_LABELS", "Classification", "classify",
+    "DataError", "FrameworkError", "HotspotsError", "InputFileError", "NotFittedError", "Problem", "ValidationError",
+    "Framework", "Indicator", "default_framework",
+    "CityData", "RawCity", "RiskResult", "city_graph", "prepare_city", "read_city", "run", "score_city",
+    "RiskScorer", "ScoreResult", "prepare_indicators", "score_wards",
+    "ValidatedTable", "validate_table",
+]

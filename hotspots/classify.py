@@ -1,0 +1,115 @@
+"""Class breaks for maps (mapclassify), five labelled classes plus "No data".
+
+Each scheme is a small mapclassify class; the name-to-class dispatch is a dict, not an if/elif chain.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError
+
+CLASS_LABELS = ("Very low", "Low", "Medium", "High", "Very high")
+NO_DATA = "No data"
+DEFAULT_THRESHOLDS = (2.0, 4.0, 6.0, 8.0)
+FISHER_JENKS_SAMPLE_ABOVE = 2000  # exact Fisher-Jenks is O(n^2): sample above this many wards
+
+
+def _quantiles(values, k, thresholds):
+    import mapclassify
+
+    return mapclassify.Quantiles(values, k=k)
+
+
+def _fisher_jenks(values, k, thresholds):
+    import mapclassify
+
+    if len(values) > FISHER_JENKS_SAMPLE_ABOVE:
+        return mapclassify.FisherJenksSampled(values, k=k, pct=min(1.0, FISHER_JENKS_SAMPLE_ABOVE / len(values)))
+    return mapclassify.FisherJenks(values, k=k)
+
+
+def _equal_interval(values, k, thresholds):
+    import mapclassify
+
+    return mapclassify.EqualInterval(values, k=k)
+
+
+def _fixed(values, k, thresholds):
+    import mapclassify
+
+    bins = list(thresholds or DEFAULT_THRESHOLDS) + [max(10.0, float(np.max(values)))]
+    return mapclassify.UserDefined(values, bins=bins)
+
+
+SCHEMES = {
+    "quantiles": _quantiles,
+    "fisher_jenks": _fisher_jenks,
+    "equal_interval": _equal_interval,
+    "fixed": _fixed,
+}
+
+
+@dataclass
+class Classification:
+    """Class of every ward and the class breaks.
+
+    Attributes
+    ----------
+    labels : per ward, one of ``CLASS_LABELS`` or ``"No data"``.
+    codes : per ward, 0..4 (``-1`` for no data).
+    bins : upper bound of each class (as mapclassify's ``bins``); may hold fewer than five classes when the values
+        have fewer distinct levels.
+    scheme : the scheme's name.
+    counts : wards per label, "No data" included.
+    """
+
+    labels: pd.Series
+    codes: np.ndarray
+    bins: list[float]
+    scheme: str
+    counts: dict[str, int]
+
+    def to_dict(self) -> dict:
+        return {"scheme": self.scheme, "bins": self.bins, "labels": list(CLASS_LABELS), "counts": self.counts}
+
+
+def classify(values, scheme: str = "quantiles", k: int = 5, thresholds=None, index=None) -> Classification:
+    """Put values into five classes labelled Very low .. Very high; NaN becomes "No data".
+
+    Parameters
+    ----------
+    values : scores (0-10), NaN for wards without a score.
+    scheme : "quantiles", "fisher_jenks", "equal_interval" or "fixed" (``thresholds`` on the 0-10 scale).
+    k : number of classes (5).
+    thresholds : four increasing cut points for "fixed" (default 2, 4, 6, 8).
+    """
+    if scheme not in SCHEMES:
+        raise DataError(f"Unknown classification '{scheme}'; use one of {', '.join(SCHEMES)}.")
+    arr = np.asarray(values, dtype=float)
+    ok = ~np.isnan(arr)
+    codes = np.full(arr.shape, -1, dtype=int)
+    bins: list[float] = []
+    if ok.any():
+        vals = arr[ok]
+        if np.unique(vals).size == 1:
+            codes[ok] = 2 if scheme != "fixed" else int(np.searchsorted(list(thresholds or DEFAULT_THRESHOLDS), vals[0]))
+            bins = [float(vals[0])]
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                result = SCHEMES[scheme](vals, k, thresholds)
+            yb = np.asarray(result.yb, dtype=int)
+            bins = [float(b) for b in result.bins]
+            if len(bins) < k and scheme != "fixed":
+                # fewer distinct levels than classes (a small city): spread the classes we have over the 5 labels
+                yb = np.rint(yb * (k - 1) / max(len(bins) - 1, 1)).astype(int)
+            codes[ok] = yb
+    label_arr = np.where(codes >= 0, np.array(CLASS_LABELS, dtype=object)[np.clip(codes, 0, k - 1)], NO_DATA)
+    labels = pd.Series(label_arr, index=index, name="risk_class", dtype=object)
+    counts = {lab: int((label_arr == lab).sum()) for lab in (*CLASS_LABELS, NO_DATA)}
+    return Classification(labels=labels, codes=codes, bins=bins, scheme=scheme, counts=counts)

@@ -1,0 +1,179 @@
+"""Command line: ``python -m hotspots demo|validate|score|map``.
+
+Exit codes: 0 success; 1 bad input (a message on stderr names the file, column and rows or wards, and how to fix
+it); 2 usage errors (argparse).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from .errors import HotspotsError
+
+EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
+
+
+def _add_inputs(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--indicators", required=True, help="ward indicator table: CSV (any Excel flavour) or XLSX")
+    p.add_argument("--boundaries", required=True, help="ward boundaries: GeoJSON, zipped Shapefile, GeoPackage or KML")
+    p.add_argument("--id-column", required=True, help="ward ID column of the indicator table")
+    p.add_argument("--boundary-id-column", help="ward ID column of the boundaries (default: --id-column)")
+    p.add_argument("--framework", help="framework file (JSON or TOML); default: data/framework_default.json")
+    p.add_argument("--name", default="", help="city name for titles")
+
+
+def _add_model(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--classification", choices=["quantiles", "fisher_jenks", "equal_interval", "fixed"])
+    p.add_argument("--neighbours", default="queen", help="queen (default), rook, knn:K or distance:METRES")
+    p.add_argument("--permutations", type=int, default=999, help="permutations for pseudo p-values (default 999)")
+    p.add_argument("--seed", type=int, default=12345, help="random seed (default 12345)")
+    p.add_argument("--correction", choices=["fdr", "bonferroni", "none"], default="fdr",
+                   help="multiple-testing correction (default fdr)")
+    p.add_argument("--no-hotspots", action="store_true", help="skip the hotspot statistics")
+    p.add_argument("--suppress-below", type=int, default=5,
+                   help="leave counts from 1 to N-1 empty in exports (default 5; 0 turns it off)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m hotspots", description="Ward-level risk scores and hotspots.")
+    parser.add_argument("--debug", action="store_true", help="show full tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="list or write the built-in (synthetic) demo cities")
+    p.add_argument("city", nargs="?", help="kolkata, dhaka, colombo or male")
+    p.add_argument("--list", action="store_true", help="list the demo cities")
+    p.add_argument("--out", help="folder to write the city's CSV and boundaries to")
+
+    p = sub.add_parser("validate", help="check an indicator table and boundaries; report every problem")
+    _add_inputs(p)
+
+    p = sub.add_parser("score", help="score wards and write GeoJSON (.geojson) or CSV (.csv)")
+    _add_inputs(p)
+    _add_model(p)
+    p.add_argument("--out", required=True, help="output file: .geojson or .csv")
+
+    p = sub.add_parser("map", help="write the interactive map as a standalone HTML file that opens offline")
+    _add_inputs(p)
+    _add_model(p)
+    p.add_argument("--tiles", default=None, help="optional basemap (e.g. OpenStreetMap); default plain background")
+    p.add_argument("--out", required=True, help="output .html file")
+    return parser
+
+
+def _framework(args):
+    from .framework import Framework, default_framework
+
+    fw = Framework.load(args.framework) if args.framework else default_framework()
+    if getattr(args, "classification", None):
+        fw = fw.with_options(classification=args.classification)
+    return fw
+
+
+def _prepare(args):
+    from .pipeline import prepare_city, read_city
+
+    fw = _framework(args)
+    raw = read_city(args.indicators, args.boundaries, name=args.name,
+                    boundary_id_column=args.boundary_id_column or args.id_column)
+    city = prepare_city(raw, fw, id_column=args.id_column, boundary_id_column=args.boundary_id_column)
+    return fw, city
+
+
+def _report(city) -> str:
+    j = city.join
+    lines = [
+        f"{city.raw.table_read.source}: {len(city.table.table)} wards read",
+        f"{city.raw.boundaries_read.source}: {len(city.raw.boundaries_read.wards)} boundary features",
+        f"matched: {j.matched}",
+    ]
+    if j.unmatched_table:
+        lines.append(f"in the table but not in the boundaries ({len(j.unmatched_table)}): {', '.join(map(str, j.unmatched_table))}")
+    if j.unmatched_boundaries:
+        lines.append(f"in the boundaries but not in the table ({len(j.unmatched_boundaries)}): "
+                     f"{', '.join(map(str, j.unmatched_boundaries))}")
+    for c, m in city.table.missing.items():
+        if m:
+            lines.append(f"missing values in {c}: {m}")
+    lines += [f"note: {n}" for n in city.notes]
+    return "\n".join(lines)
+
+
+def _score(args, out_suffixes):
+    from .pipeline import score_city
+
+    out = Path(args.out)
+    if out.suffix.lower() not in out_suffixes:
+        raise _Usage(f"--out must end in {' or '.join(out_suffixes)} (got '{args.out}')")
+    fw, city = _prepare(args)
+    result = score_city(city, fw, hotspots=not args.no_hotspots, permutations=args.permutations, seed=args.seed,
+                        correction=args.correction, neighbours=args.neighbours, suppress_below=args.suppress_below)
+    return out, result
+
+
+class _Usage(Exception):
+    pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return _dispatch(args)
+    except _Usage as exc:
+        parser.print_usage(sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except HotspotsError as exc:
+        if args.debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args) -> int:
+    if args.command == "demo":
+        from .demo import demo_cities, demo_city, write_demo
+
+        if args.list or not args.city:
+            for key, c in demo_cities().items():
+                print(f"{key:10s} {c.name} ({c.country}), {c.n_wards} wards, SYNTHETIC data: "
+                      f"{c.indicators_path.name}, {c.boundaries_path.name}")
+            return EXIT_OK
+        if not args.out:
+            raise _Usage("demo CITY needs --out DIR")
+        city = demo_city(args.city)
+        for path in write_demo(city.key, args.out):
+            print(path)
+        return EXIT_OK
+    if args.command == "validate":
+        _, city = _prepare(args)
+        print(_report(city))
+        print("OK: the table and boundaries can be scored.")
+        return EXIT_OK
+    if args.command == "score":
+        start = time.perf_counter()
+        out, result = _score(args, (".geojson", ".json", ".csv"))
+        if out.suffix.lower() == ".csv":
+            result.to_csv(out)
+        else:
+            result.to_geojson(out)
+        n = len(result.layer)
+        print(f"wrote {out} ({n} wards, {time.perf_counter() - start:.1f} s)", file=sys.stderr)
+        return EXIT_OK
+    if args.command == "map":
+        from .maps import map_html, risk_map
+
+        out, result = _score(args, (".html", ".htm"))
+        m = risk_map(result.layer, dimensions=result.dimension_names, indicators=result.framework.columns,
+                     breaks=result.breaks, title=result.city.name, synthetic=result.city.synthetic, tiles=args.tiles)
+        from .export import write_text
+
+        write_text(out, map_html(m))
+        print(f"wrote {out}", file=sys.stderr)
+        return EXIT_OK
+    raise _Usage(f"unknown command {args.command}")

@@ -1,0 +1,172 @@
+"""GeoJSON (RFC 7946) and CSV exports that carry their method and provenance.
+
+Only the columns the model uses go out (ward ID and name, population, the framework's indicators, the scores,
+classes and hotspot statistics): other columns of an upload, which may hold personal data, never do. Counts
+below a small-number threshold are suppressed (written as empty) so that a rare incident in a small place
+cannot point at a person; the ``metadata`` member says which, how many and why.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputFileError
+
+SCORE_FIELDS = ("risk_score", "risk_rank", "risk_class", "coverage")
+HOTSPOT_FIELDS = (
+    "gi_star_z", "gi_star_p", "hotspot_class", "lisa_i", "lisa_p", "lisa_cluster", "neighbour_count",
+)
+DEFAULT_SUPPRESS_BELOW = 5
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def export_columns(layer: pd.DataFrame, indicator_columns, dimension_names, population_column="population") -> list[str]:
+    """The columns that go into an export, in order; anything else in ``layer`` stays out."""
+    wanted = ["ward_id", "ward_name", population_column, *indicator_columns]
+    wanted += [f"{d}_score" for d in dimension_names] + list(SCORE_FIELDS) + list(HOTSPOT_FIELDS)
+    seen = []
+    for c in wanted:
+        if c in layer.columns and c not in seen:
+            seen.append(c)
+    return seen
+
+
+def suppress_small_counts(table: pd.DataFrame, count_columns, below: int = DEFAULT_SUPPRESS_BELOW):
+    """Blank out counts ``0 < x < below`` in ``count_columns``; returns (table copy, {column: cells suppressed})."""
+    out = table.copy()
+    done: dict[str, int] = {}
+    if not below or below <= 1:
+        return out, done
+    for c in count_columns:
+        if c in out.columns:
+            x = pd.to_numeric(out[c], errors="coerce")
+            mask = (x > 0) & (x < below)
+            if mask.any():
+                out[c] = x.where(~mask)
+                done[c] = int(mask.sum())
+    return out, done
+
+
+def export_table(layer, indicator_columns, dimension_names, *, count_columns=(), suppress_below=DEFAULT_SUPPRESS_BELOW,
+                 population_column="population"):
+    """The attribute table exactly as it is exported (selected columns, small counts suppressed)."""
+    cols = export_columns(layer, indicator_columns, dimension_names, population_column)
+    table = pd.DataFrame(layer[cols]).copy()
+    table, suppressed = suppress_small_counts(table, count_columns, suppress_below)
+    return table, suppressed
+
+
+def build_metadata(*, framework: dict, score_log: dict | None = None, classification: dict | None = None,
+                   hotspots: dict | None = None, inputs: list[dict] | None = None, notes: list[str] | None = None,
+                   suppression: dict | None = None, synthetic: bool = False, title: str = "") -> dict[str, Any]:
+    """The ``metadata`` member: method, weights, parameters, provenance."""
+    from . import __version__
+
+    meta: dict[str, Any] = {
+        "title": title,
+        "software": {"name": "hotspots", "version": __version__},
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "unit_of_analysis": "ward-level aggregates only (no data about individuals)",
+        "synthetic_data": bool(synthetic),
+        "framework": framework,
+        "normalisation": (score_log or {}).get("normalisation"),
+        "aggregation": (score_log or {}).get("aggregation", framework.get("aggregation")),
+        "missing_values": (score_log or {}).get("missing_values"),
+        "classification": classification,
+        "hotspot_analysis": hotspots,
+        "small_number_suppression": suppression,
+        "inputs": inputs or [],
+        "notes": notes or [],
+        "crs": "EPSG:4326 (RFC 7946: longitude, latitude)",
+    }
+    return meta
+
+
+def _json_default(obj):
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (np.floating,)):
+        return None if np.isnan(obj) else float(obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, (Path,)):
+        return str(obj)
+    if obj is pd.NA or obj is None:
+        return None
+    return str(obj)
+
+
+def geojson_text(gdf, table: pd.DataFrame, metadata: dict) -> str:
+    """RFC 7946 FeatureCollection text: WGS 84 lon/lat, exterior rings counter-clockwise, ``metadata`` member.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame whose geometry (any CRS) is written, row-aligned with ``table``.
+    table : the properties, one row per feature.
+    metadata : the top-level ``metadata`` member.
+    """
+    import shapely
+
+    geoms = gdf.geometry
+    if gdf.crs is not None and not gdf.crs.equals("EPSG:4326"):
+        geoms = geoms.to_crs(4326)
+    arr = shapely.orient_polygons(np.asarray(geoms.values, dtype=object), exterior_cw=False)
+    geom_text = shapely.to_geojson(arr)
+    props = table.reset_index(drop=True)
+    # pandas' C JSON writer: NaN/NA -> null, one line per record
+    prop_lines = props.to_json(orient="records", lines=True, force_ascii=False, double_precision=15).splitlines()
+    if len(props) == 0:
+        prop_lines = []
+    parts = []
+    for g, p in zip(geom_text, prop_lines):
+        parts.append('{"type":"Feature","properties":' + p + ',"geometry":' + (g if g is not None else "null") + "}")
+    head = '{"type":"FeatureCollection","metadata":' + json.dumps(metadata, ensure_ascii=False, default=_json_default)
+    return head + ',"features":[\n' + ",\n".join(parts) + "\n]}\n"
+
+
+def neutralise_formulas(table: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells that a spreadsheet would run as a formula (= + - @ tab CR) with an apostrophe."""
+    out = table.copy()
+    for c in out.columns:
+        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c]):
+            s = out[c].astype("string")
+            risky = s.str.startswith(_FORMULA_START).fillna(False)
+            if risky.any():
+                out[c] = s.where(~risky, "'" + s)
+    return out
+
+
+def csv_text(table: pd.DataFrame) -> str:
+    """CSV (UTF-8 with BOM so Excel reads non-Latin ward names) with spreadsheet formulas neutralised."""
+    return "\ufeff" + neutralise_formulas(table).to_csv(index=False, lineterminator="\n")
+
+
+def read_geojson(path) -> tuple[Any, dict]:
+    """Read an exported GeoJSON back: (GeoDataFrame, metadata)."""
+    import geopandas as gpd
+
+    path = Path(path)
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InputFileError(f"Cannot read the GeoJSON {path}: {exc}") from None
+    gdf = gpd.GeoDataFrame.from_features(raw["features"], crs=4326)
+    cols = list(raw["features"][0]["properties"]) if raw["features"] else []
+    gdf = gdf[cols + ["geometry"]]
+    return gdf, raw.get("metadata", {})
+
+
+def write_text(path, text: str) -> Path:
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputFileError(f"Cannot write {path}: {exc.strerror or exc}. Check the folder exists and is writable.") from None
+    return path

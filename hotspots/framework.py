@@ -1,0 +1,352 @@
+"""The risk model as data: indicators, dimensions, weights, directions, denominators.
+
+A framework says which column of the ward table feeds which risk dimension, with what weight and direction, and
+optionally a denominator that turns a count into a rate per N population. It is plain data: it is read from and
+written to JSON (or TOML), shown as a table in the app, and written into every export so that a map can be rebuilt.
+
+Example
+-------
+>>> fw = Framework.from_dict({
+...     "dimensions": {"individual": 1, "ideological": 1},
+...     "indicators": [
+...         {"column": "youth_unemployment_rate", "dimension": "individual"},
+...         {"column": "hate_incidents", "dimension": "ideological", "per_population": 10000},
+...     ],
+... })
+>>> fw.columns
+['youth_unemployment_rate', 'hate_incidents']
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import FrameworkError, InputFileError
+
+DIRECTIONS = ("higher_is_riskier", "lower_is_riskier")
+NORMALISATIONS = ("minmax", "zscore", "percentile")
+AGGREGATIONS = ("arithmetic", "geometric")
+CLASSIFICATIONS = ("quantiles", "fisher_jenks", "equal_interval", "fixed")
+UNITS = ("percent", "count", "rate", "other")
+
+DEFAULT_FRAMEWORK_PATH = Path(__file__).resolve().parent.parent / "data" / "framework_default.json"
+
+
+def _positive_number(value: Any, what: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if isinstance(value, bool) or not math.isfinite(number) or number <= 0:
+        raise FrameworkError(
+            f"{what}: the weight {value!r} is not a positive number. Use a number greater than 0 "
+            "(to leave an indicator out, remove it from the framework)."
+        )
+    return number
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One column of the ward table and how it feeds the model.
+
+    Parameters
+    ----------
+    column : name of the column in the indicator table.
+    dimension : the risk dimension it belongs to (a key of ``Framework.dimensions``).
+    weight : relative weight inside its dimension (> 0).
+    direction : ``"higher_is_riskier"`` (default) or ``"lower_is_riskier"``.
+    per_population : if set, the value is divided by the ward population and multiplied by this number
+        (a count becomes a rate per ``per_population`` residents) before normalisation.
+    unit : ``"percent"`` (checked to lie in 0-100), ``"count"`` (checked non-negative), ``"rate"`` or ``"other"``.
+    label : a human-readable name.
+    """
+
+    column: str
+    dimension: str
+    weight: float = 1.0
+    direction: str = "higher_is_riskier"
+    per_population: float | None = None
+    unit: str | None = None
+    label: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "column": self.column,
+            "dimension": self.dimension,
+            "weight": self.weight,
+            "direction": self.direction,
+        }
+        if self.per_population is not None:
+            out["per_population"] = self.per_population
+        if self.unit is not None:
+            out["unit"] = self.unit
+        if self.label is not None:
+            out["label"] = self.label
+        return out
+
+
+@dataclass(frozen=True)
+class Framework:
+    """The whole model: dimensions with weights, indicators, normalisation, aggregation and classification."""
+
+    dimensions: dict[str, float]
+    indicators: tuple[Indicator, ...]
+    normalisation: str = "minmax"
+    aggregation: str = "arithmetic"
+    classification: str = "quantiles"
+    thresholds: tuple[float, ...] | None = None
+    population_column: str = "population"
+    source: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not self.dimensions:
+            problems.append("it names no dimensions")
+        if not self.indicators:
+            problems.append("it names no indicators")
+        for name, weight in self.dimensions.items():
+            try:
+                _positive_number(weight, f"dimension '{name}'")
+            except FrameworkError as exc:
+                problems.append(str(exc))
+        seen = set()
+        for ind in self.indicators:
+            if ind.column in seen:
+                problems.append(f"the column '{ind.column}' is listed twice; list each column once.")
+            seen.add(ind.column)
+            if ind.dimension not in self.dimensions:
+                problems.append(
+                    f"indicator '{ind.column}' names the unknown dimension '{ind.dimension}'. "
+                    f"Known dimensions: {', '.join(self.dimensions)}; add it to \"dimensions\" or fix the name."
+                )
+            try:
+                _positive_number(ind.weight, f"indicator '{ind.column}'")
+            except FrameworkError as exc:
+                problems.append(str(exc))
+            if ind.direction not in DIRECTIONS:
+                problems.append(
+                    f"indicator '{ind.column}' has direction '{ind.direction}'; use one of {', '.join(DIRECTIONS)}."
+                )
+            if ind.per_population is not None:
+                try:
+                    _positive_number(ind.per_population, f"indicator '{ind.column}' per_population")
+                except FrameworkError:
+                    problems.append(
+                        f"indicator '{ind.column}': per_population {ind.per_population!r} must be a positive number "
+                        "such as 10000."
+                    )
+            if ind.unit is not None and ind.unit not in UNITS:
+                problems.append(f"indicator '{ind.column}' has unit '{ind.unit}'; use one of {', '.join(UNITS)}.")
+        for dim in self.dimensions:
+            if not any(ind.dimension == dim for ind in self.indicators):
+                problems.append(f"dimension '{dim}' has no indicator; map a column to it or remove it.")
+        for what, value, options in (
+            ("normalisation", self.normalisation, NORMALISATIONS),
+            ("aggregation", self.aggregation, AGGREGATIONS),
+            ("classification", self.classification, CLASSIFICATIONS),
+        ):
+            if value not in options:
+                problems.append(f"{what} '{value}' is not known; use one of {', '.join(options)}.")
+        if self.classification == "fixed":
+            th = self.thresholds
+            if not th or len(th) != 4 or any(not isinstance(t, (int, float)) for t in th) or list(th) != sorted(th):
+                problems.append(
+                    "classification 'fixed' needs \"thresholds\": four increasing numbers on the 0-10 scale "
+                    "that separate the five classes, e.g. [2, 4, 6, 8]."
+                )
+        if problems:
+            where = f" in {self.source}" if self.source else ""
+            raise FrameworkError(f"The framework{where} is not valid:\n" + "\n".join(f"  - {p}" for p in problems))
+
+    # ----------------------------------------------------------------- views
+    @property
+    def columns(self) -> list[str]:
+        """Indicator columns in framework order."""
+        return [ind.column for ind in self.indicators]
+
+    @property
+    def dimension_names(self) -> list[str]:
+        return list(self.dimensions)
+
+    def indicators_of(self, dimension: str) -> list[Indicator]:
+        return [ind for ind in self.indicators if ind.dimension == dimension]
+
+    @property
+    def needs_population(self) -> bool:
+        return any(ind.per_population is not None for ind in self.indicators)
+
+    def to_frame(self):
+        """The framework as a table: indicator, dimension, direction, weight, denominator, unit."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            [
+                {
+                    "indicator": ind.column,
+                    "dimension": ind.dimension,
+                    "direction": ind.direction,
+                    "weight": ind.weight,
+                    "dimension_weight": self.dimensions[ind.dimension],
+                    "per_population": ind.per_population,
+                    "unit": ind.unit,
+                }
+                for ind in self.indicators
+            ]
+        )
+
+    # ----------------------------------------------------------------- changes
+    def with_weights(
+        self,
+        indicator_weights: dict[str, float] | None = None,
+        dimension_weights: dict[str, float] | None = None,
+    ) -> Framework:
+        """A copy with some weights changed (validated like a file)."""
+        indicator_weights = indicator_weights or {}
+        unknown = set(indicator_weights) - set(self.columns)
+        unknown_dims = set(dimension_weights or {}) - set(self.dimensions)
+        if unknown or unknown_dims:
+            raise FrameworkError(f"with_weights: unknown indicators {sorted(unknown)} or dimensions {sorted(unknown_dims)}")
+        indicators = tuple(
+            replace(ind, weight=indicator_weights.get(ind.column, ind.weight)) for ind in self.indicators
+        )
+        dims = {**self.dimensions, **(dimension_weights or {})}
+        return replace(self, indicators=indicators, dimensions=dims)
+
+    def with_options(self, **options: Any) -> Framework:
+        """A copy with normalisation, aggregation, classification or thresholds changed."""
+        if "thresholds" in options and options["thresholds"] is not None:
+            options["thresholds"] = tuple(float(t) for t in options["thresholds"])
+        return replace(self, **options)
+
+    def with_indicator(self, indicator: Indicator) -> Framework:
+        """A copy with an indicator added (or replaced, when its column is already there)."""
+        indicators = [ind for ind in self.indicators if ind.column != indicator.column] + [indicator]
+        dims = dict(self.dimensions)
+        dims.setdefault(indicator.dimension, 1.0)
+        return replace(self, indicators=tuple(indicators), dimensions=dims)
+
+    def without_indicator(self, column: str) -> Framework:
+        indicators = tuple(ind for ind in self.indicators if ind.column != column)
+        used = {ind.dimension for ind in indicators}
+        dims = {d: w for d, w in self.dimensions.items() if d in used}
+        return replace(self, indicators=indicators, dimensions=dims)
+
+    # ----------------------------------------------------------------- (de)serialise
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "dimensions": dict(self.dimensions),
+            "indicators": [ind.to_dict() for ind in self.indicators],
+            "normalisation": self.normalisation,
+            "aggregation": self.aggregation,
+            "classification": self.classification,
+            "population_column": self.population_column,
+        }
+        if self.thresholds is not None:
+            out["thresholds"] = list(self.thresholds)
+        return out
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+
+    def save(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.write_text(self.to_json() + "\n", encoding="utf-8")
+        return path
+
+    @classmethod
+    def from_dict(cls, data: Any, source: str = "") -> Framework:
+        """Build a framework from a dict as in the JSON file format (see README)."""
+        where = f" in {source}" if source else ""
+        if not isinstance(data, dict):
+            raise FrameworkError(f"The framework{where} must be a JSON object with \"dimensions\" and \"indicators\".")
+        known = {"dimensions", "indicators", "normalisation", "normalization", "aggregation", "classification",
+                 "thresholds", "population_column", "description", "name", "metadata"}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise FrameworkError(
+                f"The framework{where} has unknown keys {unknown}; known keys: {', '.join(sorted(known))}."
+            )
+        dims = data.get("dimensions")
+        if not isinstance(dims, dict):
+            raise FrameworkError(
+                f"The framework{where} needs \"dimensions\": an object of dimension name to weight, "
+                'e.g. {"individual": 1, "institutional": 1, "ideological": 1}.'
+            )
+        raw_indicators = data.get("indicators")
+        if not isinstance(raw_indicators, list):
+            raise FrameworkError(f"The framework{where} needs \"indicators\": a list of objects with \"column\" and \"dimension\".")
+        indicators = []
+        fields = {"column", "dimension", "weight", "direction", "per_population", "unit", "label"}
+        for k, item in enumerate(raw_indicators, start=1):
+            if not isinstance(item, dict) or "column" not in item or "dimension" not in item:
+                raise FrameworkError(
+                    f"The framework{where}: indicator #{k} must be an object with at least \"column\" and \"dimension\"."
+                )
+            extra = sorted(set(item) - fields)
+            if extra:
+                raise FrameworkError(
+                    f"The framework{where}: indicator '{item['column']}' has unknown keys {extra}; "
+                    f"known keys: {', '.join(sorted(fields))}."
+                )
+            indicators.append(
+                Indicator(
+                    column=str(item["column"]),
+                    dimension=str(item["dimension"]),
+                    weight=item.get("weight", 1.0),
+                    direction=item.get("direction", "higher_is_riskier"),
+                    per_population=item.get("per_population"),
+                    unit=item.get("unit"),
+                    label=item.get("label"),
+                )
+            )
+        thresholds = data.get("thresholds")
+        return cls(
+            dimensions=dict(dims),
+            indicators=tuple(indicators),
+            normalisation=data.get("normalisation", data.get("normalization", "minmax")),
+            aggregation=data.get("aggregation", "arithmetic"),
+            classification=data.get("classification", "quantiles"),
+            thresholds=tuple(thresholds) if isinstance(thresholds, list) else thresholds,
+            population_column=data.get("population_column", "population"),
+            source=source,
+        )
+
+    @classmethod
+    def from_json(cls, text: str | bytes, source: str = "") -> Framework:
+        if isinstance(text, bytes):
+            text = text.decode("utf-8-sig")
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise FrameworkError(
+                f"The framework file {source or ''} is not valid JSON: {exc.msg} at line {exc.lineno}, "
+                f"column {exc.colno}. Check commas and quotes there."
+            ) from None
+        return cls.from_dict(data, source=source)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Framework:
+        """Read a framework from a ``.json`` or ``.toml`` file."""
+        path = Path(path)
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise InputFileError(f"Cannot read the framework file {path}: {exc.strerror or exc}. Check the path.") from None
+        if path.suffix.lower() == ".toml":
+            import tomllib
+
+            try:
+                data = tomllib.loads(raw.decode("utf-8-sig"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                raise FrameworkError(f"The framework file {path} is not valid TOML: {exc}") from None
+            return cls.from_dict(data, source=str(path))
+        return cls.from_json(raw, source=str(path))
+
+
+def default_framework() -> Framework:
+    """The default framework shipped in ``data/framework_default.json``."""
+    return Framework.load(DEFAULT_FRAMEWORK_PATH)

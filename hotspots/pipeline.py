@@ -1,0 +1,275 @@
+"""One call that runs the whole path: read -> validate -> join -> score -> hotspots -> classify -> export.
+
+The stages are separate so that an interactive front end can cache what does not change: :func:`read_city`
+(file reading, the slow part) does not depend on the model; :func:`prepare_city` (validation and join) depends on
+which columns the framework uses; :func:`score_city` depends on the weights; the neighbour graph depends only on
+the boundaries (:func:`city_graph`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .classify import Classification, classify
+from .errors import DataError
+from .export import (
+    DEFAULT_SUPPRESS_BELOW,
+    build_metadata,
+    csv_text,
+    export_table,
+    geojson_text,
+    write_text,
+)
+from .framework import Framework, default_framework
+from .scoring import RiskScorer, ScoreResult
+from .validate import ValidatedTable, validate_table
+
+
+@dataclass
+class RawCity:
+    """The files of one city as read, before any model is applied (cache this: reading is the slow part)."""
+
+    name: str
+    table_read: Any  # hotspots.io.TableRead
+    boundaries_read: Any  # hotspots.io.BoundariesRead
+    synthetic: bool = False
+
+    @property
+    def inputs(self) -> list[dict]:
+        out = []
+        for role, r in (("indicators", self.table_read), ("boundaries", self.boundaries_read)):
+            item = {"role": role, "file": Path(str(r.source)).name, "sha256": r.sha256}
+            fmt = getattr(r, "format", None) or getattr(r, "encoding", None)
+            if fmt:
+                item["format" if role == "boundaries" else "encoding"] = fmt
+            out.append(item)
+        return out
+
+
+@dataclass
+class CityData:
+    """A city whose table passed validation and was joined to its boundaries.
+
+    Attributes
+    ----------
+    wards : every boundary ward (EPSG:4326) with ``ward_id`` and the validated table's columns; wards without a
+        table row keep empty values (they are mapped as "no data").
+    table : the validated table (every table row, matched or not).
+    join : the join report (unmatched wards both ways).
+    """
+
+    name: str
+    wards: Any
+    table: ValidatedTable
+    join: Any
+    raw: RawCity
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def synthetic(self) -> bool:
+        return self.raw.synthetic
+
+
+def read_city(indicators, boundaries, *, name: str = "", indicators_name: str | None = None,
+              boundaries_name: str | None = None, boundary_id_column: str | None = None,
+              synthetic: bool | None = None) -> RawCity:
+    """Read a city's indicator table and boundary file (paths, bytes or uploaded files)."""
+    from .io import read_boundaries, read_table
+
+    table_read = read_table(indicators, name=indicators_name)
+    boundaries_read = read_boundaries(boundaries, name=boundaries_name, id_column=boundary_id_column)
+    if synthetic is None:
+        synthetic = "synthetic" in str(table_read.source).lower() or "synthetic" in str(boundaries_read.source).lower()
+    return RawCity(name=name or Path(str(table_read.source)).stem, table_read=table_read,
+                   boundaries_read=boundaries_read, synthetic=bool(synthetic))
+
+
+def prepare_city(raw: RawCity, framework: Framework, *, id_column: str,
+                 boundary_id_column: str | None = None, decimal: str | None = None) -> CityData:
+    """Validate the table against the framework and join it to the boundaries."""
+    from .io import guess_decimal, join_wards
+
+    tr = raw.table_read
+    decimal = decimal or guess_decimal(tr)
+    validated = validate_table(tr.table, framework, id_column=id_column, source=tr.source, decimal=decimal)
+    bid = boundary_id_column or id_column
+    joined, report = join_wards(
+        validated.table, raw.boundaries_read.wards, id_column="ward_id", boundary_id_column=bid,
+        table_source=tr.source, boundary_source=raw.boundaries_read.source,
+    )
+    wards = _all_boundary_wards(joined, raw.boundaries_read.wards, bid, validated.table.columns)
+    notes = list(tr.notes) + list(raw.boundaries_read.notes) + list(validated.notes) + list(report.notes)
+    if report.matched == 0:
+        raise DataError(
+            f"No ward of {tr.source} (column '{id_column}') matches a ward of {raw.boundaries_read.source} "
+            f"(column '{bid}'). Check that both columns hold the same ward IDs; e.g. table IDs "
+            f"{validated.table['ward_id'].head(3).tolist()} vs boundary IDs "
+            f"{raw.boundaries_read.wards[bid].head(3).tolist() if bid in raw.boundaries_read.wards else '?'}."
+        )
+    return CityData(name=raw.name, wards=wards, table=validated, join=report, raw=raw, notes=notes)
+
+
+def _all_boundary_wards(joined, boundaries, bid, table_columns):
+    """Matched wards plus boundary-only wards (as no data), in the boundary file's order."""
+    import geopandas as gpd
+
+    from .io import normalise_ids
+
+    b_ids = normalise_ids(boundaries[bid]) if bid in boundaries.columns else None
+    if b_ids is None:
+        return joined
+    base = gpd.GeoDataFrame({"ward_id": b_ids.to_numpy()}, geometry=boundaries.geometry.to_numpy(), crs=boundaries.crs)
+    base = base[base["ward_id"].notna()].drop_duplicates("ward_id")
+    attrs = pd.DataFrame(joined.drop(columns=joined.geometry.name)).drop_duplicates("ward_id")
+    out = base.merge(attrs, on="ward_id", how="left")
+    cols = ["ward_id"] + [c for c in table_columns if c != "ward_id" and c in out.columns] + ["geometry"]
+    return gpd.GeoDataFrame(out[cols], geometry="geometry", crs=boundaries.crs).reset_index(drop=True)
+
+
+def city_graph(city: CityData, neighbours: str = "queen"):
+    """The neighbour graph of a city's wards (depends only on the boundaries: cache it)."""
+    from .spatial import neighbour_graph
+
+    return neighbour_graph(city.wards, method=neighbours, id_column="ward_id")
+
+
+@dataclass
+class RiskResult:
+    """A scored city: the map layer, every scoring stage, the class breaks, the hotspot statistics, the provenance."""
+
+    city: CityData
+    framework: Framework
+    scores: ScoreResult
+    classification: Classification
+    breaks: dict[str, list[float]]
+    layer: Any  # GeoDataFrame, EPSG:4326
+    hotspots: Any = None  # hotspots.spatial.HotspotResult
+    suppress_below: int = DEFAULT_SUPPRESS_BELOW
+
+    @property
+    def dimension_names(self) -> list[str]:
+        return self.framework.dimension_names
+
+    def metadata(self) -> dict[str, Any]:
+        notes = list(self.city.notes) + list(self.scores.notes)
+        j = self.city.join
+        if j.unmatched_table:
+            notes.append(f"{len(j.unmatched_table)} ward(s) of the table have no boundary and are not in this layer: "
+                         + ", ".join(map(str, j.unmatched_table[:50])))
+        if j.unmatched_boundaries:
+            notes.append(f"{len(j.unmatched_boundaries)} boundary ward(s) have no row in the table (no data): "
+                         + ", ".join(map(str, j.unmatched_boundaries[:50])))
+        _, suppressed = self.export_table()
+        return build_metadata(
+            framework=self.framework.to_dict(),
+            score_log=self.scores.log,
+            classification={**self.classification.to_dict(), "column": "risk_class",
+                            "dimension_breaks": self.breaks},
+            hotspots=None if self.hotspots is None else self.hotspots.metadata,
+            inputs=self.city.raw.inputs,
+            notes=notes,
+            suppression={"rule": f"counts from 1 to {self.suppress_below - 1} are left empty in exports",
+                         "threshold": self.suppress_below, "suppressed_cells": suppressed}
+            if self.suppress_below and self.suppress_below > 1 else None,
+            synthetic=self.city.synthetic,
+            title=f"Ward risk scores: {self.city.name}" + (" (SYNTHETIC DEMO DATA)" if self.city.synthetic else ""),
+        )
+
+    def export_table(self):
+        count_cols = [i.column for i in self.framework.indicators if i.unit == "count"]
+        return export_table(self.layer, self.framework.columns, self.dimension_names, count_columns=count_cols,
+                            suppress_below=self.suppress_below,
+                            population_column=self.framework.population_column)
+
+    def to_geojson(self, path=None) -> str:
+        table, _ = self.export_table()
+        text = geojson_text(self.layer, table, self.metadata())
+        if path is not None:
+            write_text(path, text)
+        return text
+
+    def to_csv(self, path=None) -> str:
+        table, _ = self.export_table()
+        text = csv_text(table)
+        if path is not None:
+            write_text(path, text)
+        return text
+
+    def explain(self, ward_id: str) -> pd.DataFrame:
+        """One ward's breakdown (indicator contributions to its dimension and risk scores, and its ranks)."""
+        idx = self.city.table.table.index[self.city.table.table["ward_id"] == str(ward_id)]
+        if len(idx) == 0:
+            raise DataError(f"No ward with ID {ward_id!r} in {self.city.name}.")
+        return self.scores.explain(idx[0])
+
+
+def score_city(city: CityData, framework: Framework, *, scorer: RiskScorer | None = None, graph=None,
+               hotspots: bool = True, permutations: int = 999, seed: int | None = 12345, correction: str = "fdr",
+               neighbours: str = "queen", suppress_below: int = DEFAULT_SUPPRESS_BELOW) -> RiskResult:
+    """Score a prepared city and (optionally) find its hotspots.
+
+    Parameters
+    ----------
+    city : from :func:`prepare_city`.
+    framework : the model (weights may differ from the one the city was prepared with, columns may not).
+    scorer : a fitted :class:`RiskScorer` to score on another scale (another city, pooled cities); default: fit on
+        this city.
+    graph : a neighbour graph from :func:`city_graph` (built when missing and ``hotspots`` is true).
+    """
+    table = city.table.table
+    if scorer is None:
+        scorer = RiskScorer(framework).fit(table)
+    result = scorer.transform(table)
+    scored = pd.concat([table[["ward_id"]], result.scores], axis=1)
+    cls = classify(result.scores["risk_score"].to_numpy(), framework.classification,
+                   thresholds=framework.thresholds, index=table.index)
+    scored["risk_class"] = cls.labels
+    breaks = {"risk_score": cls.bins}
+    for d in framework.dimension_names:
+        breaks[f"{d}_score"] = classify(result.scores[f"{d}_score"].to_numpy(), framework.classification,
+                                        thresholds=framework.thresholds).bins
+    layer = city.wards[[c for c in city.wards.columns if c in ("ward_id", "ward_name", framework.population_column)
+                        or c in framework.columns or c == city.wards.geometry.name]]
+    layer = layer.merge(scored, on="ward_id", how="left")
+    layer["risk_class"] = layer["risk_class"].fillna("No data")
+    layer["coverage"] = layer["coverage"].fillna(0.0)
+    hot = None
+    if hotspots:
+        if graph is None:
+            graph = city_graph(city, neighbours)
+        from .spatial import hotspot_statistics
+
+        hot = hotspot_statistics(layer["risk_score"].to_numpy(dtype=float), graph, permutations=permutations,
+                                 seed=seed, correction=correction)
+        for c in hot.frame.columns:
+            layer[c] = hot.frame[c].to_numpy()
+    return RiskResult(city=city, framework=framework, scores=result, classification=cls, breaks=breaks,
+                      layer=layer, hotspots=hot, suppress_below=suppress_below)
+
+
+def run(indicators, boundaries, *, id_column: str, boundary_id_column: str | None = None,
+        framework: Framework | str | Path | None = None, classification: str | None = None, name: str = "",
+        **score_options) -> RiskResult:
+    """Read, validate, join, score and analyse one city in one call.
+
+    Examples
+    --------
+    >>> from hotspots import demo_city, run                             # doctest: +SKIP
+    >>> city = demo_city("kolkata")                                      # doctest: +SKIP
+    >>> result = run(city.indicators_path, city.boundaries_path, id_column="ward_id")  # doctest: +SKIP
+    >>> result.to_geojson("kolkata.geojson")                             # doctest: +SKIP
+    """
+    if framework is None:
+        framework = default_framework()
+    elif not isinstance(framework, Framework):
+        framework = Framework.load(framework)
+    if classification:
+        framework = framework.with_options(classification=classification)
+    raw = read_city(indicators, boundaries, name=name, boundary_id_column=boundary_id_column or id_column)
+    city = prepare_city(raw, framework, id_column=id_column, boundary_id_column=boundary_id_column)
+    return score_city(city, framework, **score_options)
