@@ -1,0 +1,88 @@
+import json
+
+import pytest
+
+from hotspots.errors import FrameworkError
+from hotspots.framework import Framework, Indicator, default_framework
+
+ISSUE_EXAMPLE = {
+    "dimensions": {"individual": 1, "institutional": 1, "ideological": 1},
+    "indicators": [
+        {"column": "youth_unemployment_rate", "dimension": "individual", "weight": 1, "direction": "higher_is_riskier"},
+        {"column": "institution_licensing_rate", "dimension": "institutional", "weight": 1,
+         "direction": "lower_is_riskier"},
+        {"column": "hate_incidents", "dimension": "ideological", "weight": 1, "per_population": 10000},
+    ],
+    "normalisation": "minmax",
+    "aggregation": "arithmetic",
+}
+
+
+def test_issue_example_parses_with_defaults():
+    fw = Framework.from_dict(ISSUE_EXAMPLE)
+    assert fw.columns == ["youth_unemployment_rate", "institution_licensing_rate", "hate_incidents"]
+    assert fw.indicators[2].direction == "higher_is_riskier"  # the documented default
+    assert fw.indicators[2].per_population == 10000
+    assert fw.needs_population
+
+
+def test_default_framework_covers_default_indicators():
+    fw = default_framework()
+    assert set(fw.columns) == {
+        "youth_unemployment_rate", "school_dropout_rate", "unlicensed_institutions",
+        "institution_licensing_rate", "hate_incidents", "extremist_propaganda_reports",
+    }
+    assert fw.dimension_names == ["individual", "institutional", "ideological"]
+    by_col = {i.column: i for i in fw.indicators}
+    assert by_col["institution_licensing_rate"].direction == "lower_is_riskier"
+
+
+def test_json_and_toml_round_trip(tmp_path):
+    fw = default_framework().with_weights({"hate_incidents": 3}, {"ideological": 2})
+    p = fw.save(tmp_path / "fw.json")
+    assert Framework.load(p) == fw
+    toml = tmp_path / "fw.toml"
+    toml.write_text(
+        'normalisation = "zscore"\n[dimensions]\nindividual = 1\nurban = 2\n'
+        '[[indicators]]\ncolumn = "a"\ndimension = "individual"\n'
+        '[[indicators]]\ncolumn = "b"\ndimension = "urban"\nweight = 0.5\n'
+    )
+    fw2 = Framework.load(toml)
+    assert fw2.dimensions == {"individual": 1, "urban": 2}  # dimensions are not fixed to three
+    assert fw2.normalisation == "zscore"
+
+
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        ({"indicators": [{"column": "a", "dimension": "nope"}]}, "unknown dimension 'nope'"),
+        ({"indicators": [{"column": "a", "dimension": "individual", "weight": 0}]}, "not a positive number"),
+        ({"indicators": [{"column": "a", "dimension": "individual", "weight": "heavy"}]}, "not a positive number"),
+        ({"indicators": [{"column": "a", "dimension": "individual", "weight": -1}]}, "not a positive number"),
+        ({"indicators": [{"column": "a", "dimension": "individual", "direction": "up"}]}, "direction 'up'"),
+        ({"normalisation": "log"}, "normalisation 'log'"),
+        ({"classification": "fixed"}, "four increasing numbers"),
+    ],
+)
+def test_invalid_frameworks_explain_the_fix(change, words):
+    data = {"dimensions": {"individual": 1}, "indicators": [{"column": "a", "dimension": "individual"}], **change}
+    with pytest.raises(FrameworkError, match=words):
+        Framework.from_dict(data, source="fw.json")
+
+
+def test_invalid_json_names_line(tmp_path):
+    p = tmp_path / "bad.json"
+    p.write_text('{"dimensions": {"a": 1},\n "indicators": [}')
+    with pytest.raises(FrameworkError, match="line 2"):
+        Framework.load(p)
+
+
+def test_framework_error_is_a_value_error():
+    with pytest.raises(ValueError):
+        Framework.from_dict({"dimensions": {}, "indicators": []})
+
+
+def test_with_indicator_adds_new_dimension():
+    fw = default_framework().with_indicator(Indicator("street_lighting_gap", "urban", 2))
+    assert "urban" in fw.dimensions and fw.columns[-1] == "street_lighting_gap"
+    assert json.loads(fw.to_json())["indicators"][-1]["weight"] == 2
