@@ -1,0 +1,75 @@
+import json
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry import Polygon
+
+from hotspots.export import csv_text, export_table, geojson_text, neutralise_formulas, read_geojson
+
+
+def layer():
+    # clockwise exterior ring on purpose: the export must orient it counter-clockwise (RFC 7946)
+    cw = Polygon([(88.30, 22.50), (88.30, 22.51), (88.31, 22.51), (88.31, 22.50)])
+    sq = shapely.box(88.31, 22.50, 88.32, 22.51)
+    return gpd.GeoDataFrame(
+        {
+            "ward_id": ["1", "2"],
+            "ward_name": ["=HYPERLINK(\"x\")", "ওয়ার্ড ২"],
+            "population": [1000.0, 2000.0],
+            "hate_incidents": [3.0, 12.0],
+            "individual_score": [1.5, np.nan],
+            "risk_score": [2.25, np.nan],
+            "risk_rank": pd.array([1, None], dtype="Int64"),
+            "risk_class": ["Low", "No data"],
+            "coverage": [1.0, 0.0],
+            "councillor_name": ["A. Person", "B. Person"],  # personal data in the upload: must not be exported
+        },
+        geometry=[cw, sq],
+        crs=4326,
+    )
+
+
+def test_only_model_columns_go_out():
+    table, _ = export_table(layer(), ["hate_incidents"], ["individual"], suppress_below=0)
+    assert "councillor_name" not in table.columns
+    assert list(table.columns) == ["ward_id", "ward_name", "population", "hate_incidents", "individual_score",
+                                   "risk_score", "risk_rank", "risk_class", "coverage"]
+
+
+def test_geojson_is_rfc7946_and_round_trips(tmp_path):
+    g = layer()
+    table, _ = export_table(g, ["hate_incidents"], ["individual"], suppress_below=0)
+    text = geojson_text(g, table, {"framework": {"x": 1}})
+    data = json.loads(text)
+    assert data["type"] == "FeatureCollection" and data["metadata"]["framework"] == {"x": 1}
+    ring = shapely.geometry.shape(data["features"][0]["geometry"]).exterior
+    assert ring.is_ccw  # exterior rings counter-clockwise
+    lon, lat = data["features"][0]["geometry"]["coordinates"][0][0]
+    assert 88 < lon < 89 and 22 < lat < 23  # longitude first
+    assert data["features"][1]["properties"]["risk_score"] is None  # NaN -> null, not 0
+    p = tmp_path / "out.geojson"
+    p.write_text(text, encoding="utf-8")
+    back, meta = read_geojson(p)
+    assert meta == {"framework": {"x": 1}}
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(back.drop(columns="geometry")).astype({"risk_rank": "Int64"}),
+        table.reset_index(drop=True), check_dtype=False,
+    )
+    assert all(a.equals(b) for a, b in zip(back.geometry, g.geometry))
+
+
+def test_small_counts_suppressed():
+    table, suppressed = export_table(layer(), ["hate_incidents"], ["individual"], count_columns=["hate_incidents"],
+                                     suppress_below=5)
+    assert suppressed == {"hate_incidents": 1}
+    assert np.isnan(table.loc[0, "hate_incidents"]) and table.loc[1, "hate_incidents"] == 12
+
+
+def test_csv_neutralises_formulas_and_keeps_scripts():
+    table, _ = export_table(layer(), ["hate_incidents"], ["individual"], suppress_below=0)
+    text = csv_text(table)
+    assert text.startswith("\ufeff")
+    assert "'=HYPERLINK" in text and "ওয়ার্ড ২" in text
+    assert neutralise_formulas(pd.DataFrame({"a": ["-1", "+x", "@y", "ok"]}))["a"].tolist() == ["'-1", "'+x", "'@y", "ok"]
