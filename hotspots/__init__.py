@@ -8,6 +8,7 @@ The data flow is the layout: :mod:`hotspots.io` (read) -> :mod:`hotspots.validat
 __version__ = "0.1.0"
 
 from .classify import CLASS_LABELS, Classification, classify
+from .demo import DemoCity, demo_cities, demo_city
 from .errors import (
     DataError,
     FrameworkError,
@@ -25,6 +26,7 @@ from .validate import ValidatedTable, validate_table
 __all__ = [
     "__version__",
     "CLASS_LABELS", "Classification", "classify",
+    "DemoCity", "demo_cities", "demo_city",
     "DataError", "FrameworkError", "HotspotsError", "InputFileError", "NotFittedError", "Problem", "ValidationError",
     "Framework", "Indicator", "default_framework",
     "CityData", "RawCity", "RiskResult", "city_graph", "prepare_city", "read_city", "run", "score_city",

@@ -102,7 +102,7 @@ def prepare_city(raw: RawCity, framework: Framework, *, id_column: str,
         validated.table, raw.boundaries_read.wards, id_column="ward_id", boundary_id_column=bid,
         table_source=tr.source, boundary_source=raw.boundaries_read.source,
     )
-    wards = _all_boundary_wards(joined, raw.boundaries_read.wards, bid, validated.table.columns)
+    wards = _all_boundary_wards(joined, raw.boundaries_read.wards, bid, report, validated.table.columns)
     notes = list(tr.notes) + list(raw.boundaries_read.notes) + list(validated.notes) + list(report.notes)
     if report.matched == 0:
         raise DataError(
@@ -114,21 +114,24 @@ def prepare_city(raw: RawCity, framework: Framework, *, id_column: str,
     return CityData(name=raw.name, wards=wards, table=validated, join=report, raw=raw, notes=notes)
 
 
-def _all_boundary_wards(joined, boundaries, bid, table_columns):
-    """Matched wards plus boundary-only wards (as no data), in the boundary file's order."""
+def _all_boundary_wards(joined, boundaries, bid, report, table_columns):
+    """Matched wards (table order) plus boundary-only wards as "no data" (never dropped, never scored 0)."""
     import geopandas as gpd
 
     from .io import normalise_ids
 
-    b_ids = normalise_ids(boundaries[bid]) if bid in boundaries.columns else None
-    if b_ids is None:
-        return joined
-    base = gpd.GeoDataFrame({"ward_id": b_ids.to_numpy()}, geometry=boundaries.geometry.to_numpy(), crs=boundaries.crs)
-    base = base[base["ward_id"].notna()].drop_duplicates("ward_id")
-    attrs = pd.DataFrame(joined.drop(columns=joined.geometry.name)).drop_duplicates("ward_id")
-    out = base.merge(attrs, on="ward_id", how="left")
-    cols = ["ward_id"] + [c for c in table_columns if c != "ward_id" and c in out.columns] + ["geometry"]
-    return gpd.GeoDataFrame(out[cols], geometry="geometry", crs=boundaries.crs).reset_index(drop=True)
+    cols = ["ward_id"] + [c for c in table_columns if c != "ward_id" and c in joined.columns]
+    matched = gpd.GeoDataFrame(joined[cols], geometry=joined.geometry.to_numpy(), crs=joined.crs)
+    if not report.unmatched_boundaries or bid not in boundaries.columns:
+        return matched.reset_index(drop=True)
+    ids = normalise_ids(boundaries[bid])
+    extra_mask = ids.isin(set(report.unmatched_boundaries)).to_numpy()
+    extra = gpd.GeoDataFrame({"ward_id": ids[extra_mask].to_numpy()},
+                             geometry=boundaries.geometry.to_numpy()[extra_mask], crs=boundaries.crs)
+    if extra["ward_id"].duplicated().any():
+        extra = extra.dissolve(by="ward_id", as_index=False)
+    out = pd.concat([matched, extra], ignore_index=True)
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=joined.crs)
 
 
 def city_graph(city: CityData, neighbours: str = "queen"):

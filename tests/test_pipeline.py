@@ -1,0 +1,94 @@
+"""The whole path on the demo cities and on real ward boundaries from ../shared/data/boundaries."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import hotspots
+from hotspots.demo import demo_cities
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "boundaries"
+needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=f"real boundary files not found at {SHARED} "
+                                  "(they live beside the project, in ../shared/data/boundaries)")
+
+
+@pytest.mark.parametrize("key", list(demo_cities()))
+def test_every_demo_city_scores(key):
+    c = demo_cities()[key]
+    result = hotspots.run(c.indicators_path, c.boundaries_path, id_column="ward_id", permutations=99)
+    layer = result.layer
+    assert len(layer) == c.n_wards
+    assert layer["risk_score"].dropna().between(0, 10).all()
+    assert result.city.synthetic
+    assert set(layer["hotspot_class"]) <= {"hot spot 99%", "hot spot 95%", "hot spot 90%", "not significant",
+                                            "cold spot 90%", "cold spot 95%", "cold spot 99%", "no data"}
+    meta = result.metadata()
+    assert meta["synthetic_data"] is True and "SYNTHETIC" in meta["title"]
+
+
+def test_demo_kolkata_has_hotspots_and_round_trips(tmp_path):
+    c = demo_cities()["kolkata"]
+    result = hotspots.run(c.indicators_path, c.boundaries_path, id_column="ward_id", permutations=999)
+    assert result.layer["hotspot_class"].str.startswith("hot spot").sum() >= 3
+    out = tmp_path / "k.geojson"
+    result.to_geojson(out)
+    back, meta = hotspots.export.read_geojson(out)
+    table, _ = result.export_table()
+    pd.testing.assert_frame_equal(pd.DataFrame(back.drop(columns="geometry")), table.reset_index(drop=True),
+                                  check_dtype=False)
+    assert meta["framework"] == result.framework.to_dict()
+
+
+def _indicator_table(ids, seed=0):
+    rng = np.random.default_rng(seed)
+    n = len(ids)
+    return pd.DataFrame({
+        "WARD": ids,
+        "population": rng.integers(5000, 80000, n),
+        "youth_unemployment_rate": rng.uniform(2, 40, n).round(1),
+        "school_dropout_rate": rng.uniform(1, 20, n).round(1),
+        "unlicensed_institutions": rng.poisson(5, n),
+        "institution_licensing_rate": rng.uniform(40, 100, n).round(1),
+        "hate_incidents": rng.poisson(3, n),
+        "extremist_propaganda_reports": rng.poisson(2, n),
+    })
+
+
+@needs_shared
+def test_mumbai_personal_data_columns_do_not_reach_the_export(tmp_path):
+    import geopandas as gpd
+
+    src = SHARED / "mumbai" / "bmc_electoral_wards_2017"  # GeoJSON without extension; has councillor names
+    wards = gpd.read_file(src)
+    personal = [c for c in wards.columns if c not in ("geometry", "PRABHAG_NO")]
+    t = _indicator_table([f" {v} " for v in wards["PRABHAG_NO"]])  # IDs with spaces: tolerated
+    csv = tmp_path / "mumbai.csv"
+    t.to_csv(csv, index=False)
+    result = hotspots.run(csv, src, id_column="WARD", boundary_id_column="PRABHAG_NO", permutations=99)
+    assert result.city.join.matched == len(wards)
+    text = result.to_geojson(tmp_path / "m.geojson")
+    props = json.loads(text)["features"][0]["properties"]
+    assert not set(personal) & set(props), set(personal) & set(props)
+    assert not any(c in result.to_csv() for c in ("COUNCILLOR", "RESERVATION") if c in personal)
+
+
+@needs_shared
+def test_delhi_null_id_and_unmatched_reported(tmp_path):
+    import geopandas as gpd
+
+    src = SHARED / "delhi" / "Delhi_Wards.geojson"
+    ids = gpd.read_file(src)["Ward_No"].dropna().tolist()
+    t = _indicator_table(ids[:-5] + ["NOT_A_WARD"])
+    csv = tmp_path / "delhi.csv"
+    t.to_csv(csv, index=False)
+    raw = hotspots.read_city(csv, src, boundary_id_column="Ward_No")
+    city = hotspots.prepare_city(raw, hotspots.default_framework(), id_column="WARD", boundary_id_column="Ward_No")
+    assert city.join.unmatched_table == ["NOT_A_WARD"]
+    assert set(ids[-5:]) <= set(city.join.unmatched_boundaries)
+    result = hotspots.score_city(city, hotspots.default_framework(), permutations=99)
+    # boundary wards without a table row are mapped as no data, never scored 0
+    nodata = result.layer[result.layer["ward_id"].isin([str(i) for i in ids[-5:]])]
+    assert nodata["risk_score"].isna().all() and (nodata["risk_class"] == "No data").all()
