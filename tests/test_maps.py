@@ -1,0 +1,340 @@
+"""Tests for hotspots.maps: offline, compact, escaped Leaflet maps of a scored ward layer."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from shapely.geometry import box
+
+from hotspots import maps
+from hotspots.errors import DataError
+
+EVIL_NAME = "<img src=x onerror=alert(1)>"
+DIMENSIONS = ["individual", "institutional", "ideological"]
+INDICATORS = ["incidents", "youth_unemployment_rate"]
+HOTSPOT_CLASSES = ["hot spot 99%", "hot spot 95%", "hot spot 90%", "not significant",
+                   "cold spot 90%", "cold spot 95%", "cold spot 99%", "no data"]  # fmt: skip
+LISA_CLUSTERS = ["high-high", "low-low", "high-low", "low-high", "not significant", "no data"]
+EXTERNAL_RESOURCE = re.compile(r"<(?:script[^>]*\ssrc|link[^>]*\shref)\s*=\s*[\"']?(?:https?:)?//", re.I)
+
+
+def scored_grid(n: int = 4, seed: int = 0) -> gpd.GeoDataFrame:
+    """An n x n grid of 0.01 degree squares in Kolkata with every column of a scored layer."""
+    rng = np.random.default_rng(seed)
+    x0, y0, d = 88.30, 22.52, 0.01
+    cells = [box(x0 + i * d, y0 + j * d, x0 + (i + 1) * d, y0 + (j + 1) * d) for j in range(n) for i in range(n)]
+    k = n * n
+    layer = gpd.GeoDataFrame({"ward_id": [f"KOL{i:03d}" for i in range(k)]}, geometry=cells, crs=4326)
+    layer["ward_name"] = [f"Ward {i}" for i in range(k)]
+    layer.loc[5, "ward_name"] = EVIL_NAME
+    layer["population"] = rng.integers(5_000, 60_000, k)
+    layer["incidents"] = rng.gamma(2, 2, k).round(1)
+    layer["youth_unemployment_rate"] = rng.uniform(5, 40, k)
+    for dim in DIMENSIONS:
+        layer[f"{dim}_score"] = rng.uniform(0, 10, k)
+    layer.loc[3, "ideological_score"] = np.nan
+    layer["risk_score"] = layer[[f"{d}_score" for d in DIMENSIONS]].mean(axis=1)
+    layer.loc[7, "risk_score"] = np.nan
+    layer["risk_rank"] = layer["risk_score"].rank(ascending=False)
+    cut = pd.cut(layer["risk_score"], [-1, 2, 4, 6, 8, 10.1], labels=["Very low", "Low", "Medium", "High", "Very high"])
+    layer["risk_class"] = cut.astype(object).where(layer["risk_score"].notna(), "No data")
+    layer["coverage"] = np.where(layer["risk_score"].notna(), 1.0, 0.0)
+    layer["hotspot_class"] = [HOTSPOT_CLASSES[i % len(HOTSPOT_CLASSES)] for i in range(k)]
+    layer["gi_star_z"] = rng.normal(0, 2, k)
+    layer["lisa_cluster"] = [LISA_CLUSTERS[i % len(LISA_CLUSTERS)] for i in range(k)]
+    return layer
+
+
+def voronoi_wards(n: int, seed: int = 0) -> gpd.GeoDataFrame:
+    """Voronoi cells in a 10 km square in UTM 45N, as in /work/shared/bench/reference_pipeline.py, in EPSG:4326."""
+    rng = np.random.default_rng(seed)
+    frame = box(0, 0, 10_000, 10_000)
+    cells = shapely.voronoi_polygons(shapely.multipoints(rng.uniform(0, 10_000, (n, 2))), extend_to=frame)
+    polys = shapely.intersection(np.asarray(shapely.get_parts(cells)), frame)
+    wards = gpd.GeoDataFrame({"ward_id": [f"W{i:06d}" for i in range(len(polys))]}, geometry=polys, crs=32645)
+    for col in ["incidents", "youth_unemployment_rate"]:
+        wards[col] = rng.gamma(2.0, 2.0, len(wards))
+    for dim in DIMENSIONS:
+        wards[f"{dim}_score"] = rng.uniform(0, 10, len(wards))
+    wards["risk_score"] = wards[[f"{d}_score" for d in DIMENSIONS]].mean(axis=1)
+    return wards.to_crs(4326)
+
+
+def decode_wards(text: str) -> list[list[list[list[tuple[float, float]]]]]:
+    """Python twin of the JS decoder: wards -> polygons -> rings -> (lat, lng)."""
+    lookup = {ch: k for k, ch in enumerate(maps.ALPHABET)}
+    wards, ward, poly, ring = [], [], [], []
+    i, lat, lng = 0, 0, 0
+    while i < len(text):
+        c = ord(text[i])
+        if c < 36:
+            poly.append(ring)
+            ring = []
+            if c != ord("!"):
+                ward.append(poly)
+                poly = []
+                if c == ord(" "):
+                    wards.append(ward)
+                    ward = []
+            i += 1
+            continue
+        values = []
+        for _ in range(2):
+            shift = result = 0
+            while True:
+                b = lookup[text[i]]
+                i += 1
+                result |= (b & 31) << shift
+                shift += 5
+                if b < 32:
+                    break
+            values.append(~(result >> 1) if result & 1 else result >> 1)
+        lat, lng = lat + values[0], lng + values[1]
+        ring.append((lat / 1e5, lng / 1e5))
+    poly.append(ring)
+    ward.append(poly)
+    wards.append(ward)
+    return wards
+
+
+def embedded_data(page: str) -> dict:
+    """The per-ward data object the map script carries."""
+    match = re.search(r"var D = (\{.*?\});\n", page)
+    assert match, "map data not found"
+    return json.loads(match.group(1).replace("<\\/", "</"))
+
+
+def embedded_geometry(page: str) -> str:
+    match = re.search(r'var GEOM = ("(?:[^"\\]|\\.)*");', page)
+    assert match, "map geometry not found"
+    return json.loads(match.group(1).replace("<\\/", "</"))
+
+
+@pytest.fixture
+def layer() -> gpd.GeoDataFrame:
+    return scored_grid()
+
+
+@pytest.fixture
+def page(layer) -> str:
+    m = maps.risk_map(layer, indicators=INDICATORS, title="Kolkata demo", synthetic=True,
+                      breaks={"risk_score": [2, 4, 6, 8, 10]})  # fmt: skip
+    return maps.map_html(m)
+
+
+def test_one_polygon_feature_per_ward(layer, page):
+    wards = decode_wards(embedded_geometry(page))
+    assert len(wards) == len(layer) == 16
+    # each grid square comes back as one ring of its 4 corners (closing vertex dropped), to 1e-5 degree
+    for ward, geom in zip(wards, layer.geometry):
+        assert len(ward) == 1 and len(ward[0]) == 1 and len(ward[0][0]) == 4
+        lats, lngs = zip(*ward[0][0])
+        minx, miny, maxx, maxy = geom.bounds
+        assert np.allclose([min(lngs), min(lats), max(lngs), max(lats)], [minx, miny, maxx, maxy], atol=1e-5)
+
+
+def test_multipolygons_and_holes_round_trip():
+    donut = box(88.3, 22.5, 88.4, 22.6).difference(box(88.33, 22.53, 88.36, 22.56))
+    islands = shapely.MultiPolygon([box(88.5, 22.5, 88.51, 22.51), box(88.52, 22.5, 88.53, 22.51)])
+    layer = gpd.GeoDataFrame({"ward_id": ["A", "B", "C"]}, geometry=[donut, islands, box(88.6, 22.5, 88.7, 22.6)],
+                             crs=4326)  # fmt: skip
+    wards = decode_wards(maps.encode_geometry(layer))
+    assert [len(w) for w in wards] == [1, 2, 1]  # polygons per ward
+    assert [len(p) for p in wards[0]] == [2]  # outer ring + hole
+
+
+def test_legend_has_breaks_and_no_data(page):
+    data = embedded_data(page)
+    legend = data["views"][0]["legend"]
+    # breaks given as upper bounds [2, 4, 6, 8, 10] -> 5 classes, then the grey No data class
+    for label in ["≤ 2", "2 – 4", "4 – 6", "6 – 8", "8 – 10", "No data"]:
+        assert label in legend
+    assert maps.NO_DATA_COLOR in legend
+    assert all("No data" in view["legend"] for view in data["views"])
+    assert [v["label"] for v in data["views"]] == [
+        "Composite risk", "Individual score", "Institutional score", "Ideological score", "LISA clusters"]  # fmt: skip
+    assert "Hot spot 99%" in data["hot"]["legend"] and "Cold spot 90%" in data["hot"]["legend"]
+
+
+def test_classes_follow_breaks_and_nan_is_no_data(layer, page):
+    codes = embedded_data(page)["views"][0]["cls"]
+    expected = np.searchsorted([2, 4, 6, 8, 10], layer["risk_score"].to_numpy(), side="left")
+    for i, score in enumerate(layer["risk_score"]):
+        assert codes[i] == ("-" if np.isnan(score) else str(expected[i]))
+
+
+def test_default_breaks_are_mapclassify_quantiles(layer):
+    mapclassify = pytest.importorskip("mapclassify")
+    values = layer["individual_score"].to_numpy()
+    assert np.allclose(maps._quantile_breaks(values), mapclassify.Quantiles(values, k=5).bins)
+
+
+def test_no_external_scripts_or_stylesheets(layer, page):
+    assert not EXTERNAL_RESOURCE.search(page)
+    rendered = maps.risk_map(layer, indicators=INDICATORS).get_root().render()
+    assert not EXTERNAL_RESOURCE.search(rendered)
+    sources = re.findall(r"<(?:script|link)\b[^>]*\s(?:src|href)=[\"']([^\"']*)", rendered)
+    # only Leaflet's JS and CSS, both as data: URLs (no jQuery, Bootstrap, Font Awesome, d3)
+    assert len(sources) == 2 and all(src.startswith(("data:text/javascript", "data:text/css")) for src in sources)
+
+
+def test_names_are_escaped(page):
+    assert EVIL_NAME not in page
+    assert "onerror=alert(1)>" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in embedded_data(page)["name"]
+
+
+def test_caller_text_is_escaped(layer):
+    evil = "<b onmouseover=x>"
+    layer = layer.rename(columns={"incidents": evil})
+    m = maps.risk_map(layer, indicators=[evil, "youth_unemployment_rate"], title=evil)
+    text = maps.map_html(m)
+    assert evil not in text and "&lt;b onmouseover=x&gt;" in text
+
+
+def test_template_syntax_in_names_stays_text(layer):
+    # folium renders each script through Jinja twice: '{{ 7*7 }}' must not become 49
+    layer.loc[0, "ward_name"] = "{{ 7*7 }} {% if 1 %}x{% endif %} {# c"
+    data = embedded_data(maps.map_html(maps.risk_map(layer)))
+    assert data["name"][0] == "{{ 7*7 }} {% if 1 %}x{% endif %} {# c"
+
+
+def test_tooltip_rows(page):
+    labels = [row["label"] for row in embedded_data(page)["rows"]]
+    for label in ["Risk score (0–10)", "Risk class", "Individual score", "Hot spot (Gi*)", "incidents",
+                  "youth_unemployment_rate"]:  # fmt: skip
+        assert label in labels
+
+
+def test_synthetic_badge_and_hotspot_note(layer, page):
+    assert "Synthetic demo data" in page
+    assert maps.HOTSPOT_NOTE in page
+    plain = maps.map_html(maps.risk_map(layer, indicators=INDICATORS, synthetic=False))
+    assert "Synthetic demo data" not in plain
+
+
+def test_standalone_html_inlines_leaflet(page):
+    assert "<script src=" not in page and '<link rel="stylesheet"' not in page
+    assert "Leaflet 1.9.3" in page and "L.map(" in page
+    assert ".leaflet-container" in page  # the CSS
+
+
+def test_tiles_are_optional(layer):
+    plain = maps.risk_map(layer).get_root().render()
+    assert "tile.openstreetmap.org" not in plain and "basemaps.cartocdn" not in plain
+    assert maps.BACKGROUND_COLOR in plain
+    osm = maps.map_html(maps.risk_map(layer, tiles="OpenStreetMap"))
+    assert "tile.openstreetmap.org" in osm
+    assert not EXTERNAL_RESOURCE.search(osm)  # tile URLs only, no scripts or stylesheets
+    with pytest.raises(DataError, match="Unknown tiles"):
+        maps.risk_map(layer, tiles="Stamen Toner")
+
+
+def test_optional_columns_absent(layer):
+    bare = layer[["ward_id", "geometry", "risk_score"] + [f"{d}_score" for d in DIMENSIONS]]
+    data = embedded_data(maps.map_html(maps.risk_map(bare)))
+    assert data["hot"] is None and data["name"] is None
+    assert len(data["views"]) == 4
+
+
+def test_bad_input_is_a_data_error(layer):
+    with pytest.raises(DataError, match="institutional_score"):
+        maps.risk_map(layer.drop(columns=["institutional_score"]))
+    with pytest.raises(DataError, match="no CRS"):
+        maps.risk_map(layer.set_crs(None, allow_override=True))
+    with pytest.raises(DataError, match="increasing"):
+        maps.risk_map(layer, breaks={"risk_score": [5, 3]})
+    empty = layer.copy()
+    empty.loc[2, "geometry"] = None
+    with pytest.raises(DataError, match="KOL002"):
+        maps.risk_map(empty)
+
+
+def test_projected_input_is_reprojected(layer):
+    utm = layer.to_crs(32645)
+    wards = decode_wards(embedded_geometry(maps.map_html(maps.risk_map(utm))))
+    assert len(wards) == 16 and abs(wards[0][0][0][0][0] - 22.52) < 1e-4
+
+
+def test_geometry_is_cached_across_weight_changes(layer, monkeypatch):
+    calls = []
+    real = maps._encode
+    monkeypatch.setattr(maps, "_encode", lambda g: calls.append(1) or real(g))
+    maps._GEOMETRY_CACHE.clear()
+    maps.risk_map(layer)
+    reweighted = layer.assign(risk_score=layer["risk_score"] * 0.9)
+    maps.risk_map(reweighted)
+    assert len(calls) == 1
+    maps.risk_map(layer.assign(geometry=layer.geometry.translate(0.001)))
+    assert len(calls) == 2
+
+
+def test_simplification_keeps_every_ward_and_shrinks_html():
+    wards = voronoi_wards(2_000)
+    # like for like with the reference (Leaflet loaded from a URL in both): reference_pipeline.py's map
+    ref = folium.Map(location=[0.045, 82.556], zoom_start=12)
+    folium.Choropleth(geo_data=wards.to_json(), data=wards, columns=["ward_id", "risk_score"],
+                      key_on="feature.properties.ward_id").add_to(ref)  # fmt: skip
+    reference = ref.get_root().render()
+    m = maps.risk_map(wards, indicators=["incidents", "youth_unemployment_rate"],
+                      assets=maps.offline_asset_urls("static"))  # fmt: skip
+    ours = m.get_root().render()
+    assert len(ours) <= len(reference) / 4
+    decoded = decode_wards(embedded_geometry(ours))
+    assert len(decoded) == len(wards)
+    assert all(len(ring) >= 3 for ward in decoded for poly in ward for ring in poly)
+    # shapes within a fraction of a pixel (~5 m at the fitting zoom 13) of the originals
+    rebuilt = np.array([shapely.Polygon([(lng, lat) for lat, lng in ward[0][0]]) for ward in decoded])
+    sym = shapely.area(shapely.symmetric_difference(rebuilt, wards.geometry.values))
+    assert np.all(sym <= 0.05 * shapely.area(wards.geometry.values))
+
+
+def test_streamlit_folium_gets_only_local_leaflet(layer):
+    streamlit_folium = pytest.importorskip("streamlit_folium")
+    m = maps.risk_map(layer, indicators=INDICATORS, synthetic=True)
+    m.get_root().render()
+    script = streamlit_folium._get_map_string(m)
+    header = streamlit_folium._get_header(m)
+    assert "map_div" in script and "var GEOM" in script and "L.control.layers" in script
+    assert ".hs-badge" in header  # our CSS reaches the component (as a <style> in the header)
+    urls = [u for _, u in m.default_js] + [u for _, u in m.default_css]
+    assert urls and all(u.startswith("data:") for u in urls)
+
+
+def test_asset_helpers(tmp_path):
+    urls = maps.offline_asset_urls("static")
+    assert urls["js"][0][1].endswith("hotspots-leaflet/leaflet.js")
+    folder = maps.ensure_static_assets(tmp_path)
+    assert (folder / "leaflet.js").stat().st_size > 100_000 and (folder / "images" / "layers.png").exists()
+    assert folder == tmp_path / "static" / "hotspots-leaflet"
+    with pytest.raises(DataError):
+        maps.offline_asset_urls("cdn")
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs headless Chromium")
+def test_page_draws_every_ward_offline(page, tmp_path):
+    # what streamlit-folium does on a click: tooltip content(layer).innerText, searched by app.py for the ward ID
+    probe = """<script>var c = document.querySelector('.hs-map'), w = c._hsWards;
+document.body.setAttribute('data-tip', w.getTooltip().getContent()(w.getLayers()[5]).innerText);</script>"""
+    path = tmp_path / "map.html"
+    path.write_text(page.replace("</html>", probe + "</html>"), encoding="utf-8")
+    args = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--virtual-time-budget=3000", "--dump-dom", path.as_uri()]  # fmt: skip
+    dom = subprocess.run(args, capture_output=True, text=True, timeout=60).stdout
+    assert 'data-hs-wards="16"' in dom  # the script ran to the end and made one polygon per ward
+    assert "Synthetic demo data" in dom and "No data" in dom
+    tip = re.search(r'data-tip="([^"]*)"', dom).group(1)
+    assert re.search(r"Ward ID:\s*(\S+)", tip).group(1) == "KOL005"
+    assert "&lt;img src=x onerror=alert(1)&gt;" in tip  # the name, as text (re-escaped by the DOM dump)
