@@ -1,0 +1,254 @@
+"""The Streamlit app, driven headless with ``streamlit.testing.v1.AppTest``.
+
+AppTest cannot drive ``st.file_uploader``: the app keeps uploads in ``st.session_state["upload"]`` (a dict of
+bytes and file names), which the uploaders fill and these tests fill directly. Tabs are lazy and keyed ``"view"``:
+a test opens one by setting ``st.session_state["view"]``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("streamlit")
+pytest.importorskip("streamlit_folium")
+
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from hotspots.demo import demo_cities  # noqa: E402
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+KOLKATA = demo_cities()["kolkata"]
+KOLKATA_LABEL = "Kolkata (synthetic demo)"
+COLOMBO_LABEL = "Colombo (synthetic demo)"
+
+
+def _app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.run()
+    _no_exception(at)
+    return at
+
+
+def _no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def _metric(at: AppTest, label: str) -> str:
+    """The value of the last metric with this label (in the Data tab: the upload's report, after the city's)."""
+    values = [metric.value for metric in at.metric if metric.label == label]
+    assert values, f"no metric {label!r}: {[m.label for m in at.metric]}"
+    return values[-1]
+
+
+def _frame_with(at: AppTest, column: str):
+    """The first displayed dataframe with this column (AppTest does not expose a dataframe's key)."""
+    for frame in at.dataframe:
+        if column in frame.value.columns:
+            return frame.value
+    raise AssertionError(f"no dataframe with a column {column!r}")
+
+
+def _ranked(at: AppTest):
+    return _frame_with(at, "risk_rank")
+
+
+def _open(at: AppTest, view: str) -> AppTest:
+    at.session_state["view"] = view
+    at.run()
+    _no_exception(at)
+    return at
+
+
+def _upload(
+    at: AppTest, indicators: bytes, indicators_name: str, boundaries: bytes, boundaries_name: str, name: str = "My city"
+) -> AppTest:
+    at.session_state["upload"] = {
+        "indicators": indicators,
+        "indicators_name": indicators_name,
+        "boundaries": boundaries,
+        "boundaries_name": boundaries_name,
+        "name": name,
+    }
+    return _open(at, "Data")
+
+
+@pytest.fixture(scope="module")
+def kolkata_files() -> tuple[bytes, bytes]:
+    return KOLKATA.indicators_path.read_bytes(), KOLKATA.boundaries_path.read_bytes()
+
+
+def test_starts_on_kolkata_demo():
+    at = _app()
+    assert at.selectbox(key="city").value == KOLKATA_LABEL
+    assert at.title[0].value.endswith(KOLKATA_LABEL)
+    assert _metric(at, "Wards") == "144"  # data/demo: Kolkata has 144 wards
+    ranked = _ranked(at)
+    assert len(ranked) == 144
+    assert list(ranked["risk_rank"])[:3] == [1, 2, 3]
+    assert any("Synthetic demo data" in w.value for w in at.warning)
+    assert not at.error
+    # the ward breakdown is shown for the top-ranked ward
+    assert at.selectbox(key=f"ward:{KOLKATA_LABEL}").value == ranked["ward_id"].iloc[0]
+    assert set(_frame_with(at, "contribution_to_risk")["indicator"]) == set(KOLKATA_INDICATORS)
+
+
+KOLKATA_INDICATORS = [
+    "youth_unemployment_rate",
+    "school_dropout_rate",
+    "unlicensed_institutions",
+    "institution_licensing_rate",
+    "hate_incidents",
+    "extremist_propaganda_reports",
+]
+
+
+def test_indicator_weight_changes_scores():
+    at = _app()
+    before = _ranked(at).set_index("ward_id")["risk_score"]
+    at.slider(key="w_ind:hate_incidents").set_value(4.0).run()
+    _no_exception(at)
+    after = _ranked(at).set_index("ward_id")["risk_score"]
+    assert not before.equals(after.reindex(before.index))
+    assert (before - after.reindex(before.index)).abs().max() > 0.01
+
+
+def test_dimension_weight_and_method_change_scores():
+    at = _app()
+    top_before = _metric(at, "Highest risk score")
+    at.slider(key="w_dim:ideological").set_value(3.0).run()
+    _no_exception(at)
+    top_after = _metric(at, "Highest risk score")
+    assert top_after != top_before
+    at.selectbox(key="opt:aggregation").set_value("geometric").run()
+    _no_exception(at)
+    assert _metric(at, "Highest risk score") not in ("", None)
+
+
+def test_switch_city():
+    at = _app()
+    at.selectbox(key="city").set_value(COLOMBO_LABEL).run()
+    _no_exception(at)
+    assert _metric(at, "Wards") == "47"  # data/demo: Colombo has 47 wards
+    assert len(_ranked(at)) == 47
+    at.selectbox(key="city").set_value(KOLKATA_LABEL).run()
+    _no_exception(at)
+    assert _metric(at, "Wards") == "144"
+
+
+def test_bad_upload_shows_error_not_exception(kolkata_files):
+    at = _app()
+    _upload(at, b"\x00\x01\x02 not a table \xff\x00", "wards.csv", kolkata_files[1], "wards.geojson")
+    assert at.error, "a binary 'CSV' must give an error message"
+    assert "wards.csv" in at.error[0].value
+
+    _upload(at, kolkata_files[0], "wards.csv", b'{"type": "FeatureCollection", "features": [', "wards.geojson")
+    assert at.error and "wards.geojson" in at.error[0].value
+
+
+def test_invalid_table_lists_problems(kolkata_files):
+    table = kolkata_files[0].decode("utf-8").splitlines()
+    header = table[0].split(",")
+    column = header.index("school_dropout_rate")
+    rows = [line.split(",") for line in table[1:]]
+    for row in rows[:3]:
+        row[column] = "many"  # not a number
+    rows[4][column] = "250"  # a percentage above 100
+    bad = "\n".join([table[0]] + [",".join(r) for r in rows]).encode("utf-8")
+    at = _app()
+    _upload(at, bad, "bad.csv", kolkata_files[1], "wards.geojson")
+    assert at.error
+    problems = _frame_with(at, "check")  # the ValidationError's table, under the message
+    assert {"check", "column", "rows", "message"} <= set(problems.columns)
+    assert "school_dropout_rate" in set(problems["column"])
+
+
+def test_good_upload_is_validated_and_added(kolkata_files):
+    at = _app()
+    _upload(at, kolkata_files[0], "kolkata.csv", kolkata_files[1], "kolkata.geojson", name="My city")
+    assert not at.error
+    assert at.selectbox(key="upload_id_column").value == "ward_id"
+    assert _metric(at, "Wards matched") == "144"
+    at.button(key="add_city").click().run()
+    _no_exception(at)
+    assert at.selectbox(key="city").value == "My city"
+    assert "My city" in at.selectbox(key="city").options
+    _open(at, "Map")
+    assert _metric(at, "Wards") == "144"
+    assert not any("Synthetic demo data" in w.value for w in at.warning)
+
+
+def test_unmatched_wards_are_listed(kolkata_files):
+    lines = kolkata_files[0].decode("utf-8").splitlines()
+    lines = lines[:-2] + [lines[-1].replace("KMC-144", "KMC-999")]  # drop ward 143, rename 144 to 999
+    at = _app()
+    _upload(at, "\n".join(lines).encode("utf-8"), "partial.csv", kolkata_files[1], "kolkata.geojson")
+    _no_exception(at)
+    assert _metric(at, "Wards matched") == "142"
+    shown = " ".join(str(w.value) for w in at.warning)
+    assert "KMC-999" in shown and "KMC-143" in shown
+
+
+def test_map_a_new_column_to_a_new_dimension(kolkata_files):
+    lines = kolkata_files[0].decode("utf-8").splitlines()
+    extra = [lines[0] + ",police_posts"] + [f"{line},{k % 7}" for k, line in enumerate(lines[1:])]
+    at = _app()
+    _upload(at, "\n".join(extra).encode("utf-8"), "extra.csv", kolkata_files[1], "kolkata.geojson", name="Extra")
+    at.button(key="add_city").click().run()
+    _open(at, "Model")
+    at.selectbox(key="new_column").set_value("police_posts")
+    at.text_input(key="new_dimension_name").input("safety")
+    at.selectbox(key="new_direction").set_value("lower_is_riskier")
+    at.button(key="add_indicator_submit").click().run()
+    _no_exception(at)
+    assert "model_error" not in at.session_state, at.session_state["model_error"]
+    table = _frame_with(at, "dimension_weight")
+    assert "police_posts" in set(table["indicator"])
+    assert "safety" in set(table["dimension"])
+    _open(at, "Map")
+    assert "safety" not in " ".join(e.value for e in at.error)
+    assert at.slider(key="w_dim:safety").value == 1.0
+    # the other demo cities lack the column: their page says so, without an exception
+    at.selectbox(key="city").set_value(COLOMBO_LABEL).run()
+    _no_exception(at)
+    assert at.error and "police_posts" in " ".join(e.value for e in at.error) + " ".join(
+        str(df.value.to_dict()) for df in at.dataframe
+    )
+
+
+def test_compare_and_export_views():
+    at = _app()
+    _open(at, "Compare")
+    assert at.multiselect(key="compare_cities").value == [KOLKATA_LABEL, "Dhaka (synthetic demo)"]
+    assert not at.error
+    _open(at, "Export")
+    labels = {b.label for b in at.get("download_button")}
+    assert {"GeoJSON", "CSV", "Framework JSON", "Map (HTML)"} <= labels
+    _open(at, "Model")
+    assert len(_frame_with(at, "dimension_weight")) == 6
+
+
+def test_framework_json_upload():
+    from hotspots.framework import default_framework
+
+    at = _open(_app(), "Model")
+    at.session_state["framework_file"] = {
+        "data": b'{"dimensions": {"individual": 1}, "indicators": [',
+        "name": "bad.json",
+    }
+    at.run()
+    _no_exception(at)
+    assert any("bad.json" in e.value for e in at.error)
+
+    model = default_framework().with_weights({"hate_incidents": 2.5}, {"institutional": 0.5})
+    model = model.with_options(aggregation="geometric")
+    at.session_state["framework_file"] = {"data": model.to_json().encode("utf-8"), "name": "mine.json"}
+    at.run()
+    _no_exception(at)
+    assert not at.error
+    assert at.slider(key="w_ind:hate_incidents").value == 2.5
+    assert at.slider(key="w_dim:institutional").value == 0.5
+    assert at.selectbox(key="opt:aggregation").value == "geometric"
+    table = _frame_with(at, "dimension_weight").set_index("indicator")
+    assert table.loc["hate_incidents", "weight"] == 2.5

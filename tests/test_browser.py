@@ -1,0 +1,214 @@
+"""The app in a real browser: the demo map draws every ward, offline, with its legend (and docs/screenshot.png).
+
+Starts ``streamlit run app.py`` on a free local port and drives Debian's Chromium with Playwright (Playwright's own
+browser download does not work offline). Without Chromium the test is skipped, except under ``CI=true``, where a
+missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCREENSHOT = ROOT / "docs" / "screenshot.png"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+KOLKATA_WARDS = 144  # data/demo/kolkata_wards_synthetic.geojson has 144 features (hotspots.demo: n_wards=144)
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+LOCAL_SCHEMES = {"data", "blob", "about"}
+
+
+def _chromium() -> str | None:
+    for candidate in (
+        os.environ.get("CHROMIUM"),
+        "/usr/bin/chromium",
+        shutil.which("chromium"),
+        shutil.which("chromium-browser"),
+    ):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    return None
+
+
+def _skip_or_fail(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{reason} (CI=true: the browser test must run)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def chromium_path() -> str:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        _skip_or_fail("the playwright Python package is not installed")
+    path = _chromium()
+    if path is None:
+        _skip_or_fail("no Chromium found (install Debian's chromium package)")
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    """``streamlit run app.py`` on 127.0.0.1 and a free port; always terminated."""
+    port = _free_port()
+    log = (tmp_path_factory.mktemp("streamlit") / "server.log").open("w+")
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(ROOT / "app.py"),
+        "--server.headless",
+        "true",
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+        "--client.toolbarMode",
+        "viewer",
+    ]
+    server = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                pytest.fail(f"streamlit did not start (exit code {server.poll()}):\n{log.read()[-3000:]}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+        log.close()
+
+
+WARDS_COUNT_JS = """() => {
+  const paths = document.querySelectorAll('path.leaflet-interactive').length;
+  if (paths > 0) return {renderer: 'svg', wards: paths};
+  const map = window.map_div || window.map;
+  let n = 0;
+  if (map && map._layers) {
+    for (const id in map._layers) {
+      const layer = map._layers[id];
+      if (layer instanceof L.Polygon && layer.options.interactive !== false && layer.options.fill) n++;
+    }
+  }
+  return {renderer: document.querySelector('.leaflet-overlay-pane canvas') ? 'canvas' : 'none', wards: n};
+}"""
+WARDS_DRAWN_JS = "(expected) => (" + WARDS_COUNT_JS + ")().wards >= expected"
+
+
+def _is_local(url: str) -> bool:
+    parsed = urlparse(url)
+    if parsed.scheme in LOCAL_SCHEMES:
+        return True
+    return parsed.hostname in LOCAL_HOSTS
+
+
+def _map_frame(page, timeout_s: float = 90):
+    """The streamlit-folium frame whose Leaflet map has finished drawing its wards."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for frame in page.frames:
+            if "streamlit_folium" not in frame.url:
+                continue
+            try:
+                if frame.locator(".leaflet-container").count() and frame.locator(".hs-legend").count():
+                    return frame
+            except Exception:  # frame detached while the app reruns
+                continue
+        page.wait_for_timeout(250)
+    return None
+
+
+def test_demo_map_in_browser(chromium_path, app_url):
+    from playwright.sync_api import sync_playwright
+
+    requests: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1050})
+            page.on("request", lambda request: requests.append(request.url))
+            page.goto(app_url, wait_until="domcontentloaded")
+            page.get_by_text("Wards ranked by risk").wait_for(timeout=90_000)
+
+            frame = _map_frame(page)
+            assert frame is not None, "the Leaflet map did not appear in the streamlit-folium frame"
+            # Every ward of the visible (composite) layer is one interactive polygon; the Gi* outlines are not
+            # interactive, so they are not counted. With Leaflet's SVG renderer each is a path.leaflet-interactive;
+            # with the canvas renderer (maps of many wards) there are no paths: count the Leaflet polygons instead.
+            frame.wait_for_function(WARDS_DRAWN_JS, arg=KOLKATA_WARDS, timeout=30_000)
+            drawn = frame.evaluate(WARDS_COUNT_JS)
+            assert drawn == {"renderer": drawn["renderer"], "wards": KOLKATA_WARDS}, drawn
+            if drawn["renderer"] == "svg":
+                assert frame.locator("path.leaflet-interactive").count() == KOLKATA_WARDS
+            legend = frame.locator(".hs-legend")
+            assert legend.count() == 1 and "Composite risk" in legend.inner_text()
+            # the badge is upper-cased by CSS, and inner_text() follows CSS
+            assert "synthetic demo data" in frame.locator(".leaflet-container").inner_text().lower()
+
+            page.wait_for_timeout(1000)  # let the ranked table and captions settle
+            text = page.locator("body").inner_text()
+            for marker in ("Traceback", "Error"):
+                assert marker not in text, f"'{marker}' on the page:\n{text[:2000]}"
+            assert "synthetic demo data" in text.lower()
+
+            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOT), full_page=False)
+
+            # Export: the standalone map and the GeoJSON download, as the command line writes them.
+            page.get_by_role("tab", name="Export").click()
+            for label, needle in (("Map (HTML)", "leaflet"), ("GeoJSON", '"FeatureCollection"')):
+                button = page.get_by_role("button", name=label)
+                button.wait_for(timeout=60_000)
+                with page.expect_download(timeout=60_000) as download_info:
+                    button.click()
+                content = Path(download_info.value.path()).read_text(encoding="utf-8")
+                assert needle in content.lower() if needle == "leaflet" else needle in content, label
+                assert "synthetic" in content.lower(), f"{label} export is not labelled synthetic"
+        finally:
+            browser.close()
+
+    remote = sorted({url[:120] for url in requests if not _is_local(url)})
+    assert not remote, f"requests to non-local hosts: {remote}"
+    assert any("streamlit_folium" in url for url in requests)
