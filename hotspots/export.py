@@ -20,7 +20,8 @@ from .errors import InputFileError
 
 SCORE_FIELDS = ("risk_score", "risk_rank", "risk_class", "coverage")
 HOTSPOT_FIELDS = (
-    "gi_star_z", "gi_star_p", "hotspot_class", "lisa_i", "lisa_p", "lisa_cluster", "neighbour_count",
+    "gi_star_z", "gi_star_p", "gi_star_p_adj", "hotspot_class", "lisa_i", "lisa_p", "lisa_p_adj", "lisa_cluster",
+    "neighbour_count",
 )
 DEFAULT_SUPPRESS_BELOW = 5
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -837,7 +837,7 @@ def risk_map(
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
         zoom_start=max(0, math.floor(fitting_zoom((minx, miny, maxx, maxy), width, height))),
         tiles=None,
-        prefer_canvas=True,
+        prefer_canvas=n > 2000,  # SVG paths for a city, canvas for a national run
         control_scale=True,
         assets=assets,
     )

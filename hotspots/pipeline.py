@@ -84,9 +84,32 @@ def read_city(indicators, boundaries, *, name: str = "", indicators_name: str | 
     table_read = read_table(indicators, name=indicators_name)
     boundaries_read = read_boundaries(boundaries, name=boundaries_name, id_column=boundary_id_column)
     if synthetic is None:
-        synthetic = "synthetic" in str(table_read.source).lower() or "synthetic" in str(boundaries_read.source).lower()
+        synthetic = (
+            "synthetic" in str(table_read.source).lower()
+            or "synthetic" in str(boundaries_read.source).lower()
+            or _declares_synthetic(boundaries)
+        )
     return RawCity(name=name or Path(str(table_read.source)).stem, table_read=table_read,
                    boundaries_read=boundaries_read, synthetic=bool(synthetic))
+
+
+def _declares_synthetic(source) -> bool:
+    """True when a GeoJSON's top-level ``metadata`` says ``"synthetic": true`` (as the demo files do)."""
+    import re
+
+    try:
+        if isinstance(source, (str, Path)):
+            with open(source, "rb") as fh:
+                head = fh.read(4096)
+        elif isinstance(source, bytes):
+            head = source[:4096]
+        elif hasattr(source, "getvalue"):
+            head = source.getvalue()[:4096]
+        else:
+            return False
+    except OSError:
+        return False
+    return re.search(rb'"metadata"\s*:\s*\{[^{}]*"synthetic"\s*:\s*true', head) is not None
 
 
 def prepare_city(raw: RawCity, framework: Framework, *, id_column: str,
@@ -250,7 +273,8 @@ def score_city(city: CityData, framework: Framework, *, scorer: RiskScorer | Non
         hot = hotspot_statistics(layer["risk_score"].to_numpy(dtype=float), graph, permutations=permutations,
                                  seed=seed, correction=correction)
         for c in hot.frame.columns:
-            layer[c] = hot.frame[c].to_numpy()
+            if c != "ward_id":
+                layer[c] = hot.frame[c].to_numpy()
     return RiskResult(city=city, framework=framework, scores=result, classification=cls, breaks=breaks,
                       layer=layer, hotspots=hot, suppress_below=suppress_below)
 
