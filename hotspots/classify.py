@@ -1,4 +1,7 @@
-"""Class breaks for maps (mapclassify), five labelled classes plus "No data".
+"""Class breaks for maps, five labelled classes plus "No data".
+
+Quantiles, equal interval and fixed thresholds reproduce mapclassify's classes in numpy (tested against it):
+importing mapclassify takes seconds because it compiles numba kernels. Fisher-Jenks uses mapclassify itself.
 
 Each scheme is a small mapclassify class; the name-to-class dispatch is a dict, not an if/elif chain.
 """
@@ -19,10 +22,35 @@ DEFAULT_THRESHOLDS = (2.0, 4.0, 6.0, 8.0)
 FISHER_JENKS_SAMPLE_ABOVE = 2000  # exact Fisher-Jenks is O(n^2): sample above this many wards
 
 
-def _quantiles(values, k, thresholds):
-    import mapclassify
+class _Bins:
+    """Upper class bounds and class ids, as a mapclassify classifier exposes them (``bins``, ``yb``)."""
 
-    return mapclassify.Quantiles(values, k=k)
+    def __init__(self, values: np.ndarray, bins) -> None:
+        self.bins = np.asarray(bins, dtype=float)
+        # mapclassify's bin1d: class j holds bins[j-1] < x <= bins[j]
+        self.yb = np.searchsorted(self.bins, values, side="left")
+
+
+def _quantiles(values, k, thresholds):
+    # as mapclassify.Quantiles (same percentiles, linear interpolation, repeated bounds collapsed), in numpy:
+    # importing mapclassify costs seconds (it compiles numba kernels), too slow for a first map
+    w = 100.0 / k
+    pct = np.minimum(np.arange(w, 100 + w, w)[:k], 100.0)
+    return _Bins(values, np.unique(np.percentile(values, pct)))
+
+
+def _equal_interval(values, k, thresholds):
+    # as mapclassify.EqualInterval
+    lo, hi = float(values.min()), float(values.max())
+    width = (hi - lo) / k
+    cuts = np.arange(lo + width, hi + width, width)[:k]
+    cuts[-1] = hi
+    return _Bins(values, cuts)
+
+
+def _fixed(values, k, thresholds):
+    # as mapclassify.UserDefined with the top class closed at max(10, max(values))
+    return _Bins(values, list(thresholds or DEFAULT_THRESHOLDS) + [max(10.0, float(np.max(values)))])
 
 
 def _fisher_jenks(values, k, thresholds):
@@ -31,19 +59,6 @@ def _fisher_jenks(values, k, thresholds):
     if len(values) > FISHER_JENKS_SAMPLE_ABOVE:
         return mapclassify.FisherJenksSampled(values, k=k, pct=min(1.0, FISHER_JENKS_SAMPLE_ABOVE / len(values)))
     return mapclassify.FisherJenks(values, k=k)
-
-
-def _equal_interval(values, k, thresholds):
-    import mapclassify
-
-    return mapclassify.EqualInterval(values, k=k)
-
-
-def _fixed(values, k, thresholds):
-    import mapclassify
-
-    bins = list(thresholds or DEFAULT_THRESHOLDS) + [max(10.0, float(np.max(values)))]
-    return mapclassify.UserDefined(values, bins=bins)
 
 
 SCHEMES = {

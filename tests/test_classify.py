@@ -30,3 +30,19 @@ def test_fixed_thresholds():
 def test_unknown_scheme():
     with pytest.raises(DataError, match="quantiles"):
         classify([1, 2, 3], "natural")
+
+
+@pytest.mark.parametrize("scheme", ["quantiles", "equal_interval", "fixed"])
+def test_same_classes_as_mapclassify(scheme):
+    import mapclassify
+
+    rng = np.random.default_rng(3)
+    values = np.r_[rng.gamma(2, 1.5, 997).clip(0, 10), 2.0, 4.0, 6.0]  # values on the fixed thresholds too
+    ref = {
+        "quantiles": lambda: mapclassify.Quantiles(values, k=5),
+        "equal_interval": lambda: mapclassify.EqualInterval(values, k=5),
+        "fixed": lambda: mapclassify.UserDefined(values, bins=[2, 4, 6, 8, 10]),
+    }[scheme]()
+    c = classify(values, scheme)
+    np.testing.assert_allclose(c.bins, ref.bins)
+    np.testing.assert_array_equal(c.codes, ref.yb)
