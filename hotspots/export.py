@@ -120,15 +120,27 @@ def geojson_text(gdf, table: pd.DataFrame, metadata: dict) -> str:
     arr = shapely.orient_polygons(np.asarray(geoms.values, dtype=object), exterior_cw=False)
     geom_text = shapely.to_geojson(arr)
     props = table.reset_index(drop=True)
-    # pandas' C JSON writer: NaN/NA -> null, one line per record
-    prop_lines = props.to_json(orient="records", lines=True, force_ascii=False, double_precision=15).splitlines()
-    if len(props) == 0:
-        prop_lines = []
-    parts = []
-    for g, p in zip(geom_text, prop_lines):
-        parts.append('{"type":"Feature","properties":' + p + ',"geometry":' + (g if g is not None else "null") + "}")
+    prop_lines = _record_texts(props)
+    parts = [
+        '{"type":"Feature","properties":' + p + ',"geometry":' + (g if g is not None else "null") + "}"
+        for g, p in zip(geom_text, prop_lines)
+    ]
     head = '{"type":"FeatureCollection","metadata":' + json.dumps(metadata, ensure_ascii=False, default=_json_default)
     return head + ',"features":[\n' + ",\n".join(parts) + "\n]}\n"
+
+
+def _record_texts(props: pd.DataFrame) -> list[str]:
+    """One JSON object text per row, by pandas' C JSON writer (NaN/NA -> null)."""
+    if len(props) == 0:
+        return []
+    text = props.to_json(orient="records", force_ascii=False, double_precision=15)
+    # split "[{...},{...}]" between records; safe unless a text cell itself contains the separator
+    texts = [c for c in props.columns if not pd.api.types.is_numeric_dtype(props[c])]
+    unsafe = any(props[c].astype("string").str.contains("},{", regex=False).any() for c in texts)
+    if unsafe:
+        return props.to_json(orient="records", lines=True, force_ascii=False, double_precision=15).splitlines()
+    records = text[2:-2].split("},{")
+    return ["{" + r + "}" for r in records]
 
 
 def neutralise_formulas(table: pd.DataFrame) -> pd.DataFrame:

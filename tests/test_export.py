@@ -73,3 +73,12 @@ def test_csv_neutralises_formulas_and_keeps_scripts():
     assert text.startswith("\ufeff")
     assert "'=HYPERLINK" in text and "ওয়ার্ড ২" in text
     assert neutralise_formulas(pd.DataFrame({"a": ["-1", "+x", "@y", "ok"]}))["a"].tolist() == ["'-1", "'+x", "'@y", "ok"]
+
+
+def test_record_separator_inside_a_name_round_trips(tmp_path):
+    g = layer()
+    g.loc[1, "ward_name"] = 'odd"},{"name'
+    table, _ = export_table(g, ["hate_incidents"], ["individual"], suppress_below=0)
+    text = geojson_text(g, table, {})
+    names = [f["properties"]["ward_name"] for f in json.loads(text)["features"]]
+    assert names == table["ward_name"].tolist()
