@@ -21,6 +21,15 @@ from .errors import (
 from .framework import Framework, Indicator, default_framework
 from .pipeline import CityData, RawCity, RiskResult, city_graph, prepare_city, read_city, run, score_city
 from .scoring import RiskScorer, ScoreResult, prepare_indicators, score_wards
+from .spatial import (
+    NeighbourGraph,
+    adjust_pvalues,
+    bivariate_local_moran,
+    dimension_correlation,
+    global_moran,
+    hotspot_statistics,
+    neighbour_graph,
+)
 from .validate import ValidatedTable, validate_table
 
 __all__ = [
@@ -30,6 +39,8 @@ __all__ = [
     "DataError", "FrameworkError", "HotspotsError", "InputFileError", "NotFittedError", "Problem", "ValidationError",
     "Framework", "Indicator", "default_framework",
     "CityData", "RawCity", "RiskResult", "city_graph", "prepare_city", "read_city", "run", "score_city",
+    "NeighbourGraph", "adjust_pvalues", "bivariate_local_moran", "dimension_correlation", "global_moran",
+    "hotspot_statistics", "neighbour_graph",
     "RiskScorer", "ScoreResult", "prepare_indicators", "score_wards",
     "ValidatedTable", "validate_table",
 ]

@@ -72,7 +72,7 @@ def build_metadata(*, framework: dict, score_log: dict | None = None, classifica
     meta: dict[str, Any] = {
         "title": title,
         "software": {"name": "hotspots", "version": __version__},
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "unit_of_analysis": "ward-level aggregates only (no data about individuals)",
         "synthetic_data": bool(synthetic),
         "framework": framework,

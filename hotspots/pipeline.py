@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from .classify import Classification, classify
@@ -181,7 +180,8 @@ class RiskResult:
     def dimension_names(self) -> list[str]:
         return self.framework.dimension_names
 
-    def metadata(self) -> dict[str, Any]:
+    def metadata(self, suppressed: dict | None = None) -> dict[str, Any]:
+        """The export's ``metadata`` member (method, weights, parameters, provenance, notes)."""
         notes = list(self.city.notes) + list(self.scores.notes)
         j = self.city.join
         if j.unmatched_table:
@@ -190,7 +190,8 @@ class RiskResult:
         if j.unmatched_boundaries:
             notes.append(f"{len(j.unmatched_boundaries)} boundary ward(s) have no row in the table (no data): "
                          + ", ".join(map(str, j.unmatched_boundaries[:50])))
-        _, suppressed = self.export_table()
+        if suppressed is None:
+            _, suppressed = self.export_table()
         return build_metadata(
             framework=self.framework.to_dict(),
             score_log=self.scores.log,
@@ -213,8 +214,8 @@ class RiskResult:
                             population_column=self.framework.population_column)
 
     def to_geojson(self, path=None) -> str:
-        table, _ = self.export_table()
-        text = geojson_text(self.layer, table, self.metadata())
+        table, suppressed = self.export_table()
+        text = geojson_text(self.layer, table, self.metadata(suppressed))
         if path is not None:
             write_text(path, text)
         return text

@@ -296,7 +296,7 @@ class RiskScorer:
         dim_of = np.array([dims.index(ind.dimension) for ind in fw.indicators])
         w = np.array([float(ind.weight) for ind in fw.indicators])
         W = np.array([float(fw.dimensions[d]) for d in dims])
-        n_wards, n_dims = len(norm), len(dims)
+        n_dims = len(dims)
 
         # weighted mean inside each dimension, over available indicators
         onehot = np.zeros((len(w), n_dims))
