@@ -4,12 +4,13 @@ Run with ``streamlit run app.py``. The app opens on the synthetic demo cities (K
 is computed by the ``hotspots`` package; this file only routes inputs to package calls, caches them, and renders:
 
 * :func:`sidebar_inputs` returns the model settings as a plain dict (city, weights, options);
-* :func:`render_map`, :func:`render_data_tab`, :func:`render_model`, :func:`render_compare`, :func:`render_export`
-  draw one tab each (tabs are lazy: only the open one runs).
+* :func:`render_map`, :func:`render_interactions`, :func:`render_data_tab`, :func:`render_model`,
+  :func:`render_compare`, :func:`render_export` draw one tab each (tabs are lazy: only the open one runs).
 
 Caching follows the data flow: files are read once per (bytes, name) (``st.cache_data``); validation and join once
 per city and set of framework columns; the neighbour graph once per boundary file and neighbour rule; so a weight
-change redoes only scoring, hotspot statistics and the map.
+change redoes only scoring, hotspot statistics and the map. The correlation and bivariate statistics of the
+Interactions tab are cached on the scores themselves (and the graph's key).
 
 Uploads go through ``st.session_state["upload"]`` (a dict of bytes and file names): the file uploaders fill it, and
 tests can fill it directly (``AppTest`` cannot drive ``st.file_uploader``).
@@ -17,12 +18,13 @@ tests can fill it directly (``AppTest`` cannot drive ``st.file_uploader``).
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from typing import Any
 
 import numpy as np
-import shapely
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -39,18 +41,36 @@ from hotspots.framework import (
     default_framework,
 )
 from hotspots.io import guess_decimal, parse_numbers
-from hotspots.maps import map_html, risk_map
+from hotspots.maps import bivariate_map, map_html, risk_map, ward_at
 from hotspots.pipeline import city_graph, prepare_city, read_city, score_city
+from hotspots.spatial import DimensionCorrelation, bivariate_local_moran, dimension_correlation
 
 NEIGHBOURS = {"queen": "Queen (shared edge or corner)", "rook": "Rook (shared edge)", "knn:6": "6 nearest wards"}
+NEIGHBOURS_AROUND = {
+    "queen": "the wards that share an edge or a corner with it",
+    "rook": "the wards that share an edge with it",
+    "knn:6": "its 6 nearest wards",
+}
 PERMUTATIONS = (99, 499, 999)
 CORRECTIONS = {"fdr": "False discovery rate (FDR)", "bonferroni": "Bonferroni", "none": "None"}
 TABLE_TYPES = ["csv", "txt", "tsv", "xlsx"]
 BOUNDARY_TYPES = ["geojson", "json", "zip", "gpkg", "kml", "kmz"]
-MAP_HEIGHT = 560
+MAP_HEIGHT = 620
+COMPARE_MAP_HEIGHT = 420
+BIVARIATE_MAP_HEIGHT = 560
+SEED = 12345  # the pipeline's default seed: the same permutations as the command line
 RETURNED_OBJECTS = ["last_object_clicked_tooltip", "last_object_clicked"]
 WARD_ID_IN_TOOLTIP = re.compile(r"Ward ID:\s*(\S+)")
 RANKED_COLUMNS = ["risk_rank", "ward_id", "ward_name", "risk_score", "risk_class", "hotspot_class", "coverage"]
+#: Bivariate clusters in the order of the count table, with what each means for "x in the ward, y around it".
+BIVARIATE_CLUSTERS = {
+    "high-high": ("High-High", "high {x} risk in the ward, and high {y} risk around it"),
+    "low-low": ("Low-Low", "low {x} risk in the ward, and low {y} risk around it"),
+    "high-low": ("High-Low", "high {x} risk in the ward, but low {y} risk around it"),
+    "low-high": ("Low-High", "low {x} risk in the ward, but high {y} risk around it"),
+    "not significant": ("Not significant", "no pattern clearer than random shuffles of the scores give"),
+    "no data": ("No data", "the ward lacks one of the two scores"),
+}
 
 
 # ----------------------------------------------------------------------------------------------------- cached calls
@@ -111,6 +131,20 @@ def _scored(
     )
 
 
+@st.cache_data(show_spinner="Testing where kinds of risk meet…", max_entries=64)
+def bivariate_clusters(
+    x: np.ndarray, y: np.ndarray, graph_key: str, permutations: int, correction: str, _graph
+) -> pd.DataFrame:
+    """Bivariate local Moran of x against the neighbours' y (cached on the values and the graph's key)."""
+    return bivariate_local_moran(x, y, _graph, permutations=permutations, seed=SEED, correction=correction).frame
+
+
+@st.cache_data(max_entries=64)
+def score_correlation(scores: pd.DataFrame) -> DimensionCorrelation:
+    """Pearson and Spearman correlations between the dimension score columns (cached on the scores)."""
+    return dimension_correlation(scores, list(scores.columns))
+
+
 @st.cache_data(max_entries=32)
 def numeric_columns(table_sha256: str, _raw) -> list[str]:
     """Columns of the table whose filled cells are mostly numbers (candidates for new indicators)."""
@@ -150,12 +184,19 @@ def prepared_city(spec: dict, framework: Framework):
     )
 
 
+def neighbour_graph_of(spec: dict, inputs: dict):
+    """The city's neighbour graph (cached per boundary file and neighbour rule) and its cache key."""
+    city = prepared_city(spec, inputs["framework"])
+    key = [city.raw.boundaries_read.sha256, spec["boundary_id_column"], inputs["neighbours"]]
+    return _graph(*key, _city=city), json.dumps(key)
+
+
 def scored_city(spec: dict, inputs: dict):
     """A city scored with the current model (cached per city, model and hotspot options)."""
     framework = inputs["framework"]
     city = prepared_city(spec, framework)
     raw = city.raw
-    graph = _graph(raw.boundaries_read.sha256, spec["boundary_id_column"], inputs["neighbours"], _city=city)
+    graph, _ = neighbour_graph_of(spec, inputs)
     city_key = json.dumps(
         [
             raw.table_read.sha256,
@@ -178,17 +219,21 @@ def scored_city(spec: dict, inputs: dict):
     )
 
 
-def city_map(result, inputs: dict):
+def city_title(result) -> str:
+    return result.city.name + (" (synthetic)" if result.city.synthetic else "")
+
+
+def city_map(result, inputs: dict, compact: bool = False):
     framework = result.framework
-    title = result.city.name + (" (synthetic)" if result.city.synthetic else "")
     return risk_map(
         result.layer,
         dimensions=framework.dimension_names,
         indicators=framework.columns,
         breaks=result.breaks,
-        title=title,
+        title=city_title(result),
         synthetic=result.city.synthetic,
         tiles="CartoDB positron" if inputs["basemap"] else None,
+        compact=compact,
     )
 
 
@@ -361,8 +406,7 @@ def clicked_ward(map_state: dict | None, layer) -> str | None:
     point = map_state.get("last_object_clicked")
     if not point:
         return None
-    hits = layer.sindex.query(shapely.Point(point["lng"], point["lat"]), predicate="intersects")
-    return str(layer["ward_id"].iloc[hits[0]]) if len(hits) else None
+    return ward_at(layer, point.get("lat"), point.get("lng"))
 
 
 # ----------------------------------------------------------------------------------------------------- tabs
@@ -378,16 +422,16 @@ def render_map(spec: dict, inputs: dict) -> None:
         return
     synthetic_banner(result.city.synthetic)
     layer = result.layer
-    left, right = st.columns([1.25, 1])
-    with left:
-        map_state = st_folium(
-            fmap,
-            key=f"map:{spec['label']}",
-            height=MAP_HEIGHT,
-            use_container_width=True,
-            returned_objects=RETURNED_OBJECTS,
-        )
-        significance_note(inputs)
+    # The map gets the page's full width (its legend, layer control and info box need room); figures and the
+    # ranked table come below it.
+    map_state = st_folium(
+        fmap,
+        key=f"map:{spec['label']}",
+        height=MAP_HEIGHT,
+        use_container_width=True,
+        returned_objects=RETURNED_OBJECTS,
+    )
+    significance_note(inputs)
     ward_ids = layer.sort_values("risk_rank")["ward_id"].tolist()
     select_key = f"ward:{spec['label']}"
     click = json.dumps([(map_state or {}).get(k) for k in RETURNED_OBJECTS], sort_keys=True, default=str)
@@ -396,34 +440,33 @@ def render_map(spec: dict, inputs: dict) -> None:
         if clicked in ward_ids:
             st.session_state[select_key] = clicked
     st.session_state[f"click:{spec['label']}"] = click
-    with right:
-        cols = st.columns(3)
-        cols[0].metric("Wards", len(layer))
-        cols[1].metric(
-            "Hot spots",
-            int(layer["hotspot_class"].astype(str).str.startswith("hot").sum()) if "hotspot_class" in layer else 0,
-        )
-        cols[2].metric("Highest risk score", f"{layer['risk_score'].max():.2f}")
-        st.subheader("Wards ranked by risk")
-        ranked = layer[[c for c in RANKED_COLUMNS if c in layer.columns]].sort_values("risk_rank")
-        st.dataframe(
-            ranked,
-            hide_index=True,
-            height=420,
-            width="stretch",
-            key="ranked",
-            column_config={
-                "risk_rank": st.column_config.NumberColumn("Rank", format="%d", width=44),
-                "ward_id": st.column_config.TextColumn("Ward ID", width=74),
-                "ward_name": st.column_config.TextColumn("Name", width=80),
-                "risk_score": st.column_config.NumberColumn("Score", format="%.2f", width=50),
-                "risk_class": st.column_config.TextColumn("Class", width=70),
-                "hotspot_class": st.column_config.TextColumn("Hot spot", width=100),
-                "coverage": st.column_config.NumberColumn(
-                    "Data", format="percent", width=64, help="Share of the weight with data"
-                ),
-            },
-        )
+    cols = st.columns(3)
+    cols[0].metric("Wards", len(layer))
+    cols[1].metric(
+        "Hot spots",
+        int(layer["hotspot_class"].astype(str).str.startswith("hot").sum()) if "hotspot_class" in layer else 0,
+    )
+    cols[2].metric("Highest risk score", f"{layer['risk_score'].max():.2f}")
+    st.subheader("Wards ranked by risk")
+    ranked = layer[[c for c in RANKED_COLUMNS if c in layer.columns]].sort_values("risk_rank")
+    st.dataframe(
+        ranked,
+        hide_index=True,
+        height=380,
+        width="stretch",
+        key="ranked",
+        column_config={
+            "risk_rank": st.column_config.NumberColumn("Rank", format="%d", width="small"),
+            "ward_id": st.column_config.TextColumn("Ward ID", width="small"),
+            "ward_name": st.column_config.TextColumn("Name"),
+            "risk_score": st.column_config.NumberColumn("Score", format="%.2f", width="small"),
+            "risk_class": st.column_config.TextColumn("Class", width="small"),
+            "hotspot_class": st.column_config.TextColumn("Hot spot"),
+            "coverage": st.column_config.NumberColumn(
+                "Data", format="percent", width="small", help="Share of the weight with data"
+            ),
+        },
+    )
     render_ward(result, ward_ids, select_key)
 
 
@@ -458,6 +501,163 @@ def render_ward(result, ward_ids: list[str], select_key: str) -> None:
         "Each indicator's contribution adds up to its dimension score, and all contributions add up to the "
         "risk score. Rank 1 = the ward where this indicator points to the most risk."
     )
+
+
+def _strength(rho: float, n: int) -> str:
+    """Plain words for a rank correlation."""
+    if n < 3 or rho != rho:
+        return "too few wards"
+    size = abs(rho)
+    words = "no clear link" if size < 0.1 else "weak" if size < 0.3 else "moderate" if size < 0.5 else "strong"
+    return words if size < 0.1 else f"{words}, {'together' if rho > 0 else 'opposite'}"
+
+
+def _correlation_colour(value: float) -> str:
+    """Cell background: red for positive, blue for negative correlations, stronger with size (no matplotlib)."""
+    if not isinstance(value, (int, float)) or value != value:
+        return ""
+    rgb = "178,24,43" if value > 0 else "33,102,172"
+    return f"background-color: rgba({rgb},{min(abs(value), 1.0) * 0.55:.2f})"
+
+
+def render_correlation(layer, dimensions: list[str]) -> None:
+    labels = {f"{d}_score": d.capitalize() for d in dimensions}
+    try:
+        corr = score_correlation(layer[list(labels)].astype(float).reset_index(drop=True))
+    except HotspotsError as exc:
+        show_error(exc)
+        return
+    rows = []
+    for a, b in itertools.combinations(labels, 2):
+        n = int(corr.n.loc[a, b])
+        rows.append(
+            {
+                "Kinds of risk": f"{labels[a]} & {labels[b].lower()}",
+                "Pearson r": corr.pearson.loc[a, b],
+                "Spearman ρ": corr.spearman.loc[a, b],
+                "Wards (n)": n,
+                "Reading (Spearman)": _strength(float(corr.spearman.loc[a, b]), n),
+            }
+        )
+    table = pd.DataFrame(rows)
+    styled = table.style.map(_correlation_colour, subset=["Pearson r", "Spearman ρ"]).format(
+        "{:.2f}", subset=["Pearson r", "Spearman ρ"], na_rep="–"
+    )
+    st.dataframe(styled, hide_index=True, width="stretch", key="correlation")
+    n_values = sorted({int(v) for v in corr.n.to_numpy()[~np.eye(len(labels), dtype=bool)]})
+    st.caption(
+        "Correlation across wards between two dimension scores, over the wards that have both "
+        f"({'n = ' + str(n_values[0]) if len(n_values) == 1 else 'n from ' + f'{n_values[0]} to {n_values[-1]}'}). "
+        "+1: wards high in one kind of risk are high in the other; 0: no link; −1: the opposite. Pearson measures "
+        "a straight-line link, Spearman one of ranks (less moved by a few extreme wards). Scores built from the "
+        "same indicators or the same population counts can correlate for that reason alone."
+    )
+    with st.expander("As matrices"):
+        cols = st.columns(3)
+        for column, (title, matrix) in zip(
+            cols, (("Pearson r", corr.pearson), ("Spearman ρ", corr.spearman), ("Wards with both (n)", corr.n))
+        ):
+            shown = matrix.rename(index=labels, columns=labels)
+            column.markdown(f"**{title}**")
+            if title.startswith("Wards"):
+                column.dataframe(shown, width="stretch")
+            else:
+                column.dataframe(shown.style.map(_correlation_colour).format("{:.2f}", na_rep="–"), width="stretch")
+
+
+def _pair_select(dimensions: list[str]) -> tuple[str, str]:
+    """The two kinds of risk of the bivariate map (stable keys; a choice the model no longer has is reset)."""
+    for key in ("bv_x", "bv_y"):
+        if st.session_state.get(key) not in (None, *dimensions):
+            del st.session_state[key]
+    c1, c2 = st.columns(2)
+    x = c1.selectbox("Kind of risk in the ward", dimensions, index=0, key="bv_x", format_func=str.capitalize)
+    y = c2.selectbox(
+        "Kind of risk around it (in the neighbouring wards)",
+        dimensions,
+        index=1,
+        key="bv_y",
+        format_func=str.capitalize,
+    )
+    return x, y
+
+
+def render_interactions(spec: dict, inputs: dict) -> None:
+    try:
+        result = scored_city(spec, inputs)
+        graph, graph_key = neighbour_graph_of(spec, inputs)
+    except HotspotsError as exc:
+        show_error(exc, f"{spec['label']}: ")
+        return
+    synthetic_banner(result.city.synthetic, compact=True)
+    dimensions = result.framework.dimension_names
+    st.subheader("How the kinds of risk interact")
+    if len(dimensions) < 2:
+        st.info("The model has one kind of risk only: add a second dimension in the Model tab to compare them.")
+        return
+    st.markdown("**Do wards high in one kind of risk tend to be high in another?**")
+    render_correlation(result.layer, dimensions)
+
+    st.markdown("**Where does one kind of risk meet another in the wards around it?**")
+    x, y = _pair_select(dimensions)
+    layer = result.layer
+    try:
+        clusters = bivariate_clusters(
+            layer[f"{x}_score"].to_numpy(dtype=float),
+            layer[f"{y}_score"].to_numpy(dtype=float),
+            graph_key,
+            inputs["permutations"],
+            inputs["correction"],
+            _graph=graph,
+        )
+        with st.spinner("Drawing the map…"):
+            fmap = bivariate_map(
+                layer,
+                clusters,
+                x,
+                y,
+                title=city_title(result),
+                synthetic=result.city.synthetic,
+                tiles="CartoDB positron" if inputs["basemap"] else None,
+                compact=True,
+            )
+    except HotspotsError as exc:
+        show_error(exc)
+        return
+    left, right = st.columns([1.8, 1])
+    with left:
+        st_folium(
+            fmap,
+            key=f"bvmap:{spec['label']}",
+            height=BIVARIATE_MAP_HEIGHT,
+            use_container_width=True,
+            returned_objects=[],
+        )
+    counts = clusters["bv_cluster"].value_counts()
+    with right:
+        table = pd.DataFrame(
+            [
+                {"Cluster": label, "Wards": int(counts.get(key, 0)), "Meaning": meaning.format(x=x, y=y)}
+                for key, (label, meaning) in BIVARIATE_CLUSTERS.items()
+            ]
+        )
+        st.table(table.set_index("Cluster"), border="horizontal")  # st.table wraps the long meanings
+        correction = {"fdr": "false discovery rate", "bonferroni": "Bonferroni", "none": "no"}[inputs["correction"]]
+        same = (
+            " (Both sides are the same score here: this is the ordinary local Moran map of that score.)"
+            if x == y
+            else ""
+        )
+        st.caption(
+            f"**How to read it.** Each ward's {x} score is set against the average {y} score of "
+            f"{NEIGHBOURS_AROUND.get(inputs['neighbours'], 'its neighbouring wards')}. *High-High*: high {x} risk in the ward, and high "
+            f"{y} risk around it. *Low-Low*: low in both. *High-Low*: high {x} risk in the ward, but low {y} risk "
+            f"around it; *Low-High* the reverse. A ward is coloured only when its pattern is stronger than in "
+            f"{inputs['permutations']} random shuffles of the {y} scores ({correction} correction for testing many "
+            f"wards at once); otherwise it is *not significant*. Grey wards have no data. The map shows where "
+            f"kinds of risk meet, not that one causes the other; swap the two choices to ask the question the "
+            f"other way round (bivariate local Moran's I).{same}"
+        )
 
 
 def render_validation(city) -> None:
@@ -722,12 +922,18 @@ def render_compare(inputs: dict) -> None:
             st.markdown(f"**{label}**")
             try:
                 result = scored_city(cities[label], inputs)
-                fmap = city_map(result, inputs)
+                fmap = city_map(result, inputs, compact=True)
             except HotspotsError as exc:
                 show_error(exc)
                 continue
             synthetic_banner(result.city.synthetic, compact=True)
-            st_folium(fmap, key=f"compare:{label}", height=420, use_container_width=True, returned_objects=[])
+            st_folium(
+                fmap,
+                key=f"compare:{label}",
+                height=COMPARE_MAP_HEIGHT,
+                use_container_width=True,
+                returned_objects=[],
+            )
             layer = result.layer
             hot = int(layer["hotspot_class"].astype(str).str.startswith("hot").sum()) if "hotspot_class" in layer else 0
             st.caption(
@@ -796,22 +1002,18 @@ def main() -> None:
     inputs = sidebar_inputs()
     spec = st.session_state["cities"][inputs["city"]]
     st.title(f"Ward risk and hot spots: {spec['label']}")
-    tabs = st.tabs(["Map", "Data", "Model", "Compare", "Export"], key="view", on_change="rerun")
-    with tabs[0]:
-        if tabs[0].open:
-            render_map(spec, inputs)
-    with tabs[1]:
-        if tabs[1].open:
-            render_data_tab(spec, inputs)
-    with tabs[2]:
-        if tabs[2].open:
-            render_model(spec, inputs)
-    with tabs[3]:
-        if tabs[3].open:
-            render_compare(inputs)
-    with tabs[4]:
-        if tabs[4].open:
-            render_export(spec, inputs)
+    views = {
+        "Map": lambda: render_map(spec, inputs),
+        "Interactions": lambda: render_interactions(spec, inputs),
+        "Data": lambda: render_data_tab(spec, inputs),
+        "Model": lambda: render_model(spec, inputs),
+        "Compare": lambda: render_compare(inputs),
+        "Export": lambda: render_export(spec, inputs),
+    }
+    for tab, render in zip(st.tabs(list(views), key="view", on_change="rerun"), views.values()):
+        with tab:
+            if tab.open:
+                render()
 
 
 main()

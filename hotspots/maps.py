@@ -3,6 +3,10 @@
 The last step of the data flow: a scored layer (see :func:`risk_map` for the columns) becomes one interactive
 Leaflet map with a composite-risk layer, one layer per dimension score, the Gi* hot/cold spots as outlines and the
 LISA clusters, each with its own legend, a tooltip per ward, and a badge when the data are synthetic.
+``risk_map(..., compact=True)`` is the small version for maps side by side (collapsed layer control, badge only,
+smaller legend). :func:`bivariate_map` draws bivariate local Moran clusters (one kind of risk in the ward against
+another in its neighbours) with the same encoding, and :func:`ward_at` finds the ward under a clicked point.
+The map script fits the wards into the part of the frame the legend and info box leave free.
 
 Design
 ------
@@ -45,6 +49,8 @@ Examples
 --------
 >>> m = risk_map(layer, indicators=["incidents"], title="Kolkata wards", synthetic=True)  # doctest: +SKIP
 >>> open("map.html", "w", encoding="utf-8").write(map_html(m))  # doctest: +SKIP
+>>> ward_at(layer, 22.57, 88.36)  # the ward under a click  # doctest: +SKIP
+'KMC-046'
 """
 
 from __future__ import annotations
@@ -75,11 +81,13 @@ from hotspots.errors import DataError
 __all__ = [
     "DEFAULT_DIMENSIONS",
     "OfflineMap",
+    "bivariate_map",
     "encode_geometry",
     "ensure_static_assets",
     "map_html",
     "offline_asset_urls",
     "risk_map",
+    "ward_at",
 ]
 
 DEFAULT_DIMENSIONS = ("individual", "institutional", "ideological")
@@ -106,6 +114,9 @@ LISA_STYLES = (
     ("low-high", "Low-High", "#a7adf9"),
     ("not significant", "Not significant", "#eeeeee"),
 )
+#: Bivariate local Moran clusters: the first word is the ward's own value, the second its neighbours' (GeoDa's
+#: colours, as the univariate clusters).
+BIVARIATE_STYLES = LISA_STYLES
 HOTSPOT_NOTE = "Hot spot = ward whose neighbourhood has significantly high risk (Gi*, permutation test, FDR)"
 
 TILES = {
@@ -472,17 +483,40 @@ def _lisa_view(values: pd.Series) -> dict:
     }
 
 
-def _hotspot_overlay(values: pd.Series) -> dict:
+def _hotspot_overlay(values: pd.Series, compact: bool = False) -> dict:
     classes = _category_codes(values, [key for key, _, _, _ in HOTSPOT_STYLES])
-    rows = []
-    for label, color, weight, dash in HOTSPOT_STYLES:
-        border = "dashed" if dash.startswith("8") else "dotted" if dash else "solid"
-        rows.append((f"background:transparent;border:{weight:g}px {border} {color}", label.capitalize()))
+    rows, note = [], ""
+    if compact:  # two rows: the line style of each confidence level goes into a note
+        for label, color, weight, _ in HOTSPOT_STYLES[::3]:
+            style = f"background:transparent;border:{min(weight, 2.0):g}px solid {color}"
+            rows.append((style, label.split()[0].capitalize() + " spot"))
+        note = "99% solid, 95% dashed, 90% dotted"
+    else:
+        for label, color, weight, dash in HOTSPOT_STYLES:
+            border = "dashed" if dash.startswith("8") else "dotted" if dash else "solid"
+            rows.append((f"background:transparent;border:{weight:g}px {border} {color}", label.capitalize()))
     return {
         "label": "Hot/cold spots (Gi*)",
         "cls": _codes(classes),
         "styles": [{"color": c, "weight": w, "dashArray": d or None} for _, c, w, d in HOTSPOT_STYLES],
-        "legend": _legend_html("Hot/cold spots (Gi*)", rows),
+        "legend": _legend_html("Hot/cold spots (Gi*)", rows, note),
+    }
+
+
+def _bivariate_view(clusters: pd.Series, x_label: str, y_label: str) -> dict:
+    classes = _category_codes(clusters, [key for key, _, _ in BIVARIATE_STYLES])
+    rows = [(f"background:{color}", label) for _, label, color in BIVARIATE_STYLES]
+    rows.append((f"background:{NO_DATA_COLOR}", "No data"))
+    x, y = _label(x_label), _label(y_label).lower()
+    return {
+        "label": "Bivariate clusters",
+        "cls": _codes(classes),
+        "colors": [color for _, _, color in BIVARIATE_STYLES],
+        "legend": _legend_html(
+            f"{x} here × {y} around",
+            rows,
+            f"First word: {x.lower()} score of the ward. Second: mean {y} score of its neighbours.",
+        ),
     }
 
 
@@ -583,6 +617,13 @@ _CSS = """
  font-weight:700;letter-spacing:.02em;text-transform:uppercase;font-size:11px}
 .hs-tip table{border-collapse:collapse}.hs-tip th{text-align:left;font-weight:400;color:#555;padding:0 8px 0 0}
 .hs-tip td{text-align:right;font-weight:600}
+.hs-compact .hs-box{padding:3px 6px;max-width:160px;font-size:11px;line-height:1.25}
+.hs-compact .hs-row{line-height:14px}
+.hs-compact .hs-row i{width:14px;height:10px;margin:0 4px -1px 0}
+.hs-compact .hs-legend-title{margin-bottom:1px}
+.hs-compact .hs-note{font-size:10px;margin-top:2px}
+.hs-compact .hs-sep{margin:3px 0}
+.hs-compact .hs-badge{font-size:9px;padding:1px 5px;margin:0}
 """
 
 _JS = r"""
@@ -591,6 +632,7 @@ _JS = r"""
   var D = {{ this.data_json }};
   var GEOM = {{ this.geometry_json }};
   map.getContainer().classList.add('hs-map');
+  if (D.compact) map.getContainer().classList.add('hs-compact');
   var T = [], A = D.alphabet;
   for (var a = 0; a < A.length; a++) T[A.charCodeAt(a)] = a;
   function decode(s) {
@@ -661,16 +703,21 @@ _JS = r"""
     this._div.innerHTML = h;
   };
   legend.addTo(map);
-  var info = L.control({position: 'bottomleft'});
-  info.onAdd = function () { var d = L.DomUtil.create('div', 'hs-box hs-info'); d.innerHTML = D.info; return d; };
-  info.addTo(map);
+  var info = null;
+  if (D.info) {
+    info = L.control({position: 'bottomleft'});
+    info.onAdd = function () { var d = L.DomUtil.create('div', 'hs-box hs-info'); d.innerHTML = D.info; return d; };
+    info.addTo(map);
+  }
   var base = {}, overlays = {};
   for (var v = 0; v < D.views.length; v++) {
     var g = L.layerGroup(); g._hsView = D.views[v]; base[D.views[v].label] = g;
     if (v === 0) g.addTo(map);
   }
   if (hot) { overlays[D.hot.label] = hot; if (D.hot.shown) hot.addTo(map); }
-  L.control.layers(base, overlays, {collapsed: false, position: 'topright'}).addTo(map);
+  if (D.views.length > 1 || hot) {
+    L.control.layers(base, overlays, {collapsed: !!D.collapsed, position: 'topright'}).addTo(map);
+  }
   map.on('baselayerchange', function (e) {
     if (!e.layer._hsView) return;
     current = e.layer._hsView;
@@ -679,6 +726,23 @@ _JS = r"""
   });
   map.on('overlayadd overlayremove', function () { legend.update(); });
   legend.update();
+  // Fit the wards into the part of the frame the legend (and the info box) leave free, when they leave enough;
+  // again when the frame is resized (streamlit-folium sizes its frame after the script ran), until the user
+  // moves the map.
+  var fitting = false, moved = false;
+  function fitFree() {
+    var free = map.getSize().x, right = legend.getContainer().offsetWidth + 12;
+    var left = info ? info.getContainer().offsetWidth + 12 : 8;
+    if (!D.bounds || free <= 0) return;
+    if (left + right > 0.5 * free) left = 8;
+    if (right > 0.4 * free) right = 8;
+    fitting = true;
+    map.fitBounds(D.bounds, {paddingTopLeft: [left, 8], paddingBottomRight: [right, 8], animate: false});
+    fitting = false;
+  }
+  fitFree();
+  map.on('dragstart zoomstart', function () { if (!fitting) moved = true; });  // not movestart: resizing pans
+  map.on('resize', function () { if (!moved) fitFree(); });
   map.getContainer().setAttribute('data-hs-wards', String(wards.getLayers().length));
 })();
 """
@@ -720,7 +784,9 @@ class _RiskLayers(MacroElement):
         figure.script.add_child(_RawElement(module.script(self, kwargs)), name=self.get_name())
 
 
-def _info_html(title: str, synthetic: bool, has_hotspots: bool) -> str:
+def _info_html(title: str, synthetic: bool, has_hotspots: bool, compact: bool = False) -> str:
+    if compact:  # only the badge ('' = no info box)
+        return '<div class="hs-badge">Synthetic demo data</div>' if synthetic else ""
     parts = []
     if title:
         parts.append(f'<div class="hs-title">{html.escape(title)}</div>')
@@ -748,6 +814,7 @@ def risk_map(
     assets: Mapping[str, list] | None = None,
     width: int = 800,
     height: int = 600,
+    compact: bool = False,
 ) -> OfflineMap:
     """Interactive map of a scored ward layer, loading nothing from the network.
 
@@ -782,6 +849,9 @@ def risk_map(
         Where Leaflet is loaded from: :func:`offline_asset_urls` (default ``data:`` URLs).
     width, height : int
         Map size in pixels assumed for the simplification tolerance.
+    compact : bool
+        For small maps side by side: the layer control is collapsed to an icon, the info box is dropped (only
+        the synthetic badge stays), the legends are smaller and the hot/cold spot legend has two rows.
 
     Returns
     -------
@@ -795,8 +865,7 @@ def risk_map(
     """
     dimensions, indicators = list(dimensions), list(indicators)
     _check_columns(layer, dimensions, indicators)
-    if tiles is not None and tiles not in TILES:
-        raise DataError(f"Unknown tiles {tiles!r}: use None (plain background), {' or '.join(map(repr, TILES))}.")
+    _check_tiles(tiles)
     if layer.crs is not None and not layer.crs.equals("EPSG:4326"):
         layer = layer.to_crs(4326)
     geometry = encode_geometry(layer, width=width, height=height, pixels=0.25 if simplify else 0.0)
@@ -813,25 +882,48 @@ def risk_map(
     if has_lisa:
         views.append(_lisa_view(layer["lisa_cluster"]))
     has_hot = show_hotspots and "hotspot_class" in layer
-    hot = _hotspot_overlay(layer["hotspot_class"]) if has_hot else None
+    hot = _hotspot_overlay(layer["hotspot_class"], compact) if has_hot else None
     if hot is not None:
         hot["shown"] = True
+    data = _map_data(
+        layer,
+        views=views,
+        hot=hot,
+        rows=_tooltip_rows(layer, dimensions, indicators),
+        info=_info_html(title, synthetic, has_hot, compact),
+        tiles=tiles,
+        compact=compact,
+    )
+    return _make_map(layer, geometry, data, tiles=tiles, assets=assets, width=width, height=height)
 
+
+def _check_tiles(tiles: str | None) -> None:
+    if tiles is not None and tiles not in TILES:
+        raise DataError(f"Unknown tiles {tiles!r}: use None (plain background), {' or '.join(map(repr, TILES))}.")
+
+
+def _map_data(layer, *, views, hot, rows, info, tiles, compact) -> dict:
+    """The per-ward data object of the map script (every string already escaped)."""
     n = len(layer)
-    data = {
+    return {
         "alphabet": ALPHABET,
         "views": views,
         "hot": hot,
         "id": _escape_all(layer["ward_id"]),
         "name": _escape_all(layer["ward_name"]) if "ward_name" in layer else None,
-        "rows": _tooltip_rows(layer, dimensions, indicators),
-        "info": _info_html(title, synthetic, has_hot),
+        "rows": rows,
+        "info": info,
+        "compact": bool(compact),
+        "collapsed": bool(compact),
         "nodata": NO_DATA_COLOR,
         "line": "#ffffff" if n <= 3000 else "#f7f7f7",
         "weight": 1.0 if n <= 3000 else 0.4,
         "opacity": 0.75 if tiles else 0.9,
     }
 
+
+def _make_map(layer, geometry: str, data: dict, *, tiles, assets, width: int, height: int) -> OfflineMap:
+    n = len(layer)
     minx, miny, maxx, maxy = shapely.total_bounds(layer.geometry.values)
     m = OfflineMap(
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
@@ -839,13 +931,167 @@ def risk_map(
         tiles=None,
         prefer_canvas=n > 2000,  # SVG paths for a city, canvas for a national run
         control_scale=True,
+        zoom_snap=0.25,  # fit the city to the frame in quarter zoom steps, not whole ones (up to 2x too small)
         assets=assets,
     )
     if tiles is not None:
         folium.TileLayer(TILES[tiles], control=False).add_to(m)
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    # Fitted by the map script, beside the legend (folium's fit_bounds would animate over that fit).
+    data["bounds"] = [[float(miny), float(minx)], [float(maxy), float(maxx)]]
     _RiskLayers(geometry, data).add_to(m)
     return m
+
+
+def bivariate_map(
+    layer: gpd.GeoDataFrame,
+    clusters: pd.DataFrame | pd.Series | Sequence[str],
+    x_label: str,
+    y_label: str,
+    *,
+    x_column: str | None = None,
+    y_column: str | None = None,
+    title: str = "",
+    synthetic: bool = False,
+    tiles: str | None = None,
+    compact: bool = False,
+    simplify: bool = True,
+    assets: Mapping[str, list] | None = None,
+    width: int = 800,
+    height: int = 600,
+) -> OfflineMap:
+    """Map of bivariate local Moran clusters: where one kind of risk is high and the next wards are high in another.
+
+    Same offline, compact encoding as :func:`risk_map` (one layer, no layer control), with GeoDa's cluster colours:
+    High-High red, Low-Low blue, High-Low pink, Low-High light blue, not significant light grey, no data grey.
+
+    Parameters
+    ----------
+    layer : geopandas.GeoDataFrame
+        Wards with ``ward_id`` (optional ``ward_name``), in the row order of ``clusters``.
+    clusters : DataFrame, Series or sequence of str
+        One cluster per ward (``"high-high"``, ``"low-low"``, ``"high-low"``, ``"low-high"``, ``"not
+        significant"``, ``"no data"``), or the ``frame`` of
+        :func:`hotspots.spatial.bivariate_local_moran` (``bv_cluster``; ``bv_i`` and ``bv_p_adj`` go into the
+        tooltip). Matched to ``layer`` by position.
+    x_label, y_label : str
+        The ward's own variable and its neighbours' variable, e.g. ``"individual"``, ``"institutional"``
+        (escaped).
+    x_column, y_column : str, optional
+        Columns of ``layer`` shown in the tooltip; default ``<label>_score`` when the layer has it.
+    title, synthetic, tiles, simplify, assets, width, height
+        As in :func:`risk_map`.
+    compact : bool
+        Drop the info box (only the synthetic badge stays) and use a smaller legend.
+
+    Returns
+    -------
+    OfflineMap
+
+    Examples
+    --------
+    >>> bv = bivariate_local_moran(layer["individual_score"], layer["institutional_score"], graph)  # doctest: +SKIP
+    >>> m = bivariate_map(layer, bv.frame, "individual", "institutional", synthetic=True)  # doctest: +SKIP
+    """
+    if not isinstance(layer, gpd.GeoDataFrame) or "ward_id" not in layer.columns:
+        raise DataError("bivariate_map needs a GeoDataFrame of wards with a 'ward_id' column.")
+    if len(layer) == 0:
+        raise DataError("The ward layer has no wards.")
+    statistics = clusters if isinstance(clusters, pd.DataFrame) else None
+    if statistics is not None:
+        if "bv_cluster" not in statistics.columns:
+            raise DataError(
+                "The clusters frame has no 'bv_cluster' column: pass bivariate_local_moran(...).frame or a "
+                "sequence of cluster labels."
+            )
+        labels = pd.Series(statistics["bv_cluster"].to_numpy(), dtype=object)
+    else:
+        labels = pd.Series(np.asarray(clusters, dtype=object), dtype=object)
+    if labels.ndim != 1 or len(labels) != len(layer):
+        raise DataError(f"Got {len(labels)} cluster label(s) for {len(layer)} wards: give one per ward, in order.")
+    x_column = x_column if x_column is not None else _default_column(layer, x_label)
+    y_column = y_column if y_column is not None else _default_column(layer, y_label)
+    missing = [c for c in (x_column, y_column) if c is not None and c not in layer.columns]
+    if missing:
+        raise DataError(f"The ward layer lacks column(s) {', '.join(map(repr, missing))} for the tooltip.")
+    _check_tiles(tiles)
+    if layer.crs is not None and not layer.crs.equals("EPSG:4326"):
+        layer = layer.to_crs(4326)
+    geometry = encode_geometry(layer, width=width, height=height, pixels=0.25 if simplify else 0.0)
+
+    rows = []
+    for column, label in dict.fromkeys([(x_column, x_label), (y_column, y_label)]):  # once when x is y
+        if column is not None:
+            rows.append({"label": f"{_label(label)} score", "num": _numbers(layer[column])})
+    rows.append({"label": "Bivariate cluster", **_texts(labels)})
+    if statistics is not None:
+        for column, label in (("bv_i", "Bivariate local I"), ("bv_p_adj", "p-value (corrected)")):
+            if column in statistics.columns:
+                rows.append({"label": label, "num": _numbers(pd.Series(statistics[column].to_numpy()))})
+    info = _info_html(title, synthetic, False, compact) if compact else _bivariate_info(title, synthetic)
+    data = _map_data(
+        layer,
+        views=[_bivariate_view(labels, x_label, y_label)],
+        hot=None,
+        rows=rows,
+        info=info,
+        tiles=tiles,
+        compact=compact,
+    )
+    return _make_map(layer, geometry, data, tiles=tiles, assets=assets, width=width, height=height)
+
+
+def _default_column(layer: gpd.GeoDataFrame, label: str) -> str | None:
+    column = f"{label}_score"
+    return column if column in layer.columns else None
+
+
+def _bivariate_info(title: str, synthetic: bool) -> str:
+    parts = [f'<div class="hs-title">{html.escape(title)}</div>'] if title else []
+    if synthetic:
+        parts.append('<div class="hs-badge">Synthetic demo data</div>')
+    return "".join(parts)
+
+
+# ------------------------------------------------------------------------------------------------------------ clicks
+
+
+def ward_at(layer: gpd.GeoDataFrame, lat: float, lng: float) -> str | None:
+    """The ``ward_id`` of the ward containing a point (e.g. a click on the map), or ``None`` outside every ward.
+
+    Candidates come from the layer's spatial index (an STRtree, built once per layer and kept by geopandas), then
+    one vectorised :func:`shapely.contains_xy` test; a point exactly on a shared edge goes to the first ward (in
+    row order) that touches it.
+
+    Parameters
+    ----------
+    layer : geopandas.GeoDataFrame
+        Wards with ``ward_id``; in EPSG:4326 (other CRSs are reprojected, which is slower).
+    lat, lng : float
+        WGS 84 latitude and longitude (Leaflet's ``latlng``).
+
+    Examples
+    --------
+    >>> ward_at(result.layer, 22.57, 88.36)  # doctest: +SKIP
+    'KMC-046'
+    """
+    try:
+        lat, lng = float(lat), float(lng)
+    except (TypeError, ValueError):
+        return None
+    if not (math.isfinite(lat) and math.isfinite(lng)) or len(layer) == 0:
+        return None
+    if layer.crs is not None and not layer.crs.equals("EPSG:4326"):
+        layer = layer.to_crs(4326)
+    candidates = np.sort(layer.sindex.query(shapely.Point(lng, lat)))
+    if len(candidates) == 0:
+        return None
+    geoms = np.asarray(layer.geometry.values, dtype=object)[candidates]
+    inside = shapely.contains_xy(geoms, lng, lat)
+    if not inside.any():  # on a boundary: contains_xy is False there
+        inside = shapely.intersects_xy(geoms, lng, lat)
+    if not inside.any():
+        return None
+    return str(layer["ward_id"].iloc[int(candidates[np.argmax(inside)])])
 
 
 def map_html(m: folium.Map) -> str:

@@ -253,3 +253,65 @@ def test_framework_json_upload():
     assert at.selectbox(key="opt:aggregation").value == "geometric"
     table = _frame_with(at, "dimension_weight").set_index("indicator")
     assert table.loc["hate_incidents", "weight"] == 2.5
+
+
+def _bivariate_counts(at: AppTest) -> dict[str, int]:
+    """The Interactions tab's cluster counts (an ``st.table`` indexed by cluster)."""
+    tables = [t.value for t in at.table if "Wards" in t.value.columns]
+    assert tables, "no cluster count table"
+    return {str(k): int(v) for k, v in tables[0]["Wards"].items()}
+
+
+def test_interactions_tab():
+    at = _open(_app(), "Interactions")
+    assert not at.error
+    correlation = _frame_with(at, "Pearson r")
+    # the default model has 3 dimensions: 3 pairs, each over all 144 Kolkata wards
+    assert list(correlation["Kinds of risk"]) == [
+        "Individual & institutional", "Individual & ideological", "Institutional & ideological"]  # fmt: skip
+    assert list(correlation["Wards (n)"]) == [144, 144, 144]
+    assert correlation[["Pearson r", "Spearman ρ"]].abs().le(1).all().all()
+    assert correlation["Reading (Spearman)"].str.len().gt(0).all()
+    assert at.selectbox(key="bv_x").value == "individual" and at.selectbox(key="bv_y").value == "institutional"
+    before = _bivariate_counts(at)
+    assert list(before) == ["High-High", "Low-Low", "High-Low", "Low-High", "Not significant", "No data"]
+    assert sum(before.values()) == 144 and before["No data"] == 0
+    assert any("High-High: high individual risk in the ward" in c.value.replace("*", "") for c in at.caption)
+
+    at.selectbox(key="bv_y").set_value("ideological").run()
+    _no_exception(at)
+    after = _bivariate_counts(at)
+    assert sum(after.values()) == 144
+    assert after != before
+    assert any("high ideological risk around it" in c.value for c in at.caption)
+
+
+def test_interactions_with_missing_wards_and_fewer_dimensions(kolkata_files):
+    from hotspots.framework import default_framework
+
+    lines = kolkata_files[0].decode("utf-8").splitlines()
+    at = _app()
+    _upload(at, "\n".join(lines[:-1]).encode("utf-8"), "partial.csv", kolkata_files[1], "kolkata.geojson")
+    at.button(key="add_city").click().run()
+    _open(at, "Interactions")
+    assert not at.error
+    counts = _bivariate_counts(at)
+    assert counts["No data"] == 1 and sum(counts.values()) == 144  # KMC-144 has a boundary but no table row
+    assert _frame_with(at, "Pearson r")["Wards (n)"].tolist() == [143, 143, 143]
+    at.selectbox(key="bv_x").set_value("ideological").run()
+    _no_exception(at)
+
+    # a model without the chosen dimension: the choice falls back to the first one
+    two = default_framework().without_indicator("hate_incidents").without_indicator("extremist_propaganda_reports")
+    at.session_state["framework_file"] = {"data": two.to_json().encode("utf-8"), "name": "two.json"}
+    at.run()
+    _no_exception(at)
+    assert at.selectbox(key="bv_x").value == "individual"
+    assert _frame_with(at, "Pearson r")["Kinds of risk"].tolist() == ["Individual & institutional"]
+
+    # a model with one kind of risk: nothing to compare
+    one = two.without_indicator("unlicensed_institutions").without_indicator("institution_licensing_rate")
+    at.session_state["framework_file"] = {"data": one.to_json().encode("utf-8"), "name": "one.json"}
+    at.run()
+    _no_exception(at)
+    assert any("one kind of risk" in i.value for i in at.info)

@@ -338,3 +338,154 @@ document.body.setAttribute('data-tip', w.getTooltip().getContent()(w.getLayers()
     tip = re.search(r'data-tip="([^"]*)"', dom).group(1)
     assert re.search(r"Ward ID:\s*(\S+)", tip).group(1) == "KOL005"
     assert "&lt;img src=x onerror=alert(1)&gt;" in tip  # the name, as text (re-escaped by the DOM dump)
+
+
+# ------------------------------------------------------------------------------------------------- compact mode
+
+
+def test_compact_map_collapses_controls_and_keeps_only_the_badge(layer):
+    full = embedded_data(maps.map_html(maps.risk_map(layer, title="Kolkata demo", synthetic=True)))
+    compact_page = maps.map_html(maps.risk_map(layer, title="Kolkata demo", synthetic=True, compact=True))
+    compact = embedded_data(compact_page)
+    assert not full["compact"] and not full["collapsed"] and "Kolkata demo" in full["info"]
+    assert compact["compact"] and compact["collapsed"]
+    # the info box is only the synthetic badge: no title, no notes
+    assert compact["info"] == '<div class="hs-badge">Synthetic demo data</div>'
+    assert "Kolkata demo" not in compact_page and maps.HOTSPOT_NOTE not in compact_page
+    # same layers, smaller legends: the Gi* legend has 2 rows instead of 6
+    assert [v["label"] for v in compact["views"]] == [v["label"] for v in full["views"]]
+    assert full["hot"]["legend"].count('class="hs-row"') == 6
+    assert compact["hot"]["legend"].count('class="hs-row"') == 2
+    assert "Hot spot" in compact["hot"]["legend"] and "Cold spot" in compact["hot"]["legend"]
+    assert ".hs-compact .hs-row" in compact_page  # the smaller legend's CSS
+    # without synthetic data a compact map has no info box at all
+    assert embedded_data(maps.map_html(maps.risk_map(layer, title="x", compact=True)))["info"] == ""
+    assert not EXTERNAL_RESOURCE.search(compact_page)
+
+
+def test_map_is_fitted_by_its_script(layer):
+    data = embedded_data(maps.map_html(maps.risk_map(layer)))
+    # the 4x4 grid of 0.01 degree cells from (88.30, 22.52): [[south, west], [north, east]]
+    assert np.allclose(data["bounds"], [[22.52, 88.30], [22.56, 88.34]])
+
+
+# ---------------------------------------------------------------------------------------------------- bivariate
+
+
+@pytest.fixture
+def bivariate(layer):
+    """The bivariate local Moran of the grid (individual here x ideological around; ward 3 has no ideological)."""
+    from hotspots.spatial import bivariate_local_moran, neighbour_graph
+
+    graph = neighbour_graph(layer, method="queen", id_column="ward_id")
+    return bivariate_local_moran(layer["individual_score"], layer["ideological_score"], graph, permutations=99)
+
+
+def test_bivariate_map_classes_and_legend(layer, bivariate):
+    page = maps.map_html(maps.bivariate_map(layer, bivariate.frame, "individual", "ideological", synthetic=True))
+    data = embedded_data(page)
+    assert len(data["views"]) == 1 and data["hot"] is None  # one layer: the script adds no layer control
+    view = data["views"][0]
+    keys = [key for key, _, _ in maps.BIVARIATE_STYLES]
+    expected = ["-" if c not in keys else str(keys.index(c)) for c in bivariate.frame["bv_cluster"]]
+    assert list(view["cls"]) == expected
+    assert view["cls"][3] == "-"  # ward 3 has no ideological score: no data
+    # GeoDa's colours, every cluster and "No data" in the legend, which names both kinds of risk
+    assert view["colors"] == ["#ff0000", "#0000ff", "#f4ada8", "#a7adf9", "#eeeeee"]
+    for label in ["High-High", "Low-Low", "High-Low", "Low-High", "Not significant", "No data"]:
+        assert label in view["legend"]
+    assert "Individual here × ideological around" in view["legend"]
+    labels = [row["label"] for row in data["rows"]]
+    assert labels == ["Individual score", "Ideological score", "Bivariate cluster", "Bivariate local I",
+                      "p-value (corrected)"]  # fmt: skip
+    assert "Synthetic demo data" in data["info"]
+
+
+def test_bivariate_map_escapes_and_loads_nothing_remote(layer, bivariate):
+    evil = "<script>alert(1)</script>"
+    layer = layer.assign(**{f"{evil}_score": layer["individual_score"]})
+    page = maps.map_html(maps.bivariate_map(layer, bivariate.frame, evil, "ideological", title=evil))
+    assert evil not in page and EVIL_NAME not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in embedded_data(page)["views"][0]["legend"]
+    assert "&lt;img src=x onerror=alert(1)&gt;" in embedded_data(page)["name"]
+    assert not EXTERNAL_RESOURCE.search(page)
+    rendered = maps.bivariate_map(layer, bivariate.frame, "individual", "ideological").get_root().render()
+    sources = re.findall(r"<(?:script|link)\b[^>]*\s(?:src|href)=[\"']([^\"']*)", rendered)
+    assert len(sources) == 2 and all(src.startswith("data:") for src in sources)
+
+
+def test_bivariate_map_takes_plain_labels_and_checks_them(layer):
+    labels = ["high-high", "LOW-LOW ", None, "not significant"] * 4
+    data = embedded_data(maps.map_html(maps.bivariate_map(layer, labels, "individual", "institutional",
+                                                          compact=True)))  # fmt: skip
+    assert data["views"][0]["cls"] == "01-4" * 4  # labels are matched trimmed and case-blind; None is no data
+    assert data["compact"] and data["info"] == ""
+    assert [row["label"] for row in data["rows"]] == ["Individual score", "Institutional score", "Bivariate cluster"]
+    with pytest.raises(DataError, match="one per ward"):
+        maps.bivariate_map(layer, labels[:5], "individual", "institutional")
+    with pytest.raises(DataError, match="bv_cluster"):
+        maps.bivariate_map(layer, pd.DataFrame({"cluster": labels}), "individual", "institutional")
+    with pytest.raises(DataError, match="nope"):
+        maps.bivariate_map(layer, labels, "individual", "institutional", x_column="nope")
+
+
+# ------------------------------------------------------------------------------------------------------ ward_at
+
+
+def test_ward_at_finds_the_clicked_ward(layer):
+    # the grid's ward k covers [88.30 + 0.01 i, +0.01] x [22.52 + 0.01 j, +0.01] with k = 4 j + i
+    assert maps.ward_at(layer, 22.525, 88.305) == "KOL000"
+    assert maps.ward_at(layer, 22.545, 88.335) == "KOL011"  # i = 3, j = 2
+    assert maps.ward_at(layer, 22.60, 88.305) is None  # north of the grid
+    assert maps.ward_at(layer, float("nan"), 88.305) is None
+    assert maps.ward_at(layer, None, 88.305) is None
+    # on the edge shared by wards 0 and 1: the first ward in row order
+    assert maps.ward_at(layer, 22.525, 88.31) == "KOL000"
+    # any CRS: reprojected
+    assert maps.ward_at(layer.to_crs(32645), 22.545, 88.335) == "KOL011"
+
+
+def test_ward_at_respects_holes():
+    donut = box(88.3, 22.5, 88.4, 22.6).difference(box(88.33, 22.53, 88.36, 22.56))
+    wards = gpd.GeoDataFrame({"ward_id": ["ring", "core"]}, geometry=[donut, box(88.33, 22.53, 88.36, 22.56)],
+                             crs=4326)  # fmt: skip
+    assert maps.ward_at(wards, 22.545, 88.345) == "core"
+    assert maps.ward_at(wards, 22.51, 88.31) == "ring"
+    assert maps.ward_at(wards.iloc[:1], 22.545, 88.345) is None  # inside the hole: no ward
+
+
+def test_ward_at_matches_brute_force_on_many_wards():
+    wards = voronoi_wards(2_000, seed=3)
+    rng = np.random.default_rng(7)
+    minx, miny, maxx, maxy = wards.total_bounds
+    lngs, lats = rng.uniform(minx, maxx, 200), rng.uniform(miny, maxy, 200)
+    for lat, lng in zip(lats, lngs):
+        inside = np.flatnonzero(shapely.contains_xy(wards.geometry.values, lng, lat))
+        expected = wards["ward_id"].iloc[inside[0]] if len(inside) else None
+        assert maps.ward_at(wards, lat, lng) == expected
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs headless Chromium")
+def test_compact_and_bivariate_maps_draw_offline(layer, bivariate, tmp_path):
+    pages = {
+        "compact": maps.map_html(maps.risk_map(layer, synthetic=True, compact=True)),
+        "bivariate": maps.map_html(maps.bivariate_map(layer, bivariate.frame, "individual", "ideological")),
+    }
+    doms = {}
+    for name, text in pages.items():
+        path = tmp_path / f"{name}.html"
+        path.write_text(text, encoding="utf-8")
+        args = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--virtual-time-budget=3000", "--dump-dom", path.as_uri()]  # fmt: skip
+        doms[name] = subprocess.run(args, capture_output=True, text=True, timeout=60).stdout
+    for dom in doms.values():
+        assert 'data-hs-wards="16"' in dom  # the script ran to the end
+    # the elements' classes (the inlined Leaflet source and our script mention the same names as text)
+    compact = {c for attr in re.findall(r'class="([^"]*)"', doms["compact"]) for c in attr.split()}
+    bivariate = {c for attr in re.findall(r'class="([^"]*)"', doms["bivariate"]) for c in attr.split()}
+    assert {"hs-compact", "leaflet-control-layers", "hs-info", "hs-badge"} <= compact
+    assert "leaflet-control-layers-expanded" not in compact  # collapsed to its icon
+    assert "hs-title" not in compact
+    assert "leaflet-control-layers" not in bivariate  # one layer: no control
+    assert "hs-info" not in bivariate and "hs-legend" in bivariate  # no title, not synthetic: no info box
+    assert "High-High" in doms["bivariate"]
