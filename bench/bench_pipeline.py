@@ -59,13 +59,12 @@ t0 = time.perf_counter()
 t = {}
 s = time.perf_counter()
 from hotspots.framework import default_framework
-from hotspots.pipeline import read_city, prepare_city, score_city, city_graph
+from hotspots.pipeline import load_city, score_city, city_graph
 import geopandas, pyogrio  # imported in the baseline's import stage too: compare reading, not importing
 fw = default_framework()
 t["import"] = time.perf_counter() - s
 s = time.perf_counter()
-raw = read_city(sys.argv[1], sys.argv[2], boundary_id_column="ward_id")
-city = prepare_city(raw, fw, id_column="ward_id")
+city = load_city(sys.argv[1], sys.argv[2], fw, id_column="ward_id")
 t["read_join"] = time.perf_counter() - s
 from hotspots.scoring import RiskScorer
 s = time.perf_counter()

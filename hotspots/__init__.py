@@ -19,7 +19,17 @@ from .errors import (
     ValidationError,
 )
 from .framework import Framework, Indicator, default_framework
-from .pipeline import CityData, RawCity, RiskResult, city_graph, prepare_city, read_city, run, score_city
+from .pipeline import (
+    CityData,
+    RawCity,
+    RiskResult,
+    city_graph,
+    load_city,
+    prepare_city,
+    read_city,
+    run,
+    score_city,
+)
 from .scoring import RiskScorer, ScoreResult, prepare_indicators, score_wards
 from .spatial import (
     NeighbourGraph,
@@ -38,7 +48,7 @@ __all__ = [
     "DemoCity", "demo_cities", "demo_city",
     "DataError", "FrameworkError", "HotspotsError", "InputFileError", "NotFittedError", "Problem", "ValidationError",
     "Framework", "Indicator", "default_framework",
-    "CityData", "RawCity", "RiskResult", "city_graph", "prepare_city", "read_city", "run", "score_city",
+    "CityData", "RawCity", "RiskResult", "city_graph", "load_city", "prepare_city", "read_city", "run", "score_city",
     "NeighbourGraph", "adjust_pvalues", "bivariate_local_moran", "dimension_correlation", "global_moran",
     "hotspot_statistics", "neighbour_graph",
     "RiskScorer", "ScoreResult", "prepare_indicators", "score_wards",

@@ -73,12 +73,11 @@ def _framework(args):
 
 
 def _prepare(args):
-    from .pipeline import prepare_city, read_city
+    from .pipeline import load_city
 
     fw = _framework(args)
-    raw = read_city(args.indicators, args.boundaries, name=args.name,
-                    boundary_id_column=args.boundary_id_column or args.id_column)
-    city = prepare_city(raw, fw, id_column=args.id_column, boundary_id_column=args.boundary_id_column)
+    city = load_city(args.indicators, args.boundaries, fw, id_column=args.id_column,
+                     boundary_id_column=args.boundary_id_column, name=args.name)
     return fw, city
 
 

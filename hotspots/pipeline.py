@@ -77,19 +77,60 @@ class CityData:
 def read_city(indicators, boundaries, *, name: str = "", indicators_name: str | None = None,
               boundaries_name: str | None = None, boundary_id_column: str | None = None,
               synthetic: bool | None = None) -> RawCity:
-    """Read a city's indicator table and boundary file (paths, bytes or uploaded files)."""
-    from .io import read_boundaries, read_table
+    """Read a city's indicator table and boundary file (paths, bytes or uploaded files).
 
-    table_read = read_table(indicators, name=indicators_name)
-    boundaries_read = read_boundaries(boundaries, name=boundaries_name, id_column=boundary_id_column)
+    The boundary file is parsed in a background thread (GDAL releases the GIL) while the table is read.
+    """
+    return _read_and_validate(indicators, boundaries, name=name, indicators_name=indicators_name,
+                              boundaries_name=boundaries_name, boundary_id_column=boundary_id_column,
+                              synthetic=synthetic)[0]
+
+
+def load_city(indicators, boundaries, framework: Framework, *, id_column: str,
+              boundary_id_column: str | None = None, name: str = "", indicators_name: str | None = None,
+              boundaries_name: str | None = None, synthetic: bool | None = None) -> CityData:
+    """Read, validate and join a city in one call (:func:`read_city` then :func:`prepare_city`, overlapped).
+
+    The boundary file is parsed in a background thread while the table is read and validated, so that reading
+    and checking the table costs (almost) nothing on top of reading the boundaries.
+    """
+    raw, validated = _read_and_validate(
+        indicators, boundaries, name=name, indicators_name=indicators_name, boundaries_name=boundaries_name,
+        boundary_id_column=boundary_id_column or id_column, synthetic=synthetic, framework=framework,
+        id_column=id_column,
+    )
+    return prepare_city(raw, framework, id_column=id_column, boundary_id_column=boundary_id_column,
+                        validated=validated)
+
+
+def _read_and_validate(indicators, boundaries, *, name, indicators_name, boundaries_name, boundary_id_column,
+                       synthetic, framework=None, id_column=None):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .io import guess_decimal, read_boundaries, read_table
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hotspots-read") as pool:
+        boundaries_future = pool.submit(read_boundaries, boundaries, name=boundaries_name,
+                                        id_column=boundary_id_column)
+        try:
+            table_read = read_table(indicators, name=indicators_name)
+            validated = None
+            if framework is not None:
+                validated = validate_table(table_read.table, framework, id_column=id_column,
+                                           source=table_read.source, decimal=guess_decimal(table_read))
+        except BaseException:
+            boundaries_future.cancel()
+            raise
+        boundaries_read = boundaries_future.result()
     if synthetic is None:
         synthetic = (
             "synthetic" in str(table_read.source).lower()
             or "synthetic" in str(boundaries_read.source).lower()
             or _declares_synthetic(boundaries)
         )
-    return RawCity(name=name or Path(str(table_read.source)).stem, table_read=table_read,
-                   boundaries_read=boundaries_read, synthetic=bool(synthetic))
+    raw = RawCity(name=name or Path(str(table_read.source)).stem, table_read=table_read,
+                  boundaries_read=boundaries_read, synthetic=bool(synthetic))
+    return raw, validated
 
 
 def _declares_synthetic(source) -> bool:
@@ -112,13 +153,18 @@ def _declares_synthetic(source) -> bool:
 
 
 def prepare_city(raw: RawCity, framework: Framework, *, id_column: str,
-                 boundary_id_column: str | None = None, decimal: str | None = None) -> CityData:
-    """Validate the table against the framework and join it to the boundaries."""
+                 boundary_id_column: str | None = None, decimal: str | None = None,
+                 validated: ValidatedTable | None = None) -> CityData:
+    """Validate the table against the framework and join it to the boundaries.
+
+    ``validated`` skips the validation when the table was already validated against this framework.
+    """
     from .io import guess_decimal, join_wards
 
     tr = raw.table_read
-    decimal = decimal or guess_decimal(tr)
-    validated = validate_table(tr.table, framework, id_column=id_column, source=tr.source, decimal=decimal)
+    if validated is None:
+        decimal = decimal or guess_decimal(tr)
+        validated = validate_table(tr.table, framework, id_column=id_column, source=tr.source, decimal=decimal)
     bid = boundary_id_column or id_column
     joined, report = join_wards(
         validated.table, raw.boundaries_read.wards, id_column="ward_id", boundary_id_column=bid,
@@ -298,6 +344,6 @@ def run(indicators, boundaries, *, id_column: str, boundary_id_column: str | Non
         framework = Framework.load(framework)
     if classification:
         framework = framework.with_options(classification=classification)
-    raw = read_city(indicators, boundaries, name=name, boundary_id_column=boundary_id_column or id_column)
-    city = prepare_city(raw, framework, id_column=id_column, boundary_id_column=boundary_id_column)
+    city = load_city(indicators, boundaries, framework, id_column=id_column,
+                     boundary_id_column=boundary_id_column, name=name)
     return score_city(city, framework, **score_options)
