@@ -954,7 +954,7 @@ def render_export(spec: dict, inputs: dict) -> None:
         "can be rebuilt." + (" Demo exports are labelled synthetic." if result.city.synthetic else "")
     )
     stem = re.sub(r"[^\w-]+", "_", result.city.name.lower()).strip("_") or "city"
-    cols = st.columns(4)
+    cols = st.columns(5)
     cols[0].download_button(
         "GeoJSON",
         result.to_geojson,
@@ -990,6 +990,16 @@ def render_export(spec: dict, inputs: dict) -> None:
         icon=":material/download:",
         key="download_map",
         on_click="ignore",
+    )
+    cols[4].download_button(
+        "Method (JSON)",
+        lambda: json.dumps(result.metadata(), indent=2, ensure_ascii=False, default=str),
+        file_name=f"{stem}_risk.metadata.json",
+        mime="application/json",
+        icon=":material/download:",
+        key="download_metadata",
+        on_click="ignore",
+        help="The method, weights, parameters and input files (SHA-256) behind the CSV; the GeoJSON carries them inside.",
     )
 
 

@@ -267,10 +267,15 @@ class RiskResult:
         return text
 
     def to_csv(self, path=None) -> str:
-        table, _ = self.export_table()
+        """The CSV export; with ``path``, the method and provenance go beside it in ``<path>.metadata.json``."""
+        table, suppressed = self.export_table()
         text = csv_text(table)
         if path is not None:
+            import json
+
             write_text(path, text)
+            write_text(Path(str(path) + ".metadata.json"),
+                       json.dumps(self.metadata(suppressed), indent=2, ensure_ascii=False, default=str) + "\n")
         return text
 
     def explain(self, ward_id: str) -> pd.DataFrame:

@@ -64,6 +64,8 @@ def test_score_geojson_and_csv(kolkata, tmp_path):
     assert r.returncode == 0, r.stderr
     table = pd.read_csv(out_csv, encoding="utf-8-sig")
     assert len(table) == 144 and "hotspot_class" in table.columns
+    sidecar = json.loads((tmp_path / "k.csv.metadata.json").read_text(encoding="utf-8"))
+    assert sidecar["framework"]["dimensions"] and len(sidecar["inputs"]) == 2  # the method travels with the CSV
 
 
 def test_map_html_offline(kolkata, tmp_path):
