@@ -366,13 +366,22 @@ def sidebar_inputs() -> dict[str, Any]:
 # ----------------------------------------------------------------------------------------------------- helpers
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#!|<>~$:])")
+
+
+def plain(text: object) -> str:
+    """Untrusted text (ward names, IDs, file names, messages that quote them) made inert for st.markdown:
+    no links, images (which would load from the internet), colour directives or LaTeX."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text)).replace("\n", "  \n")
+
+
 def show_error(exc: HotspotsError, what: str = "") -> None:
     """A package error in plain words; a validation error also as a table of problems."""
     if isinstance(exc, ValidationError):
         st.error(f"{what}{len(exc.problems)} problem(s) in the input. Fix them and upload again:")
         st.dataframe(exc.to_frame(), hide_index=True, width="stretch")
     else:
-        st.error(f"{what}{exc}")
+        st.error(f"{what}{plain(exc)}")
 
 
 def synthetic_banner(synthetic: bool, compact: bool = False) -> None:
@@ -671,13 +680,13 @@ def render_validation(city) -> None:
     if join.complete:
         st.success("Every table row matched exactly one ward boundary.")
     else:
-        st.warning(join.summary())
+        st.warning(plain(join.summary()))
     for title, ids in (
         ("In the table but not in the boundaries (left out)", join.unmatched_table),
         ("In the boundaries but not in the table (mapped as no data)", join.unmatched_boundaries),
     ):
         if ids:
-            st.markdown(f"**{title}: {len(ids)}**")
+            st.markdown(f"**{title}: {len(ids)}**")  # title is ours
             st.dataframe([{"ward_id": i, "name": join.names.get(i, "")} for i in ids], hide_index=True, width="stretch")
     missing = [{"column": column, "missing values": count} for column, count in city.table.missing.items()]
     if missing:
@@ -685,16 +694,16 @@ def render_validation(city) -> None:
         st.dataframe(missing, hide_index=True, width="stretch")
     boundaries = raw.boundaries_read
     if boundaries.repaired:
-        st.info(f"Repaired geometries ({len(boundaries.repaired)}): {', '.join(boundaries.repaired[:50])}")
+        st.info(f"Repaired geometries ({len(boundaries.repaired)}): {plain(', '.join(boundaries.repaired[:50]))}")
     if boundaries.missing_geometry:
         st.warning(
             f"Wards without a usable geometry ({len(boundaries.missing_geometry)}): "
-            f"{', '.join(boundaries.missing_geometry[:50])}"
+            f"{plain(', '.join(boundaries.missing_geometry[:50]))}"
         )
     if city.notes:
         st.markdown("**Notes**")
         for note in dict.fromkeys(city.notes):
-            st.markdown(f"- {note}")
+            st.markdown(f"- {plain(note)}")
 
 
 def _guess_id(columns: list[str], preferred: str = "ward_id") -> int:
@@ -884,7 +893,7 @@ def render_model(spec: dict, inputs: dict) -> None:
             c4.selectbox("Unit", ["(none)", *UNITS], key="new_unit")
             st.form_submit_button("Add to the model", key="add_indicator_submit", on_click=add_indicator)
     else:
-        st.caption(f"Every numeric column of {spec['indicators_name']} is already in the model.")
+        st.caption(f"Every numeric column of {plain(spec['indicators_name'])} is already in the model.")
     with st.expander("Remove an indicator"):
         column = st.selectbox("Indicator", framework.columns, key="remove_column")
         st.button("Remove", key="remove_indicator", on_click=remove_indicator, args=(column,))
@@ -919,7 +928,7 @@ def render_compare(inputs: dict) -> None:
         return
     for column, label in zip(st.columns(len(chosen)), chosen):
         with column:
-            st.markdown(f"**{label}**")
+            st.markdown(f"**{plain(label)}**")
             try:
                 result = scored_city(cities[label], inputs)
                 fmap = city_map(result, inputs, compact=True)

@@ -187,8 +187,20 @@ def test_unmatched_wards_are_listed(kolkata_files):
     _upload(at, "\n".join(lines).encode("utf-8"), "partial.csv", kolkata_files[1], "kolkata.geojson")
     _no_exception(at)
     assert _metric(at, "Wards matched") == "142"
-    shown = " ".join(str(w.value) for w in at.warning)
+    shown = " ".join(str(w.value) for w in at.warning).replace("\\", "")  # markdown escapes removed
     assert "KMC-999" in shown and "KMC-143" in shown
+
+
+def test_ward_ids_cannot_inject_markdown(kolkata_files):
+    # an untrusted ward ID written as a markdown image would make the browser fetch a URL: it must stay text
+    lines = kolkata_files[0].decode("utf-8").splitlines()
+    lines[-1] = lines[-1].replace("KMC-144", "![x](http://example.org/x.png)")
+    at = _app()
+    _upload(at, "\n".join(lines).encode("utf-8"), "evil.csv", kolkata_files[1], "kolkata.geojson")
+    _no_exception(at)
+    shown = " ".join(str(w.value) for w in at.warning)
+    assert "\\!\\[x\\]\\(http\\://example.org" in shown
+    assert "![x](http" not in shown
 
 
 def test_map_a_new_column_to_a_new_dimension(kolkata_files):
