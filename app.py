@@ -441,6 +441,8 @@ def render_map(spec: dict, inputs: dict) -> None:
         returned_objects=RETURNED_OBJECTS,
     )
     significance_note(inputs)
+    for note in result.hotspot_notes():
+        st.info(plain(note), icon=":material/info:")
     ward_ids = layer.sort_values("risk_rank")["ward_id"].tolist()
     select_key = f"ward:{spec['label']}"
     click = json.dumps([(map_state or {}).get(k) for k in RETURNED_OBJECTS], sort_keys=True, default=str)

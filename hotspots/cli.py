@@ -162,6 +162,8 @@ def _dispatch(args) -> int:
         else:
             result.to_geojson(out)
         n = len(result.layer)
+        for note in result.hotspot_notes():
+            print(f"note: {note}", file=sys.stderr)
         print(f"wrote {out} ({n} wards, {time.perf_counter() - start:.1f} s)", file=sys.stderr)
         return EXIT_OK
     if args.command == "map":

@@ -226,9 +226,32 @@ class RiskResult:
     def dimension_names(self) -> list[str]:
         return self.framework.dimension_names
 
+    def hotspot_notes(self) -> list[str]:
+        """Plain-language notes on the hotspot statistics: islands, wards cut off by missing data, small cities."""
+        if self.hotspots is None:
+            return []
+        meta = self.hotspots.metadata
+        names = dict(zip(self.layer["ward_id"], self.layer["ward_name"])) if "ward_name" in self.layer else {}
+
+        def named(ids) -> str:
+            return ", ".join(f"{i} ({names[i]})" if names.get(i) else str(i) for i in ids)
+
+        notes = []
+        if meta.get("islands"):
+            notes.append(f"{len(meta['islands'])} ward(s) have no neighbouring ward (islands) and get no hotspot "
+                         f"statistic (shown as not significant): {named(meta['islands'])}.")
+        if meta.get("isolated_by_no_data"):
+            notes.append(f"{len(meta['isolated_by_no_data'])} ward(s) have neighbours, but none with data, and get "
+                         f"no hotspot statistic: {named(meta['isolated_by_no_data'])}.")
+        n = int(meta.get("n_with_data", len(self.layer)))
+        if n < 30:
+            notes.append(f"Only {n} wards have a score: with so few wards a hot spot can rarely be significant; "
+                         "read the map of scores rather than the hotspot layer.")
+        return notes
+
     def metadata(self, suppressed: dict | None = None) -> dict[str, Any]:
         """The export's ``metadata`` member (method, weights, parameters, provenance, notes)."""
-        notes = list(self.city.notes) + list(self.scores.notes)
+        notes = list(self.city.notes) + list(self.scores.notes) + self.hotspot_notes()
         j = self.city.join
         if j.unmatched_table:
             notes.append(f"{len(j.unmatched_table)} ward(s) of the table have no boundary and are not in this layer: "

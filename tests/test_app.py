@@ -137,6 +137,16 @@ def test_switch_city():
     assert _metric(at, "Wards") == "144"
 
 
+def test_male_islands_are_named():
+    at = _app()
+    label = next(o for o in at.selectbox(key="city").options if o.startswith("Mal"))
+    at.selectbox(key="city").set_value(label).run()
+    _no_exception(at)
+    shown = " ".join(str(i.value) for i in at.info).replace("\\", "")
+    # data/demo: Vilimalé (MLE-05) and Hulhumalé (MLE-06) are separate islands with no land neighbour
+    assert "islands" in shown and "Vilimalé" in shown and "Hulhumalé" in shown
+
+
 def test_bad_upload_shows_error_not_exception(kolkata_files):
     at = _app()
     _upload(at, b"\x00\x01\x02 not a table \xff\x00", "wards.csv", kolkata_files[1], "wards.geojson")

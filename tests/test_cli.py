@@ -68,6 +68,17 @@ def test_score_geojson_and_csv(kolkata, tmp_path):
     assert sidecar["framework"]["dimensions"] and len(sidecar["inputs"]) == 2  # the method travels with the CSV
 
 
+def test_islands_reported_by_name(tmp_path):
+    r = cli("demo", "male", "--out", tmp_path)
+    csv, gj = next(tmp_path.glob("*.csv")), next(tmp_path.glob("*.geojson"))
+    r = cli("score", "--indicators", csv, "--boundaries", gj, "--id-column", "ward_id", "--permutations", 99,
+            "--out", tmp_path / "m.geojson")
+    assert r.returncode == 0, r.stderr
+    assert "islands" in r.stderr and "Vilimalé" in r.stderr and "Hulhumalé" in r.stderr
+    meta = json.loads((tmp_path / "m.geojson").read_text(encoding="utf-8"))["metadata"]
+    assert meta["hotspot_analysis"]["islands"] == ["MLE-05", "MLE-06"]
+
+
 def test_map_html_offline(kolkata, tmp_path):
     csv, gj = kolkata
     out = tmp_path / "map.html"
