@@ -42,7 +42,7 @@ from hotspots.framework import (
 )
 from hotspots.io import guess_decimal, parse_numbers
 from hotspots.maps import bivariate_map, map_html, risk_map, ward_at
-from hotspots.pipeline import city_graph, prepare_city, read_city, score_city
+from hotspots.pipeline import city_graph, prepare_city, read_city, score_cities, score_city
 from hotspots.spatial import DimensionCorrelation, bivariate_local_moran, dimension_correlation
 
 NEIGHBOURS = {"queen": "Queen (shared edge or corner)", "rook": "Rook (shared edge)", "knn:6": "6 nearest wards"}
@@ -128,6 +128,23 @@ def _scored(
 ):
     return score_city(
         _city, _framework, graph=_graph, permutations=permutations, correction=correction, neighbours=neighbours
+    )
+
+
+@st.cache_resource(show_spinner="Scoring the cities on one common scale…", max_entries=16)
+def _scored_common(
+    cities_key: str,
+    framework_json: str,
+    neighbours: str,
+    permutations: int,
+    correction: str,
+    _cities: dict,
+    _framework: Framework,
+    _graphs: dict,
+):
+    return score_cities(
+        _cities, _framework, scale="common", graphs=_graphs, permutations=permutations, correction=correction,
+        neighbours=neighbours,
     )
 
 
@@ -919,20 +936,56 @@ def render_model(spec: dict, inputs: dict) -> None:
 def render_compare(inputs: dict) -> None:
     cities = st.session_state["cities"]
     st.subheader("Compare cities")
-    st.caption(
-        "Each city is scored with the current model, on its own wards: a score says how a ward ranks "
-        "within its city, not how cities compare in absolute terms."
-    )
     chosen = st.multiselect(
         "Cities (2 to 4)", list(cities), default=list(cities)[:2], max_selections=4, key="compare_cities"
     )
+    scale = st.radio(
+        "Scale",
+        ["own", "common"],
+        format_func={
+            "own": "Each city on its own scale",
+            "common": "One common scale for the chosen cities",
+        }.get,
+        horizontal=True,
+        key="compare_scale",
+        help="Own scale: a score says how a ward ranks within its city. Common scale: normalisation and class "
+        "breaks are learned on all chosen cities' wards together, so the same score means the same in every city.",
+    )
+    st.caption(
+        "Each city is scored with the current model, on its own wards: a score says how a ward ranks within its "
+        "city, not how cities compare in absolute terms."
+        if scale == "own"
+        else "Scores and classes are on one scale learned from all the chosen cities: comparable between them. "
+        "Hot spots are still found within each city (a neighbourhood is a city's own)."
+    )
     if not chosen:
+        return
+    results: dict[str, Any] = {}
+    try:
+        if scale == "common" and len(chosen) > 1:
+            prepared = {label: prepared_city(cities[label], inputs["framework"]) for label in chosen}
+            graphs = {label: neighbour_graph_of(cities[label], inputs)[0] for label in chosen}
+            key = json.dumps(
+                [[label, c.raw.table_read.sha256, c.raw.boundaries_read.sha256] for label, c in prepared.items()]
+            )
+            results = _scored_common(
+                key,
+                inputs["framework"].to_json(),
+                inputs["neighbours"],
+                inputs["permutations"],
+                inputs["correction"],
+                _cities=prepared,
+                _framework=inputs["framework"],
+                _graphs=graphs,
+            )
+    except HotspotsError as exc:
+        show_error(exc)
         return
     for column, label in zip(st.columns(len(chosen)), chosen):
         with column:
             st.markdown(f"**{plain(label)}**")
             try:
-                result = scored_city(cities[label], inputs)
+                result = results.get(label) or scored_city(cities[label], inputs)
                 fmap = city_map(result, inputs, compact=True)
             except HotspotsError as exc:
                 show_error(exc)
@@ -950,6 +1003,7 @@ def render_compare(inputs: dict) -> None:
             st.caption(
                 f"{len(layer)} wards, {hot} hot spot(s). Highest risk: "
                 + ", ".join(layer.sort_values("risk_rank")["ward_id"].astype(str).head(3))
+                + f" (top score {layer['risk_score'].max():.2f})"
             )
 
 

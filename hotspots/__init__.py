@@ -28,6 +28,7 @@ from .pipeline import (
     prepare_city,
     read_city,
     run,
+    score_cities,
     score_city,
 )
 from .scoring import RiskScorer, ScoreResult, prepare_indicators, score_wards
@@ -48,7 +49,7 @@ __all__ = [
     "DemoCity", "demo_cities", "demo_city",
     "DataError", "FrameworkError", "HotspotsError", "InputFileError", "NotFittedError", "Problem", "ValidationError",
     "Framework", "Indicator", "default_framework",
-    "CityData", "RawCity", "RiskResult", "city_graph", "load_city", "prepare_city", "read_city", "run", "score_city",
+    "CityData", "RawCity", "RiskResult", "city_graph", "load_city", "prepare_city", "read_city", "run", "score_city", "score_cities",
     "NeighbourGraph", "adjust_pvalues", "bivariate_local_moran", "dimension_correlation", "global_moran",
     "hotspot_statistics", "neighbour_graph",
     "RiskScorer", "ScoreResult", "prepare_indicators", "score_wards",

@@ -93,7 +93,8 @@ class Classification:
         return {"scheme": self.scheme, "bins": self.bins, "labels": list(CLASS_LABELS), "counts": self.counts}
 
 
-def classify(values, scheme: str = "quantiles", k: int = 5, thresholds=None, index=None) -> Classification:
+def classify(values, scheme: str = "quantiles", k: int = 5, thresholds=None, index=None,
+             reference=None) -> Classification:
     """Put values into five classes labelled Very low .. Very high; NaN becomes "No data".
 
     Parameters
@@ -102,24 +103,29 @@ def classify(values, scheme: str = "quantiles", k: int = 5, thresholds=None, ind
     scheme : "quantiles", "fisher_jenks", "equal_interval" or "fixed" (``thresholds`` on the 0-10 scale).
     k : number of classes (5).
     thresholds : four increasing cut points for "fixed" (default 2, 4, 6, 8).
+    reference : values to learn the class breaks from (default: ``values``), e.g. the scores of several cities
+        pooled, so that a class means the same in every city. Values above the top break go to the top class.
     """
     if scheme not in SCHEMES:
         raise DataError(f"Unknown classification '{scheme}'; use one of {', '.join(SCHEMES)}.")
     arr = np.asarray(values, dtype=float)
+    ref = arr if reference is None else np.asarray(reference, dtype=float)
+    ref = ref[~np.isnan(ref)]
     ok = ~np.isnan(arr)
     codes = np.full(arr.shape, -1, dtype=int)
     bins: list[float] = []
-    if ok.any():
-        vals = arr[ok]
-        if np.unique(vals).size == 1:
-            codes[ok] = 2 if scheme != "fixed" else int(np.searchsorted(list(thresholds or DEFAULT_THRESHOLDS), vals[0]))
-            bins = [float(vals[0])]
+    if ok.any() and ref.size:
+        if np.unique(ref).size == 1:
+            bins = [float(ref[0])]
+            middle = 2 if scheme != "fixed" else int(np.searchsorted(list(thresholds or DEFAULT_THRESHOLDS), ref[0]))
+            codes[ok] = middle
         else:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                result = SCHEMES[scheme](vals, k, thresholds)
-            yb = np.asarray(result.yb, dtype=int)
+                result = SCHEMES[scheme](ref, k, thresholds)
             bins = [float(b) for b in result.bins]
+            # mapclassify's bin1d: class j holds bins[j-1] < x <= bins[j]
+            yb = np.minimum(np.searchsorted(np.asarray(bins), arr[ok], side="left"), len(bins) - 1)
             if len(bins) < k and scheme != "fixed":
                 # fewer distinct levels than classes (a small city): spread the classes we have over the 5 labels
                 yb = np.rint(yb * (k - 1) / max(len(bins) - 1, 1)).astype(int)

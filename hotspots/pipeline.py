@@ -311,7 +311,8 @@ class RiskResult:
 
 def score_city(city: CityData, framework: Framework, *, scorer: RiskScorer | None = None, graph=None,
                hotspots: bool = True, permutations: int = 999, seed: int | None = 12345, correction: str = "fdr",
-               neighbours: str = "queen", suppress_below: int = DEFAULT_SUPPRESS_BELOW) -> RiskResult:
+               neighbours: str = "queen", suppress_below: int = DEFAULT_SUPPRESS_BELOW,
+               class_reference: dict[str, Any] | None = None) -> RiskResult:
     """Score a prepared city and (optionally) find its hotspots.
 
     Parameters
@@ -321,19 +322,24 @@ def score_city(city: CityData, framework: Framework, *, scorer: RiskScorer | Non
     scorer : a fitted :class:`RiskScorer` to score on another scale (another city, pooled cities); default: fit on
         this city.
     graph : a neighbour graph from :func:`city_graph` (built when missing and ``hotspots`` is true).
+    class_reference : per score column, the values to learn class breaks from (default: this city's scores);
+        see :func:`score_cities`.
     """
+    class_reference = class_reference or {}
     table = city.table.table
     if scorer is None:
         scorer = RiskScorer(framework).fit(table)
     result = scorer.transform(table)
     scored = pd.concat([table[["ward_id"]], result.scores], axis=1)
     cls = classify(result.scores["risk_score"].to_numpy(), framework.classification,
-                   thresholds=framework.thresholds, index=table.index)
+                   thresholds=framework.thresholds, index=table.index,
+                   reference=class_reference.get("risk_score"))
     scored["risk_class"] = cls.labels
     breaks = {"risk_score": cls.bins}
     for d in framework.dimension_names:
         breaks[f"{d}_score"] = classify(result.scores[f"{d}_score"].to_numpy(), framework.classification,
-                                        thresholds=framework.thresholds).bins
+                                        thresholds=framework.thresholds,
+                                        reference=class_reference.get(f"{d}_score")).bins
     layer = city.wards[[c for c in city.wards.columns if c in ("ward_id", "ward_name", framework.population_column)
                         or c in framework.columns or c == city.wards.geometry.name]]
     layer = layer.merge(scored, on="ward_id", how="left")
@@ -352,6 +358,44 @@ def score_city(city: CityData, framework: Framework, *, scorer: RiskScorer | Non
                 layer[c] = hot.frame[c].to_numpy()
     return RiskResult(city=city, framework=framework, scores=result, classification=cls, breaks=breaks,
                       layer=layer, hotspots=hot, suppress_below=suppress_below)
+
+
+def score_cities(cities: dict[str, CityData], framework: Framework, *, scale: str = "own",
+                 graphs: dict | None = None, **score_options) -> dict[str, RiskResult]:
+    """Score several cities with one model, each on its own scale or all on one common scale.
+
+    Parameters
+    ----------
+    cities : name -> prepared city.
+    framework : the model.
+    scale : ``"own"``: each city is normalised and classified on its own wards (a score says how a ward ranks in
+        its city); ``"common"``: the normalisation is learned on all the cities' wards pooled and the class breaks
+        on all their scores, so the same score and the same class mean the same in every city.
+    graphs : name -> neighbour graph (built when missing).
+    **score_options : passed to :func:`score_city` (permutations, seed, correction, ...).
+    """
+    graphs = graphs or {}
+    if scale not in ("own", "common"):
+        raise DataError(f"scale must be 'own' or 'common', not {scale!r}.")
+    if scale == "own" or len(cities) < 2:
+        return {name: score_city(c, framework, graph=graphs.get(name), **score_options) for name, c in cities.items()}
+    import numpy as np
+
+    pooled = pd.concat([c.table.table for c in cities.values()], ignore_index=True)
+    scorer = RiskScorer(framework).fit(pooled)
+    scores = [scorer.transform(c.table.table).scores for c in cities.values()]
+    columns = [f"{d}_score" for d in framework.dimension_names] + ["risk_score"]
+    reference = {col: np.concatenate([s[col].to_numpy(dtype=float) for s in scores]) for col in columns}
+    out = {}
+    for name, c in cities.items():
+        result = score_city(c, framework, scorer=scorer, graph=graphs.get(name), class_reference=reference,
+                            **score_options)
+        result.scores.notes.append(
+            f"Scored on a common scale learned from {len(pooled)} wards of {len(cities)} cities "
+            f"({', '.join(cities)}): scores and classes are comparable between these cities."
+        )
+        out[name] = result
+    return out
 
 
 def run(indicators, boundaries, *, id_column: str, boundary_id_column: str | None = None,

@@ -245,6 +245,11 @@ def test_compare_and_export_views():
     _open(at, "Compare")
     assert at.multiselect(key="compare_cities").value == [KOLKATA_LABEL, "Dhaka (synthetic demo)"]
     assert not at.error
+    own = [c.value for c in at.caption if "top score" in c.value]
+    at.radio(key="compare_scale").set_value("common").run()
+    _no_exception(at)
+    common = [c.value for c in at.caption if "top score" in c.value]
+    assert len(own) == len(common) == 2 and own != common  # the common scale changes the scores shown
     _open(at, "Export")
     labels = {b.label for b in at.get("download_button")}
     assert {"GeoJSON", "CSV", "Framework JSON", "Map (HTML)"} <= labels

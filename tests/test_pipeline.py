@@ -92,3 +92,23 @@ def test_delhi_null_id_and_unmatched_reported(tmp_path):
     # boundary wards without a table row are mapped as no data, never scored 0
     nodata = result.layer[result.layer["ward_id"].isin([str(i) for i in ids[-5:]])]
     assert nodata["risk_score"].isna().all() and (nodata["risk_class"] == "No data").all()
+
+
+def test_common_scale_makes_cities_comparable():
+    cities = {}
+    for key in ("kolkata", "colombo"):
+        c = demo_cities()[key]
+        raw = hotspots.read_city(c.indicators_path, c.boundaries_path)
+        cities[c.name] = hotspots.prepare_city(raw, hotspots.default_framework(), id_column="ward_id")
+    fw = hotspots.default_framework()
+    own = hotspots.score_cities(cities, fw, scale="own", permutations=99)
+    common = hotspots.score_cities(cities, fw, scale="common", permutations=99)
+    # common scale = the scores of the pooled table (hand-checkable definition), split back by city
+    pooled = pd.concat([c.table.table for c in cities.values()], ignore_index=True)
+    expected = hotspots.score_wards(pooled, fw).scores["risk_score"].to_numpy()
+    got = np.concatenate([common[n].scores.scores["risk_score"].to_numpy() for n in cities])
+    np.testing.assert_allclose(got, expected)
+    # one set of class breaks for every city on the common scale; per-city breaks otherwise
+    assert common["Kolkata"].breaks == common["Colombo"].breaks
+    assert own["Kolkata"].breaks != own["Colombo"].breaks
+    assert any("common scale" in n for n in common["Colombo"].metadata()["notes"])
