@@ -25,6 +25,7 @@ from .export import (
     write_text,
 )
 from .framework import Framework, default_framework
+from .io import guess_decimal, join_wards, normalise_ids, read_boundaries, read_table
 from .scoring import RiskScorer, ScoreResult
 from .validate import ValidatedTable, validate_table
 
@@ -107,8 +108,6 @@ def _read_and_validate(indicators, boundaries, *, name, indicators_name, boundar
                        synthetic, framework=None, id_column=None):
     from concurrent.futures import ThreadPoolExecutor
 
-    from .io import guess_decimal, read_boundaries, read_table
-
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hotspots-read") as pool:
         boundaries_future = pool.submit(read_boundaries, boundaries, name=boundaries_name,
                                         id_column=boundary_id_column)
@@ -159,8 +158,6 @@ def prepare_city(raw: RawCity, framework: Framework, *, id_column: str,
 
     ``validated`` skips the validation when the table was already validated against this framework.
     """
-    from .io import guess_decimal, join_wards
-
     tr = raw.table_read
     if validated is None:
         decimal = decimal or guess_decimal(tr)
@@ -185,8 +182,6 @@ def prepare_city(raw: RawCity, framework: Framework, *, id_column: str,
 def _all_boundary_wards(joined, boundaries, bid, report, table_columns):
     """Matched wards (table order) plus boundary-only wards as "no data" (never dropped, never scored 0)."""
     import geopandas as gpd
-
-    from .io import normalise_ids
 
     cols = ["ward_id"] + [c for c in table_columns if c != "ward_id" and c in joined.columns]
     matched = gpd.GeoDataFrame(joined[cols], geometry=joined.geometry.to_numpy(), crs=joined.crs)

@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, Polygon, box
 
+import hotspots.io as hio  # the private switches of the fast paths
 from hotspots.errors import DataError, HotspotsError, InputFileError, ValidationError
 from hotspots.io import (
     BoundariesRead,
@@ -854,3 +855,275 @@ def test_mumbai_kml_and_geojson_agree():
         (BOUNDARIES / "mumbai/bmc_electoral_wards_2017").read_bytes(), name="bmc_electoral_wards_2017"
     )
     assert bare.format == "GeoJSON" and len(bare.wards) == 227
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Fast paths: each must give exactly what the plain path gives
+# ----------------------------------------------------------------------------------------------------------------
+
+
+def feature_collection(
+    records: list[dict], *, crs: str | None = None, newline: str = "\n", after: str = "", before: str = ""
+) -> bytes:
+    """A FeatureCollection as GDAL / QGIS write it: one feature per line (``newline=""``: all on one line)."""
+    features = [
+        {
+            "type": "Feature",
+            "properties": r,
+            "geometry": shapely.geometry.mapping(box(77 + i * 0.01, 28, 77.01 + i * 0.01, 28.01)),
+        }
+        for i, r in enumerate(records)
+    ]
+    head = '{"type": "FeatureCollection", "name": "wards", ' + before
+    if crs:
+        head += '"crs": {"type": "name", "properties": {"name": "' + crs + '"}}, '
+    body = ("," + newline).join(json.dumps(f, ensure_ascii=False) for f in features)
+    return (head + '"features": [' + newline + body + newline + "]" + after + "}\n").encode("utf-8")
+
+
+def read_both_ways(monkeypatch, source, **kwargs) -> tuple[BoundariesRead, BoundariesRead, list[bool]]:
+    """read_boundaries with the parse in parts forced, and as a whole; and whether the parts were used."""
+    used: list[bool] = []
+    in_parts = hio._read_geojson_in_parts
+
+    def spy(raw):
+        result = in_parts(raw)
+        used.append(result is not None)
+        return result
+
+    monkeypatch.setattr(hio, "_read_geojson_in_parts", spy)
+    monkeypatch.setattr(hio, "PARALLEL_GEOJSON_BYTES", 0)
+    split = read_boundaries(source, **kwargs)
+    monkeypatch.setattr(hio, "PARALLEL_GEOJSON_BYTES", 1 << 62)
+    whole = read_boundaries(source, **kwargs)
+    assert len(used) == 1  # the plain read does not split
+    return split, whole, used
+
+
+def assert_same_read(split: BoundariesRead, whole: BoundariesRead) -> None:
+    pd.testing.assert_frame_equal(split.wards.drop(columns="geometry"), whole.wards.drop(columns="geometry"))
+    assert split.wards.crs == whole.wards.crs and split.wards.geometry.name == whole.wards.geometry.name
+    assert (shapely.to_wkb(split.wards.geometry.values) == shapely.to_wkb(whole.wards.geometry.values)).all()
+    for attribute in ("source", "format", "sha256", "crs_in", "notes", "repaired", "missing_geometry", "layer"):
+        assert getattr(split, attribute) == getattr(whole, attribute), attribute
+
+
+WARD_RECORDS = [
+    {"ward_no": i + 1, "ward_name": name, "area_km2": 1.5 * i, "code": f"W-{i:02d}"}
+    for i, name in enumerate(["Alpha", BENGALI, None, HINDI, "Epsilon", SINHALA, "Eta", "Theta"])
+]
+
+
+@pytest.mark.parametrize("crs", [None, "urn:ogc:def:crs:OGC:1.3:CRS84", "urn:ogc:def:crs:EPSG::4326"])
+def test_geojson_read_in_parts_equals_the_plain_read(tmp_path, monkeypatch, crs):
+    path = tmp_path / "wards.geojson"
+    path.write_bytes(feature_collection(WARD_RECORDS, crs=crs))  # a legacy "crs" member is copied into every part
+    split, whole, used = read_both_ways(monkeypatch, path, id_column="ward_no")
+    assert used == [True]
+    assert_same_read(split, whole)
+    assert split.wards["ward_name"].iloc[1] == BENGALI and split.wards["ward_no"].tolist() == list(range(1, 9))
+
+
+def test_geojson_parts_from_bytes_minified_and_with_members_after_the_features(monkeypatch):
+    # an upload (bytes), all on one line, with "bbox" and a foreign member after the features array
+    data = feature_collection(WARD_RECORDS, newline="", after=', "bbox": [77, 28, 77.09, 28.01], "note": "x ] }"')
+    split, whole, used = read_both_ways(monkeypatch, data, name="upload.geojson")
+    assert used == [True]
+    assert_same_read(split, whole)
+
+
+def test_geojson_parts_projected_legacy_crs_is_reprojected_the_same(tmp_path, monkeypatch):
+    wards = three_wards(crs="EPSG:32643", offset=(300_000, 3_100_000), size=1000)
+    path = tmp_path / "utm.geojson"
+    wards.to_file(path, driver="GeoJSON", RFC7946="NO")  # GDAL keeps EPSG:32643 in a legacy "crs" member
+    assert b'"crs"' in path.read_bytes()
+    split, whole, used = read_both_ways(monkeypatch, path, id_column="ward_no")
+    assert used == [True]
+    assert_same_read(split, whole)
+    assert split.crs_in == "EPSG:32643" and any("reprojected" in n for n in split.notes)
+
+
+def test_geojson_parts_repair_and_report_the_same_geometries(tmp_path, monkeypatch):
+    bow_tie = Polygon([(77.0, 28.0), (77.01, 28.01), (77.01, 28.0), (77.0, 28.01), (77.0, 28.0)])
+    wards = gpd.GeoDataFrame(
+        {"ward_no": range(1, 7)},
+        geometry=[box(77, 28, 77.01, 28.01), bow_tie, None, Point(77, 28), box(77.02, 28, 77.03, 28.01), bow_tie],
+        crs=4326,
+    )
+    path = tmp_path / "mixed.geojson"
+    wards.to_file(path)
+    split, whole, used = read_both_ways(monkeypatch, path, id_column="ward_no")
+    assert used == [True]
+    assert_same_read(split, whole)
+    assert split.repaired == ["2", "6"] and split.missing_geometry == ["3", "4"]
+
+
+def test_geojson_parts_text_that_looks_like_a_feature_boundary_inside_a_property(tmp_path, monkeypatch):
+    # the split pattern written inside a string (its quotes are escaped there): not a place to cut
+    records = [dict(r, remark='}, {"type": "Feature", "properties": {}}, {') for r in WARD_RECORDS]
+    path = tmp_path / "tricky.geojson"
+    path.write_bytes(feature_collection(records))
+    split, whole, used = read_both_ways(monkeypatch, path, id_column="ward_no")
+    assert used == [True]
+    assert_same_read(split, whole)
+    assert split.wards["remark"].iloc[7] == records[7]["remark"]
+
+
+@pytest.mark.filterwarnings("ignore:Could not parse column")  # pyogrio, on the mixed column (as before)
+@pytest.mark.parametrize(
+    "records",
+    [
+        # "Feature" written as a value: the count check cannot vouch for the parts
+        [dict(r, kind="Feature") for r in WARD_RECORDS],
+        # a property with numbers in the first part and text in the last: GDAL types it differently per part
+        [dict(r, ward_no=(r["ward_no"] if r["ward_no"] <= 4 else f"{r['ward_no']}a")) for r in WARD_RECORDS],
+        # types whose arrow and plain conversions differ (dates, booleans, lists, objects)
+        [dict(r, surveyed="2021-03-04") for r in WARD_RECORDS],
+        [dict(r, urban=bool(r["ward_no"] % 2)) for r in WARD_RECORDS],
+        [dict(r, parts=[1, 2]) for r in WARD_RECORDS],
+        # a property that exists only in the last part
+        [dict(r, **({"extra": 1} if r["ward_no"] > 6 else {})) for r in WARD_RECORDS],
+    ],
+    ids=["feature-as-value", "types-differ", "date", "bool", "list", "field-in-one-part"],
+)
+def test_geojson_parts_fall_back_to_the_plain_read_when_unsure(tmp_path, monkeypatch, records):
+    path = tmp_path / "unsure.geojson"
+    path.write_bytes(feature_collection(records))
+    split, whole, used = read_both_ways(monkeypatch, path, id_column="ward_no")
+    assert used == [False]
+    assert_same_read(split, whole)
+
+
+def test_geojson_parts_not_utf8_or_broken_falls_back(tmp_path, monkeypatch):
+    latin1 = feature_collection(WARD_RECORDS[:4]).replace(b"Alpha", "Alph\xe9".encode("latin-1"))
+    assert hio._read_geojson_in_parts(latin1) is None
+    broken = feature_collection(WARD_RECORDS)[:-40]  # cut short
+    assert hio._read_geojson_in_parts(broken) is None
+    monkeypatch.setattr(hio, "PARALLEL_GEOJSON_BYTES", 0)
+    with pytest.raises(InputFileError, match="damaged or incomplete"):  # the plain read's message, as before
+        read_boundaries(broken, name="cut.geojson")
+
+
+def test_small_geojson_takes_the_plain_path(tmp_path, monkeypatch):
+    def refuse(raw):  # pragma: no cover - must not be called
+        raise AssertionError("a small file was split")
+
+    monkeypatch.setattr(hio, "_read_geojson_in_parts", refuse)
+    path = tmp_path / "wards.geojson"
+    path.write_bytes(feature_collection(WARD_RECORDS))
+    assert path.stat().st_size < hio.PARALLEL_GEOJSON_BYTES
+    assert len(read_boundaries(path).wards) == 8
+
+
+CSV_TEXTS = [
+    "ward_id,population,rate\n1,100,2.5\n2,200,3.5\n",
+    "ward_id,population,rate\r\n1,100,2.5\r\n2,200,3.5\r\n",
+    "ward_id;population;rate\n1;100;2,5\n2;200;3,5",  # no final line break
+    "ward_id\tpopulation\n1\t100\n\n2\t200\n",  # empty line in the middle
+    "ward_id,population,,\n1,100,,\n2,200,,\n,,,\n,,,\n",  # Excel's padding and cleared rows
+    "ward_id,population\n1,100,,\n2,200\n",  # a longer row with empty extra fields
+    "ward_id,population\n1,100,5\n2\n",  # ragged rows: line numbers in the error
+    "\n\nsep=;\nward_id;population\n1;100\n",
+    "sep=,\nward_id,population\n\n1,100\n",
+    "ward_id, population ,\n 1 , 100 ,\n\t2,   \n",  # spaces are kept as written
+    "ward_id,population\n",  # header only
+    "ward_id,population\r1,100\r2,200\r",  # old Mac line ends
+    "ward_id,population\n1,100\r2,200\n",  # a lone CR inside
+    'ward_id,name\n1,"Ward, One"\n2,Two\n',  # quotes: csv.reader only
+    "1,2\n3,4\n",  # data, no header
+    "ward_id,ward_id\n1,2\n",
+]
+
+
+@pytest.mark.parametrize("text", CSV_TEXTS)
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16"])
+def test_csv_fast_path_reads_exactly_what_csv_reader_reads(monkeypatch, text, encoding):
+    def read(fast: bool):
+        monkeypatch.setattr(hio, "FAST_CSV", fast)
+        try:
+            r = read_table(text.encode(encoding), name="t.csv")
+        except HotspotsError as exc:
+            return type(exc), str(exc)
+        return r.table, (r.encoding, r.delimiter, r.notes, r.line_numbers, r.sha256)
+
+    fast, slow = read(True), read(False)
+    if isinstance(slow[0], pd.DataFrame):
+        pd.testing.assert_frame_equal(fast[0], slow[0])
+        assert fast[0]["ward_id" if "ward_id" in fast[0] else fast[0].columns[0]].dtype == object
+        assert fast[1] == slow[1]
+    else:
+        assert fast == slow
+
+
+def test_csv_fast_path_is_taken_for_a_plain_file(monkeypatch):
+    seen = []
+    split = hio._split_plain_csv
+    monkeypatch.setattr(hio, "_split_plain_csv", lambda text, delim: seen.append(split(text, delim)) or seen[-1])
+    read = read_table(b"ward_id,incidents\n7,12\n8,\n", name="wards.csv")
+    assert seen[0] is not None
+    assert read.table["incidents"].tolist() == ["12", pd.NA] and read.line_numbers == [2, 3]
+
+
+@pytest.mark.parametrize(
+    ("text", "number", "flagged"),
+    [
+        # Python's float() accepts these, the parser does not (as before the column fast path existed)
+        ("nan", np.nan, True),
+        ("NaN", np.nan, True),
+        ("inf", np.nan, True),
+        ("-Infinity", np.nan, True),
+        ("1_000", np.nan, True),
+        ("0x10", np.nan, True),
+        (" 12 ", 12.0, False),
+        ("\t+12.\t", 12.0, False),
+        ("1e999", np.inf, False),  # a plain number too large for float64 (as float() reads it)
+    ],
+)
+def test_parse_numbers_text_that_python_float_reads_differently(text, number, flagged):
+    # alone, and in a column of plain numbers (where the whole column is first converted at once)
+    for cells in ([text], ["1.5", text, "2", "3e2"]):
+        numbers, bad = parse_numbers(pd.Series(cells, dtype=object))
+        at = cells.index(text)
+        assert np.array_equal(numbers[at : at + 1], [number], equal_nan=True) and bad[at] == flagged
+        assert not bad[[i for i in range(len(cells)) if i != at]].any()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(allow_nan=False, allow_infinity=False),
+            st.sampled_from(["{!r}", "{:.3f}", "{:e}", "{:.17g}", "+{!r}", "{:.0f}.", "00{!r}"]),
+        ),
+        min_size=1,
+        max_size=20,
+    ),
+    st.booleans(),
+)
+def test_parse_numbers_plain_numbers_are_read_as_python_float_reads_them(cells, odd_one):
+    # law: the column fast path (Arrow's conversion) and the per-cell path agree with float(), bit for bit
+    texts = [fmt.format(abs(v) if fmt[0] in "+0" else v) for v, fmt in cells]  # "+1.5", "001.5", "-1.5"
+    column = texts + (["1,234"] if odd_one else [])  # a grouped number sends the column through the pattern path
+    numbers, bad = parse_numbers(pd.Series(column, dtype=object))
+    assert not bad.any()
+    assert numbers[: len(texts)].tolist() == [float(t) for t in texts]
+
+
+def test_normalise_ids_rewrites_only_what_needs_it_and_keeps_order():
+    ids = pd.Series(["W-07", " b \u00a0 c ", "007", "x", "3.00", None, "0", "১২", "a\tb", "", "12"], dtype=object)
+    assert normalise_ids(ids).tolist() == ["W-07", "b c", "7", "x", "3", pd.NA, "0", "12", "a b", pd.NA, "12"]
+    assert normalise_ids(ids.astype("str")).tolist() == normalise_ids(ids).tolist()
+
+
+def test_join_leaves_the_table_unchanged_and_gives_str_ids():
+    wards = three_wards().rename(columns={"ward_no": "ward_id"})
+    table = pd.DataFrame({"ward_id": ["1", "2", "3"], "x": [1.0, 2.0, 3.0]})
+    joined, report = join_wards(table, wards, id_column="ward_id")
+    assert report.complete and list(joined.columns) == ["ward_id", "x", "geometry"]  # no 'ward_id_as_given'
+    assert (
+        joined["ward_id"].tolist() == ["1", "2", "3"] and joined["ward_id"].dtype == pd.array(["a"], dtype="str").dtype
+    )
+    joined.loc[0, "x"] = 99.0
+    assert table["x"].tolist() == [1.0, 2.0, 3.0]
+    none, report = join_wards(pd.DataFrame({"ward_id": ["9"]}), wards, id_column="ward_id")
+    assert len(none) == 0 and report.matched == 0 and list(none.columns) == ["ward_id", "geometry"]
