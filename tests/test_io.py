@@ -20,7 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, Polygon, box
 
-import hotspots.io as hio  # the private switches of the fast paths
+import hotspots.io.boundaries as hio_b  # the private switches of the fast paths, on the modules that use them
+import hotspots.io.tables as hio_t
 from hotspots.errors import DataError, HotspotsError, InputFileError, ValidationError
 from hotspots.io import (
     BoundariesRead,
@@ -884,17 +885,17 @@ def feature_collection(
 def read_both_ways(monkeypatch, source, **kwargs) -> tuple[BoundariesRead, BoundariesRead, list[bool]]:
     """read_boundaries with the parse in parts forced, and as a whole; and whether the parts were used."""
     used: list[bool] = []
-    in_parts = hio._read_geojson_in_parts
+    in_parts = hio_b._read_geojson_in_parts
 
     def spy(raw):
         result = in_parts(raw)
         used.append(result is not None)
         return result
 
-    monkeypatch.setattr(hio, "_read_geojson_in_parts", spy)
-    monkeypatch.setattr(hio, "PARALLEL_GEOJSON_BYTES", 0)
+    monkeypatch.setattr(hio_b, "_read_geojson_in_parts", spy)
+    monkeypatch.setattr(hio_b, "PARALLEL_GEOJSON_BYTES", 0)
     split = read_boundaries(source, **kwargs)
-    monkeypatch.setattr(hio, "PARALLEL_GEOJSON_BYTES", 1 << 62)
+    monkeypatch.setattr(hio_b, "PARALLEL_GEOJSON_BYTES", 1 << 62)
     whole = read_boundaries(source, **kwargs)
     assert len(used) == 1  # the plain read does not split
     return split, whole, used
@@ -996,10 +997,10 @@ def test_geojson_parts_fall_back_to_the_plain_read_when_unsure(tmp_path, monkeyp
 
 def test_geojson_parts_not_utf8_or_broken_falls_back(tmp_path, monkeypatch):
     latin1 = feature_collection(WARD_RECORDS[:4]).replace(b"Alpha", "Alph\xe9".encode("latin-1"))
-    assert hio._read_geojson_in_parts(latin1) is None
+    assert hio_b._read_geojson_in_parts(latin1) is None
     broken = feature_collection(WARD_RECORDS)[:-40]  # cut short
-    assert hio._read_geojson_in_parts(broken) is None
-    monkeypatch.setattr(hio, "PARALLEL_GEOJSON_BYTES", 0)
+    assert hio_b._read_geojson_in_parts(broken) is None
+    monkeypatch.setattr(hio_b, "PARALLEL_GEOJSON_BYTES", 0)
     with pytest.raises(InputFileError, match="damaged or incomplete"):  # the plain read's message, as before
         read_boundaries(broken, name="cut.geojson")
 
@@ -1008,10 +1009,10 @@ def test_small_geojson_takes_the_plain_path(tmp_path, monkeypatch):
     def refuse(raw):  # pragma: no cover - must not be called
         raise AssertionError("a small file was split")
 
-    monkeypatch.setattr(hio, "_read_geojson_in_parts", refuse)
+    monkeypatch.setattr(hio_b, "_read_geojson_in_parts", refuse)
     path = tmp_path / "wards.geojson"
     path.write_bytes(feature_collection(WARD_RECORDS))
-    assert path.stat().st_size < hio.PARALLEL_GEOJSON_BYTES
+    assert path.stat().st_size < hio_b.PARALLEL_GEOJSON_BYTES
     assert len(read_boundaries(path).wards) == 8
 
 
@@ -1039,7 +1040,7 @@ CSV_TEXTS = [
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16"])
 def test_csv_fast_path_reads_exactly_what_csv_reader_reads(monkeypatch, text, encoding):
     def read(fast: bool):
-        monkeypatch.setattr(hio, "FAST_CSV", fast)
+        monkeypatch.setattr(hio_t, "FAST_CSV", fast)
         try:
             r = read_table(text.encode(encoding), name="t.csv")
         except HotspotsError as exc:
@@ -1057,8 +1058,8 @@ def test_csv_fast_path_reads_exactly_what_csv_reader_reads(monkeypatch, text, en
 
 def test_csv_fast_path_is_taken_for_a_plain_file(monkeypatch):
     seen = []
-    split = hio._split_plain_csv
-    monkeypatch.setattr(hio, "_split_plain_csv", lambda text, delim: seen.append(split(text, delim)) or seen[-1])
+    split = hio_t._split_plain_csv
+    monkeypatch.setattr(hio_t, "_split_plain_csv", lambda text, delim: seen.append(split(text, delim)) or seen[-1])
     read = read_table(b"ward_id,incidents\n7,12\n8,\n", name="wards.csv")
     assert seen[0] is not None
     assert read.table["incidents"].tolist() == ["12", pd.NA] and read.line_numbers == [2, 3]
