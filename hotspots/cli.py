@@ -28,13 +28,29 @@ def _add_inputs(p: argparse.ArgumentParser) -> None:
 def _add_model(p: argparse.ArgumentParser) -> None:
     p.add_argument("--classification", choices=["quantiles", "fisher_jenks", "equal_interval", "fixed"])
     p.add_argument("--neighbours", default="queen", help="queen (default), rook, knn:K or distance:METRES")
-    p.add_argument("--permutations", type=int, default=999, help="permutations for pseudo p-values (default 999)")
+    p.add_argument("--permutations", type=_permutations, default="auto",
+                   help="permutations for the pseudo p-values: 'auto' (default: 999, and more for the wards with "
+                        "small p-values, enough that 99%% is reachable after the correction) or a number; 0 switches "
+                        "the test off (classes say 'not tested')")
     p.add_argument("--seed", type=int, default=12345, help="random seed (default 12345)")
     p.add_argument("--correction", choices=["fdr", "bonferroni", "none"], default="fdr",
                    help="multiple-testing correction (default fdr)")
     p.add_argument("--no-hotspots", action="store_true", help="skip the hotspot statistics")
     p.add_argument("--suppress-below", type=int, default=5,
                    help="leave counts from 1 to N-1 empty in exports (default 5; 0 turns it off)")
+
+
+def _permutations(text: str):
+    text = text.strip().lower()
+    if text == "auto":
+        return "auto"
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 'auto' or a whole number >= 0, got {text!r}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:

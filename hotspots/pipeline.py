@@ -231,10 +231,10 @@ class RiskResult:
         def named(ids) -> str:
             return ", ".join(f"{i} ({names[i]})" if names.get(i) else str(i) for i in ids)
 
-        notes = []
+        notes = list(self.hotspots.notes)
         if meta.get("islands"):
             notes.append(f"{len(meta['islands'])} ward(s) have no neighbouring ward (islands) and get no hotspot "
-                         f"statistic (shown as not significant): {named(meta['islands'])}.")
+                         f"statistic (shown as not tested): {named(meta['islands'])}.")
         if meta.get("isolated_by_no_data"):
             notes.append(f"{len(meta['isolated_by_no_data'])} ward(s) have neighbours, but none with data, and get "
                          f"no hotspot statistic: {named(meta['isolated_by_no_data'])}.")
@@ -305,7 +305,7 @@ class RiskResult:
 
 
 def score_city(city: CityData, framework: Framework, *, scorer: RiskScorer | None = None, graph=None,
-               hotspots: bool = True, permutations: int = 999, seed: int | None = 12345, correction: str = "fdr",
+               hotspots: bool = True, permutations: int | str = "auto", seed: int | None = 12345, correction: str = "fdr",
                neighbours: str = "queen", suppress_below: int = DEFAULT_SUPPRESS_BELOW,
                class_reference: dict[str, Any] | None = None) -> RiskResult:
     """Score a prepared city and (optionally) find its hotspots.
@@ -346,11 +346,11 @@ def score_city(city: CityData, framework: Framework, *, scorer: RiskScorer | Non
             graph = city_graph(city, neighbours)
         from .spatial import hotspot_statistics
 
-        hot = hotspot_statistics(layer["risk_score"].to_numpy(dtype=float), graph, permutations=permutations,
-                                 seed=seed, correction=correction)
-        for c in hot.frame.columns:
-            if c != "ward_id":
-                layer[c] = hot.frame[c].to_numpy()
+        risk = pd.Series(layer["risk_score"].to_numpy(dtype=float), index=layer["ward_id"].astype(str))
+        hot = hotspot_statistics(risk, graph, permutations=permutations, seed=seed, correction=correction)
+        stats = hot.frame.drop(columns="ward_id").reindex(layer["ward_id"].astype(str))
+        for c in stats.columns:
+            layer[c] = stats[c].to_numpy()
     return RiskResult(city=city, framework=framework, scores=result, classification=cls, breaks=breaks,
                       layer=layer, hotspots=hot, suppress_below=suppress_below)
 

@@ -51,7 +51,7 @@ def test_score_geojson_and_csv(kolkata, tmp_path):
     assert len(data["features"]) == 144
     meta = data["metadata"]
     assert meta["classification"]["scheme"] == "fisher_jenks"
-    assert meta["hotspot_analysis"]["permutations"] == 99
+    assert meta["hotspot_analysis"]["permutations"]["requested"] == 99
     assert {i["role"] for i in meta["inputs"]} == {"indicators", "boundaries"}
     assert all(len(i["sha256"]) == 64 for i in meta["inputs"])
     props = data["features"][0]["properties"]

@@ -378,7 +378,10 @@ def bivariate(layer):
     from hotspots.spatial import bivariate_local_moran, neighbour_graph
 
     graph = neighbour_graph(layer, method="queen", id_column="ward_id")
-    return bivariate_local_moran(layer["individual_score"], layer["ideological_score"], graph, permutations=99)
+    keyed = layer.set_index("ward_id")
+    result = bivariate_local_moran(keyed["individual_score"], keyed["ideological_score"], graph, permutations=99)
+    result.frame = result.frame.reindex(layer["ward_id"])  # the map takes the clusters in the layer's row order
+    return result
 
 
 def test_bivariate_map_classes_and_legend(layer, bivariate):

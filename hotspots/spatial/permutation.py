@@ -1,0 +1,344 @@
+"""Conditional permutation engine: tie-aware, two-sided pseudo p-values with an adaptive permutation count.
+
+Conditional permutation (Anselin 1995): the value of a ward is held fixed and its ``k`` neighbours' values are
+drawn at random, without replacement, from the other wards. Gi*, local Moran's I and the bivariate local Moran are
+all monotone in the **sum of the neighbours' values** (the ward's own value being fixed), so one pass that counts,
+per ward, the permuted neighbour sums at least / at most the observed one serves every statistic.
+
+p-values (this is where we differ from esda's ``p_sim`` on purpose):
+
+* **ties count as "at least as extreme" in both tails**: ``upper = (#{S* >= S} + 1) / (P + 1)``,
+  ``lower = (#{S* <= S} + 1) / (P + 1)`` (esda counts the lower tail as "strictly below", which makes tied and
+  zero-heavy data look significant);
+* **two-sided**: ``p = min(1, 2 min(upper, lower))``, so that "95%" means what ArcGIS's Gi_Bin level means
+  (|z| > 1.96), not a one-sided 95% (esda's folded ``p_sim`` is "half of the two-sided p-value");
+* the **tail** (+1 upper, -1 lower, 0 neither) travels with the p-value, so that a label's direction and its
+  significance come from the same tail.
+
+Permutation count: with ``P`` permutations the smallest two-sided p is ``2 / (P + 1)``; a correction over ``m``
+tests asks the most significant ward for ``level / m`` (Bonferroni, and Benjamini-Hochberg's first step), so 999
+permutations can never give Kolkata (144 wards) a Bonferroni hot spot. ``"auto"`` draws 999 permutations for every
+ward, then draws a fresh, larger set only for the wards whose p-value is small (<= :data:`SCREEN_P`), enough that
+the strictest level (99%) is reachable for a single ward, within a work budget; levels that stay unreachable are
+reported. Taking the fresh p-value for the screened wards keeps every level valid: under the null,
+``P(screened and fresh p <= a) <= P(fresh p <= a) = a``.
+
+Draws are made in the graph's ward-ID order, so a seed means the same permutations whatever the row order.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from hotspots.errors import DataError
+
+#: Permutations drawn for every ward (the first stage of ``"auto"``; esda's and GeoDa's usual count).
+BASE_PERMUTATIONS = 999
+#: ``"auto"`` re-tests with more permutations the wards whose first-stage two-sided p is at most this.
+SCREEN_P = 0.05
+#: ``"auto"`` aims the smallest attainable p at half the strictest threshold, so a clear hot spot is not borderline.
+_AUTO_MARGIN = 2.0
+#: The strictest confidence level of the labels (99%).
+STRICTEST_LEVEL = 0.01
+#: Most neighbour-value draws (permutations x neighbours, summed over the re-tested wards) that ``"auto"`` spends on
+#: its second stage: about 2-4 s on two cores with the numba kernel.
+AUTO_WORK_BUDGET = 2_000_000_000
+#: Most permutations ``"auto"`` uses for one ward (bounds time and the draws' memory).
+AUTO_MAX_PERMUTATIONS = 2_000_000
+# Permutations drawn per chunk (bounds memory: chunk x max neighbours x 8 bytes).
+_CHUNK_ELEMENTS = 8_000_000
+
+# Above this many neighbour-value draws (permutations x sum of cardinalities) the numba kernel is worth its import
+# and cache-load time (about 0.5 s in a fresh process); below it the vectorised numpy path is faster end to end.
+_NUMBA_THRESHOLD = 30_000_000
+
+
+def check_permutations(permutations) -> int | str:
+    """``"auto"`` or a whole number >= 0 (``0``: no test; the labels say "not tested")."""
+    if isinstance(permutations, str):
+        text = permutations.strip().lower()
+        if text == "auto":
+            return "auto"
+        if text.isdigit():
+            return int(text)
+    elif not isinstance(permutations, bool) and isinstance(permutations, (int, np.integer)) and permutations >= 0:
+        return int(permutations)
+    raise DataError(
+        f"permutations must be 'auto' (the default: enough for the correction and the number of wards) or a whole "
+        f"number >= 0 (0 switches the test off); got {permutations!r}."
+    )
+
+
+def tests_factor(n_tests: int, correction: str) -> int:
+    """How much stricter than the nominal level the most significant ward is tested (Bonferroni and BH: ``m``)."""
+    return max(int(n_tests), 1) if correction in ("bonferroni", "fdr") else 1
+
+
+def needed_permutations(n_tests: int, correction: str, level: float = STRICTEST_LEVEL) -> int:
+    """Permutations for which a single ward can reach ``level`` after the correction, with the auto margin."""
+    need = _AUTO_MARGIN * 2.0 * tests_factor(n_tests, correction) / level
+    return max(BASE_PERMUTATIONS, int(math.ceil(need / 1000.0)) * 1000 - 1)
+
+
+def reachable_levels(permutations: int, n_tests: int, correction: str) -> dict[str, bool]:
+    """Which confidence levels (90/95/99%) a single ward can reach with ``permutations`` after the correction."""
+    if permutations <= 0:
+        return {"90%": False, "95%": False, "99%": False}
+    smallest = 2.0 / (permutations + 1.0) * tests_factor(n_tests, correction)
+    return {name: smallest <= level * (1 + 1e-12) for level, name in ((0.10, "90%"), (0.05, "95%"), (0.01, "99%"))}
+
+
+@dataclass
+class PermutationTest:
+    """Counts and p-values of one conditional permutation test, per ward (on the graph's order).
+
+    Attributes
+    ----------
+    at_least, at_most : numpy.ndarray
+        Permuted neighbour sums >= / <= the observed one (ties in both), per ward.
+    permutations : numpy.ndarray
+        Permutations behind each ward's counts (0 for islands and untested wards).
+    p : numpy.ndarray
+        Two-sided, tie-aware pseudo p-value (NaN where untested).
+    tail : numpy.ndarray
+        +1 where the observed sum is in the upper tail, -1 in the lower, 0 in neither (equal tails).
+    plan : dict
+        JSON-safe record of what was drawn: requested, base and refined counts, wards re-tested, reachable levels.
+    """
+
+    at_least: np.ndarray
+    at_most: np.ndarray
+    permutations: np.ndarray
+    p: np.ndarray
+    tail: np.ndarray
+    plan: dict[str, Any] = field(default_factory=dict)
+
+
+def two_sided(at_least: np.ndarray, at_most: np.ndarray, permutations) -> tuple[np.ndarray, np.ndarray]:
+    """Two-sided, tie-aware p-values and the tail they come from, from the tail counts."""
+    permutations = np.asarray(permutations, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        upper = (at_least + 1.0) / (permutations + 1.0)
+        lower = (at_most + 1.0) / (permutations + 1.0)
+    p = np.minimum(1.0, 2.0 * np.minimum(upper, lower))
+    tail = np.sign(lower - upper).astype(np.int64)
+    untested = permutations <= 0
+    return np.where(untested, np.nan, p), np.where(untested, 0, tail)
+
+
+def conditional_permutation_test(
+    values: np.ndarray,
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    permutations: int | str = "auto",
+    seed: int | None = 12345,
+    correction: str = "fdr",
+    engine: str = "auto",
+) -> PermutationTest:
+    """Count permuted neighbour sums in both tails for every ward with a neighbour; two-sided p-values.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        Complete values (no NaN), in the graph's order.
+    indptr, indices : numpy.ndarray
+        CSR neighbour structure of the same wards.
+    permutations : "auto" or int
+        See the module's docstring.
+    seed : int or None
+        Seed of the draws (the same seed gives the same draws for the same wards).
+    correction : {"fdr", "bonferroni", "none"}
+        Used by ``"auto"`` (how small a p-value must be reachable) and for the reachable levels.
+    """
+    requested = check_permutations(permutations)
+    n = len(values)
+    card = np.diff(indptr)
+    tested = card > 0
+    n_tests = int(tested.sum())
+    stage_seeds = np.random.SeedSequence(seed).spawn(2) if seed is not None else [None, None]
+    base = BASE_PERMUTATIONS if requested == "auto" else int(requested)
+    at_least, at_most = _tail_counts(values, indptr, indices, np.flatnonzero(tested), base, stage_seeds[0], engine)
+    per_ward = np.where(tested, base, 0)
+    p, tail = two_sided(at_least, at_most, per_ward)
+    plan: dict[str, Any] = {"requested": requested, "base": base, "refined": 0, "refined_wards": 0}
+    effective = base
+    if requested == "auto":
+        need = needed_permutations(n_tests, correction)
+        screened = np.flatnonzero(tested & (p <= SCREEN_P))
+        if need > base and len(screened):
+            links = int(card[screened].sum())
+            refined = int(min(need, AUTO_MAX_PERMUTATIONS, max(base, AUTO_WORK_BUDGET // max(links, 1))))
+            if refined > base:
+                more_least, more_most = _tail_counts(
+                    values, indptr, indices, screened, refined, stage_seeds[1], engine
+                )
+                at_least[screened], at_most[screened] = more_least[screened], more_most[screened]
+                per_ward[screened] = refined
+                p, tail = two_sided(at_least, at_most, per_ward)
+                plan.update(refined=refined, refined_wards=int(len(screened)), screen_p=SCREEN_P)
+                effective = refined
+        plan["needed_for_99%"] = need
+    plan["reachable_levels"] = reachable_levels(effective, n_tests, correction)
+    plan["n_tests"] = n_tests
+    del n
+    return PermutationTest(at_least=at_least, at_most=at_most, permutations=per_ward, p=p, tail=tail, plan=plan)
+
+
+def unreachable_note(plan: dict[str, Any], correction: str, n_tests: int) -> str | None:
+    """A plain-language warning when a confidence level cannot be reached with the permutations drawn."""
+    levels = plan.get("reachable_levels") or {}
+    missing = [name for name, ok in levels.items() if not ok]
+    if not missing or plan.get("base", 0) == 0:
+        return None
+    used = max(int(plan.get("refined") or 0), int(plan.get("base") or 0))
+    fix = (
+        "use permutations 'auto'"
+        if plan.get("requested") != "auto"
+        else "the work budget capped the permutations; use the 'none' or 'fdr' correction, or fewer wards"
+    )
+    return (
+        f"With {used:,} permutations and the {correction} correction over {n_tests} wards, no ward can reach "
+        f"{', '.join(missing)} confidence (the smallest possible p-value is {2 / (used + 1):.2g} before the "
+        f"correction): a ward shown as less certain may be more so. To fix it, {fix}."
+    )
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Drawing and counting
+# --------------------------------------------------------------------------------------------------------------
+
+
+def _draw_permutation_ids(n_others: int, k: int, permutations: int, seed) -> np.ndarray:
+    """``permutations`` rows of ``k`` distinct indices in ``[0, n_others)``, each row a random ordered sample.
+
+    The first ``c`` entries of a row are a uniform random sample of size ``c``, so one matrix serves every
+    cardinality (as esda's ``vec_permutations``). Rather than a full permutation of ``n - 1`` per row (slow at
+    100,000 wards), rows are drawn with replacement and the rows with a repeat are drawn again. ``seed`` may be a
+    seed or a ``numpy.random.Generator`` (drawing continues from its state).
+    """
+    rng = np.random.default_rng(seed)
+    k = min(k, n_others)
+    if k <= 0 or permutations <= 0:
+        return np.zeros((max(permutations, 0), 0), dtype=np.int64)
+    if n_others * permutations > 4_000_000 and 4 * k * k > n_others:  # many neighbours in a large layer
+        return np.stack([rng.choice(n_others, size=k, replace=False, shuffle=True) for _ in range(permutations)])
+    if n_others * permutations <= 4_000_000:
+        keys = rng.random((permutations, n_others))
+        part = (
+            np.argpartition(keys, k - 1, axis=1)[:, :k]
+            if k < n_others
+            else np.tile(np.arange(n_others), (permutations, 1))
+        )
+        order = np.argsort(np.take_along_axis(keys, part, axis=1), axis=1)
+        return np.take_along_axis(part, order, axis=1).astype(np.int64)
+    ids = rng.integers(0, n_others, size=(permutations, k), dtype=np.int64)
+    while True:
+        ordered = np.sort(ids, axis=1)
+        repeats = np.flatnonzero((np.diff(ordered, axis=1) == 0).any(axis=1))
+        if len(repeats) == 0:
+            return ids
+        ids[repeats] = rng.integers(0, n_others, size=(len(repeats), k), dtype=np.int64)
+
+
+def _prange(*args):  # rebound to numba.prange when the kernel is compiled
+    return range(*args)
+
+
+def _permutation_counts_kernel(values, indptr, ids, observed, tolerance, targets, at_least, at_most):
+    """For each target ward i: permuted neighbour sums >= / <= the observed sum, within a float tolerance."""
+    permutations = ids.shape[0]
+    for t in _prange(targets.shape[0]):
+        i = targets[t]
+        k = indptr[i + 1] - indptr[i]
+        if k == 0:
+            continue
+        obs = observed[i]
+        tol = tolerance[i]
+        ge = 0
+        le = 0
+        for r in range(permutations):
+            s = 0.0
+            for c in range(k):
+                j = ids[r, c]
+                if j >= i:
+                    j += 1
+                s += values[j]
+            if s >= obs - tol:
+                ge += 1
+            if s <= obs + tol:
+                le += 1
+        at_least[i] += ge
+        at_most[i] += le
+
+
+_COMPILED_KERNEL = None
+
+
+def _numba_kernel():
+    """The permutation kernel compiled with numba (cached on disk), or ``None`` if numba is not installed."""
+    global _COMPILED_KERNEL, _prange
+    if _COMPILED_KERNEL is None:
+        try:
+            import numba
+        except ImportError:  # pragma: no cover - numba is a declared dependency
+            return None
+        _prange = numba.prange
+        _COMPILED_KERNEL = numba.njit(cache=True, parallel=True, nogil=True)(_permutation_counts_kernel)
+    return _COMPILED_KERNEL
+
+
+def _permutation_counts_numpy(values, indptr, ids, observed, tolerance, targets, at_least, at_most):
+    card = np.diff(indptr)
+    permutations = ids.shape[0]
+    target_card = card[targets]
+    for k in np.unique(target_card[target_card > 0]):
+        wards = targets[target_card == k]
+        draws = ids[:, :k][None, :, :]
+        step = max(1, (1 << 22) // (permutations * int(k)))
+        for start in range(0, len(wards), step):
+            chunk = wards[start : start + step]
+            shifted = draws + (draws >= chunk[:, None, None])
+            sums = values[shifted].sum(axis=2)
+            at_least[chunk] += (sums >= (observed[chunk] - tolerance[chunk])[:, None]).sum(axis=1)
+            at_most[chunk] += (sums <= (observed[chunk] + tolerance[chunk])[:, None]).sum(axis=1)
+
+
+def neighbour_sums(values: np.ndarray, indptr: np.ndarray, indices: np.ndarray) -> np.ndarray:
+    """Sum of the neighbours' values of each ward."""
+    n = len(values)
+    rows = np.repeat(np.arange(n), np.diff(indptr))
+    return np.bincount(rows, weights=values[indices], minlength=n)
+
+
+def _tail_counts(values, indptr, indices, targets, permutations, seed, engine="auto"):
+    """Counts of permuted neighbour sums at least / at most the observed one, for the target wards."""
+    n = len(values)
+    card = np.diff(indptr)
+    at_least = np.zeros(n, dtype=np.int64)
+    at_most = np.zeros(n, dtype=np.int64)
+    targets = np.asarray(targets, dtype=np.int64)
+    if n < 2 or len(targets) == 0 or permutations <= 0:
+        return at_least, at_most
+    values = np.ascontiguousarray(values, dtype=np.float64)
+    observed = neighbour_sums(values, indptr, indices)
+    # sums of the same values added in another order may differ in the last bits: a tie is a tie
+    scale = np.abs(values).max(initial=0.0)
+    tolerance = 1e-9 * (np.abs(observed) + card * scale) + 1e-300
+    k_max = int(card[targets].max())
+    work = permutations * int(card[targets].sum())
+    use_numba = engine == "numba" or (engine == "auto" and work > _NUMBA_THRESHOLD)
+    kernel = _numba_kernel() if use_numba else None
+    rng = np.random.default_rng(seed)
+    chunk = max(1, _CHUNK_ELEMENTS // max(k_max, 1))
+    indptr64 = np.ascontiguousarray(indptr, dtype=np.int64)
+    for start in range(0, permutations, chunk):
+        ids = _draw_permutation_ids(n - 1, k_max, min(chunk, permutations - start), rng)
+        if kernel is not None:
+            kernel(values, indptr64, ids, observed, tolerance, targets, at_least, at_most)
+        else:
+            _permutation_counts_numpy(values, indptr64, ids, observed, tolerance, targets, at_least, at_most)
+    return at_least, at_most
