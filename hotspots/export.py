@@ -24,6 +24,18 @@ HOTSPOT_FIELDS = (
     "neighbour_count",
 )
 DEFAULT_SUPPRESS_BELOW = 5
+#: Decimals written for computed values, so that a spreadsheet shows what people read: ``coverage`` is exactly 1
+#: when complete (not 0.9999999999999999) and a p-value 0.499, not 0.49900000000000005. Input values (population,
+#: indicators) are written as they were read.
+EXPORT_PRECISION = {
+    "scores": 3,  # risk_score and <dimension>_score, 0-10
+    "coverage": 4,
+    "z": 3,  # gi_star_z
+    "p": 4,  # gi_star_p, gi_star_p_adj, lisa_p, lisa_p_adj
+    "lisa_i": 4,
+}
+_PRECISION_OF = {"coverage": "coverage", "gi_star_z": "z", "lisa_i": "lisa_i", "risk_score": "scores"}
+_PRECISION_OF.update({c: "p" for c in ("gi_star_p", "gi_star_p_adj", "lisa_p", "lisa_p_adj")})
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -58,9 +70,19 @@ def export_table(layer, indicator_columns, dimension_names, *, count_columns=(),
                  population_column="population"):
     """The attribute table exactly as it is exported (selected columns, small counts suppressed)."""
     cols = export_columns(layer, indicator_columns, dimension_names, population_column)
-    table = pd.DataFrame(layer[cols]).copy()
+    table = round_for_export(pd.DataFrame(layer[cols]).copy(), dimension_names)
     table, suppressed = suppress_small_counts(table, count_columns, suppress_below)
     return table, suppressed
+
+
+def round_for_export(table: pd.DataFrame, dimension_names=()) -> pd.DataFrame:
+    """Round computed columns to :data:`EXPORT_PRECISION` (input columns are left as they were read)."""
+    kinds = dict(_PRECISION_OF)
+    kinds.update({f"{d}_score": "scores" for d in dimension_names})
+    for column, kind in kinds.items():
+        if column in table.columns and pd.api.types.is_float_dtype(table[column]):
+            table[column] = table[column].round(EXPORT_PRECISION[kind])
+    return table
 
 
 def build_metadata(*, framework: dict, score_log: dict | None = None, classification: dict | None = None,
@@ -82,6 +104,7 @@ def build_metadata(*, framework: dict, score_log: dict | None = None, classifica
         "classification": classification,
         "hotspot_analysis": hotspots,
         "small_number_suppression": suppression,
+        "precision": {"decimals": dict(EXPORT_PRECISION), "note": "computed values are rounded; inputs as read"},
         "inputs": inputs or [],
         "notes": notes or [],
         "crs": "EPSG:4326 (RFC 7946: longitude, latitude)",

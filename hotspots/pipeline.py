@@ -74,6 +74,17 @@ class CityData:
     def synthetic(self) -> bool:
         return self.raw.synthetic
 
+    @property
+    def scored_table(self) -> pd.DataFrame:
+        """The table's rows whose ward is on the map: the rows that are scored and that the scale is learned on.
+
+        Rows whose ward ID has no boundary are reported by the join and left out: they must not move the scale
+        (an extreme unmatched row would shift every ward's normalised value).
+        """
+        table = self.table.table
+        on_map = table["ward_id"].isin(set(self.wards["ward_id"]))
+        return table if on_map.all() else table[on_map]
+
 
 def read_city(indicators, boundaries, *, name: str = "", indicators_name: str | None = None,
               boundaries_name: str | None = None, boundary_id_column: str | None = None,
@@ -175,6 +186,11 @@ def prepare_city(raw: RawCity, framework: Framework, *, id_column: str,
             f"(column '{bid}'). Check that both columns hold the same ward IDs; e.g. table IDs "
             f"{validated.table['ward_id'].head(3).tolist()} vs boundary IDs "
             f"{raw.boundaries_read.wards[bid].head(3).tolist() if bid in raw.boundaries_read.wards else '?'}."
+        )
+    if report.unmatched_table:
+        notes.append(
+            f"{len(report.unmatched_table)} row(s) of the table have no ward in the boundaries: they are not scored "
+            f"and do not enter the scale, which is learned on the {report.matched} ward(s) on the map."
         )
     return CityData(name=raw.name, wards=wards, table=validated, join=report, raw=raw, notes=notes)
 
@@ -321,7 +337,7 @@ def score_city(city: CityData, framework: Framework, *, scorer: RiskScorer | Non
         see :func:`score_cities`.
     """
     class_reference = class_reference or {}
-    table = city.table.table
+    table = city.scored_table
     if scorer is None:
         scorer = RiskScorer(framework).fit(table)
     result = scorer.transform(table)
@@ -376,9 +392,9 @@ def score_cities(cities: dict[str, CityData], framework: Framework, *, scale: st
         return {name: score_city(c, framework, graph=graphs.get(name), **score_options) for name, c in cities.items()}
     import numpy as np
 
-    pooled = pd.concat([c.table.table for c in cities.values()], ignore_index=True)
+    pooled = pd.concat([c.scored_table for c in cities.values()], ignore_index=True)
     scorer = RiskScorer(framework).fit(pooled)
-    scores = [scorer.transform(c.table.table).scores for c in cities.values()]
+    scores = [scorer.transform(c.scored_table).scores for c in cities.values()]
     columns = [f"{d}_score" for d in framework.dimension_names] + ["risk_score"]
     reference = {col: np.concatenate([s[col].to_numpy(dtype=float) for s in scores]) for col in columns}
     out = {}

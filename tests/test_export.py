@@ -82,3 +82,23 @@ def test_record_separator_inside_a_name_round_trips(tmp_path):
     text = geojson_text(g, table, {})
     names = [f["properties"]["ward_name"] for f in json.loads(text)["features"]]
     assert names == table["ward_name"].tolist()
+
+
+def test_exported_numbers_are_rounded_as_people_read_them(tmp_path):
+    # Delhi's CSV had coverage 0.9999999999999999 for 235 of 289 wards (so "coverage = 1" found nothing in Excel)
+    # and p-values like 0.49900000000000005
+    import hotspots
+    from hotspots.export import EXPORT_PRECISION
+
+    city = hotspots.demo_city("kolkata")
+    result = hotspots.run(city.indicators_path, city.boundaries_path, id_column="ward_id", permutations=99)
+    table, _ = result.export_table()
+    complete = result.layer["coverage"] > 1 - 1e-9
+    assert complete.any() and (table.loc[complete.to_numpy(), "coverage"] == 1.0).all()
+    for column, decimals in (("risk_score", 3), ("gi_star_p", 4), ("gi_star_z", 3)):
+        values = table[column].dropna()
+        assert (values == values.round(decimals)).all(), column
+    text = result.to_csv(tmp_path / "k.csv")
+    assert "0.9999999" not in text and "00000000" not in text
+    meta = result.metadata()
+    assert meta["precision"]["decimals"] == EXPORT_PRECISION

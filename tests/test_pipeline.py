@@ -112,3 +112,24 @@ def test_common_scale_makes_cities_comparable():
     assert common["Kolkata"].breaks == common["Colombo"].breaks
     assert own["Kolkata"].breaks != own["Colombo"].breaks
     assert any("common scale" in n for n in common["Colombo"].metadata()["notes"])
+
+
+def test_rows_without_a_ward_do_not_move_the_scale(tmp_path):
+    # three table rows whose ward is not in the boundaries, with extreme values: before, they entered the
+    # normalisation and changed 60 of Kolkata's 144 classes
+    city = demo_cities()["kolkata"]
+    table = pd.read_csv(city.indicators_path, dtype={"ward_id": str})
+    extra = table.head(3).copy()
+    extra["ward_id"] = ["NOWHERE-1", "NOWHERE-2", "NOWHERE-3"]
+    for column in ("youth_unemployment_rate", "school_dropout_rate"):
+        extra[column] = [99.0, 98.0, 97.0]
+    path = tmp_path / "with_unmatched.csv"
+    pd.concat([table, extra]).to_csv(path, index=False)
+    base = hotspots.run(city.indicators_path, city.boundaries_path, id_column="ward_id", permutations=0)
+    more = hotspots.run(path, city.boundaries_path, id_column="ward_id", permutations=0)
+    a = base.layer.set_index("ward_id").sort_index()
+    b = more.layer.set_index("ward_id").sort_index()
+    assert list(a.index) == list(b.index)  # the unmatched rows are not on the map
+    pd.testing.assert_series_equal(a["risk_score"], b["risk_score"])
+    assert (a["risk_class"] == b["risk_class"]).all()
+    assert any("do not enter the scale" in note for note in more.city.notes)
