@@ -11,6 +11,7 @@ shared and noisy: read the ratios.
     python bench/bench_spatial.py                    # N = 144, 1000, 10000, 100000
     python bench/bench_spatial.py 144 1000           # chosen sizes
     python bench/bench_spatial.py 100000 --permutations 999 --repeat 2
+    python bench/bench_spatial.py 144 100000 --correction bonferroni   # 'auto' sized for Bonferroni
 
 Prints one line per run and a table with ratios; ``--json out.json`` also writes the figures.
 """
@@ -52,16 +53,18 @@ OURS = textwrap.dedent(
     import json, resource, sys, time
     sys.path.insert(0, {root!r})
     wards = synthetic_wards({n})
-    values = wards["incidents"].to_numpy()
+    values = wards.set_index("ward_id")["incidents"]
     start = time.perf_counter()
     from hotspots.spatial import neighbour_graph, hotspot_statistics
     imported = time.perf_counter()
     graph = neighbour_graph(wards, "queen")
     built = time.perf_counter()
-    result = hotspot_statistics(values, graph, permutations={perms}, seed=1)
+    result = hotspot_statistics(values, graph, permutations={perms!r}, seed=1, correction={correction!r})
     done = time.perf_counter()
+    plan = result.metadata["permutations"]
     print(json.dumps({{"who": "ours", "n": {n}, "import": imported - start, "weights": built - imported,
                       "stats": done - built, "total": done - start, "numba_loaded": "numba" in sys.modules,
+                      "refined": plan.get("refined", 0), "refined_wards": plan.get("refined_wards", 0),
                       "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
     """
 )
@@ -105,7 +108,11 @@ def run(code: str, timeout: float) -> dict:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("sizes", nargs="*", type=int, default=[144, 1000, 10_000, 100_000])
-    parser.add_argument("--permutations", type=int, default=999)
+    parser.add_argument("--permutations", default="auto",
+                        help="ours: 'auto' (default; 999 for every ward, more for the wards with small p-values) or "
+                             "a number; esda always runs 999 (or this number)")
+    parser.add_argument("--correction", default="fdr", choices=["fdr", "bonferroni", "none"],
+                        help="ours: the correction 'auto' sizes the permutations for (default fdr)")
     parser.add_argument("--repeat", type=int, default=1, help="fresh processes per measurement (best is kept)")
     parser.add_argument("--skip-esda", action="store_true", help="time ours only")
     parser.add_argument("--timeout", type=float, default=3600)
@@ -115,10 +122,13 @@ def main(argv: list[str] | None = None) -> None:
     rows = []
     for n in args.sizes:
         runs = {}
-        jobs = [("ours", SYNTHETIC_WARDS + OURS.format(root=str(ROOT), n=n, perms=args.permutations))]
+        ours_perms = args.permutations if args.permutations == "auto" else int(args.permutations)
+        esda_perms = 999 if args.permutations == "auto" else int(args.permutations)
+        jobs = [("ours", SYNTHETIC_WARDS + OURS.format(root=str(ROOT), n=n, perms=ours_perms,
+                                                        correction=args.correction))]
         if not args.skip_esda:
             for hide in (False, True):
-                code = SYNTHETIC_WARDS + ESDA.format(n=n, perms=args.permutations, hide_numba=hide)
+                code = SYNTHETIC_WARDS + ESDA.format(n=n, perms=esda_perms, hide_numba=hide)
                 jobs.append(("esda-numpy" if hide else "esda+numba", code))
         for who, code in jobs:
             best = None
@@ -139,7 +149,8 @@ def main(argv: list[str] | None = None) -> None:
         rows.append(row)
 
     print()
-    header = f"{'N':>7} {'ours graph':>10} {'ours stats':>10} {'ours total':>10} {'ours MB':>8}"
+    print(f"ours: permutations={args.permutations}, correction={args.correction}; esda: 999 permutations")
+    header = f"{'N':>7} {'ours graph':>10} {'ours stats':>10} {'ours total':>10} {'ours MB':>8} {'refined P':>9}"
     if not args.skip_esda:
         header += (
             f" {'esda+nb tot':>11} {'esda-np tot':>11} {'stats ratio':>11} {'graph ratio':>11} {'total ratio':>11}"
@@ -148,7 +159,7 @@ def main(argv: list[str] | None = None) -> None:
     for row in rows:
         line = (
             f"{row['n']:>7} {row['ours_weights']:>10.3f} {row['ours_stats']:>10.3f} {row['ours_total']:>10.3f}"
-            f" {row['ours_maxrss_mb']:>8.0f}"
+            f" {row['ours_maxrss_mb']:>8.0f} {row.get('ours_refined', 0):>9}"
         )
         if not args.skip_esda:
             line += (

@@ -198,7 +198,10 @@ def test_needed_and_reachable_permutations_by_hand():
     need = needed_permutations(144, "bonferroni")
     assert need == 57_999  # 2 (margin) x 2 x 144 / 0.01 = 57,600, rounded up to the next ...999
     assert all(reachable_levels(need, 144, "bonferroni").values())
-    assert needed_permutations(144, "none") == 999
+    assert needed_permutations(144, "none") == 999  # 2 x 2 / 0.01 = 400 < 999
+    # FDR: Benjamini-Hochberg's threshold for the 36th smallest of 144 p-values at 0.01 is 0.01 x 36 / 144
+    assert needed_permutations(144, "fdr", candidates=36) == 1_999  # 4 / 0.0025 = 1,600
+    assert needed_permutations(144, "fdr", candidates=1) == 57_999
 
 
 @pytest.fixture(scope="module")
@@ -218,6 +221,7 @@ def test_bonferroni_with_auto_permutations_finds_kolkatas_hot_spots(kolkata):
     assert (auto.layer["hotspot_class"] == "hot spot 99%").any()
     plan = auto.hotspots.metadata["permutations"]
     assert plan["requested"] == "auto" and plan["refined"] >= 57_999 and all(plan["reachable_levels"].values())
+    assert plan["refined_wards"] < 144  # only the wards whose p-value was limited by the count are re-tested
     assert not any("no ward can reach" in note for note in auto.hotspot_notes())
 
 

@@ -472,7 +472,7 @@ def test_classes_and_metadata(crime, columbus_graph):
     metadata = result.metadata
     json.dumps(metadata)
     assert metadata["permutations"]["requested"] == "auto" and metadata["seed"] == 1
-    assert metadata["permutations"]["refined"] >= 49 * 400 - 1  # a lone ward can reach 99% after FDR over 49
+    assert metadata["permutations"]["refined"] > 999  # wards limited by 999 permutations were re-tested
     assert metadata["correction"] == "fdr" and "two-sided" in metadata["classification"]["p_value"]
     assert metadata["graph"]["snap_tolerance_m"] == 0.0
     assert sum(metadata["counts"]["hotspot_class"].values()) == len(frame)

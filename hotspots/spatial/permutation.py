@@ -18,16 +18,20 @@ p-values (this is where we differ from esda's ``p_sim`` on purpose):
 Permutation count: with ``P`` permutations the smallest two-sided p is ``2 / (P + 1)``; a correction over ``m``
 tests asks the most significant ward for ``level / m`` (Bonferroni, and Benjamini-Hochberg's first step), so 999
 permutations can never give Kolkata (144 wards) a Bonferroni hot spot. ``"auto"`` draws 999 permutations for every
-ward, then draws a fresh, larger set only for the wards whose p-value is small (<= :data:`SCREEN_P`), enough that
-the strictest level (99%) is reachable for a single ward, within a work budget; levels that stay unreachable are
-reported. Taking the fresh p-value for the screened wards keeps every level valid: under the null,
-``P(screened and fresh p <= a) <= P(fresh p <= a) = a``.
+ward, then, in up to three rounds, draws a fresh, larger set for the wards whose p-value is **limited by the
+permutations** (at most :data:`LIMITED_COUNT` permuted sums as extreme as the observed one): as many as the
+strictest level (99%) needs after the correction, with a margin of 2 (Bonferroni: ``4 m / 0.01``; FDR: the
+Benjamini-Hochberg threshold of the wards that could reach 99%, ``0.01 (S + L) / m``, S already there, L limited;
+no correction: ``4 / 0.01``), within a work budget. Levels that stay unreachable are reported. Taking the fresh
+p-value for the re-tested wards keeps every level valid: a ward is re-tested only when its p-value is already
+below every level it could be labelled at with the count it had, so ``P(final p <= a) <= a`` for every ``a``.
 
 Draws are made in the graph's ward-ID order, so a seed means the same permutations whatever the row order.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,19 +40,21 @@ import numpy as np
 
 from hotspots.errors import DataError
 
-#: Permutations drawn for every ward (the first stage of ``"auto"``; esda's and GeoDa's usual count).
+#: Permutations drawn for every ward (the first round of ``"auto"``; esda's and GeoDa's usual count).
 BASE_PERMUTATIONS = 999
-#: ``"auto"`` re-tests with more permutations the wards whose first-stage two-sided p is at most this.
-SCREEN_P = 0.05
-#: ``"auto"`` aims the smallest attainable p at half the strictest threshold, so a clear hot spot is not borderline.
+#: ``"auto"`` re-tests a ward whose extreme tail holds at most this many permuted sums: its p-value is then
+#: limited by the count (with 999 permutations: p <= 0.01), not by the data.
+LIMITED_COUNT = 4
+#: ``"auto"`` aims the smallest attainable p at half the threshold, so that a clear hot spot is not borderline.
 _AUTO_MARGIN = 2.0
 #: The strictest confidence level of the labels (99%).
 STRICTEST_LEVEL = 0.01
 #: Most neighbour-value draws (permutations x neighbours, summed over the re-tested wards) that ``"auto"`` spends on
-#: its second stage: about 2-4 s on two cores with the numba kernel.
-AUTO_WORK_BUDGET = 2_000_000_000
+#: its later rounds: about a second on two cores with the numba kernel.
+AUTO_WORK_BUDGET = 600_000_000
 #: Most permutations ``"auto"`` uses for one ward (bounds time and the draws' memory).
 AUTO_MAX_PERMUTATIONS = 2_000_000
+_AUTO_ROUNDS = 3
 # Permutations drawn per chunk (bounds memory: chunk x max neighbours x 8 bytes).
 _CHUNK_ELEMENTS = 8_000_000
 
@@ -78,9 +84,18 @@ def tests_factor(n_tests: int, correction: str) -> int:
     return max(int(n_tests), 1) if correction in ("bonferroni", "fdr") else 1
 
 
-def needed_permutations(n_tests: int, correction: str, level: float = STRICTEST_LEVEL) -> int:
-    """Permutations for which a single ward can reach ``level`` after the correction, with the auto margin."""
-    need = _AUTO_MARGIN * 2.0 * tests_factor(n_tests, correction) / level
+def needed_permutations(n_tests: int, correction: str, level: float = STRICTEST_LEVEL, candidates: int = 1) -> int:
+    """Permutations for which a ward can reach ``level`` after the correction, with the auto margin.
+
+    ``candidates``: with FDR, how many wards could reach the level together (Benjamini-Hochberg's threshold for
+    the k-th smallest p-value is ``level k / m``); 1 is the worst case, a lone hot spot.
+    """
+    threshold = level
+    if correction == "bonferroni":
+        threshold = level / max(int(n_tests), 1)
+    elif correction == "fdr":
+        threshold = level * min(max(int(candidates), 1), max(int(n_tests), 1)) / max(int(n_tests), 1)
+    need = _AUTO_MARGIN * 2.0 / threshold
     return max(BASE_PERMUTATIONS, int(math.ceil(need / 1000.0)) * 1000 - 1)
 
 
@@ -155,37 +170,52 @@ def conditional_permutation_test(
         Used by ``"auto"`` (how small a p-value must be reachable) and for the reachable levels.
     """
     requested = check_permutations(permutations)
-    n = len(values)
     card = np.diff(indptr)
     tested = card > 0
     n_tests = int(tested.sum())
-    stage_seeds = np.random.SeedSequence(seed).spawn(2) if seed is not None else [None, None]
     base = BASE_PERMUTATIONS if requested == "auto" else int(requested)
-    at_least, at_most = _tail_counts(values, indptr, indices, np.flatnonzero(tested), base, stage_seeds[0], engine)
+    at_least, at_most = _tail_counts(values, indptr, indices, np.flatnonzero(tested), base, (seed, 0), engine)
     per_ward = np.where(tested, base, 0)
-    p, tail = two_sided(at_least, at_most, per_ward)
-    plan: dict[str, Any] = {"requested": requested, "base": base, "refined": 0, "refined_wards": 0}
-    effective = base
+    test = PermutationTest(at_least, at_most, per_ward, *two_sided(at_least, at_most, per_ward))
+    test.plan = {"requested": requested, "base": base, "refined": 0, "refined_wards": 0, "rounds": []}
     if requested == "auto":
-        need = needed_permutations(n_tests, correction)
-        screened = np.flatnonzero(tested & (p <= SCREEN_P))
-        if need > base and len(screened):
-            links = int(card[screened].sum())
-            refined = int(min(need, AUTO_MAX_PERMUTATIONS, max(base, AUTO_WORK_BUDGET // max(links, 1))))
-            if refined > base:
-                more_least, more_most = _tail_counts(
-                    values, indptr, indices, screened, refined, stage_seeds[1], engine
-                )
-                at_least[screened], at_most[screened] = more_least[screened], more_most[screened]
-                per_ward[screened] = refined
-                p, tail = two_sided(at_least, at_most, per_ward)
-                plan.update(refined=refined, refined_wards=int(len(screened)), screen_p=SCREEN_P)
-                effective = refined
-        plan["needed_for_99%"] = need
-    plan["reachable_levels"] = reachable_levels(effective, n_tests, correction)
-    plan["n_tests"] = n_tests
-    del n
-    return PermutationTest(at_least=at_least, at_most=at_most, permutations=per_ward, p=p, tail=tail, plan=plan)
+        _refine(test, values, indptr, indices, tested, n_tests, correction, seed, engine)
+    counts = test.permutations[tested]
+    smallest_floor = int(counts.max()) if len(counts) else 0
+    test.plan["reachable_levels"] = reachable_levels(smallest_floor, n_tests, correction)
+    test.plan["n_tests"] = n_tests
+    return test
+
+
+def _refine(test, values, indptr, indices, tested, n_tests, correction, seed, engine) -> None:
+    """``"auto"``: re-test, with fresh and larger draws, the wards whose p-value is limited by the count."""
+    from .multitest import adjust_pvalues
+
+    card = np.diff(indptr)
+    budget = AUTO_WORK_BUDGET
+    for round_number in range(1, _AUTO_ROUNDS + 1):
+        extreme = np.minimum(test.at_least, test.at_most)
+        limited = np.flatnonzero(tested & (extreme <= LIMITED_COUNT))
+        if len(limited) == 0:
+            return
+        adjusted = adjust_pvalues(np.where(tested, test.p, np.nan), correction)
+        already = int(np.nansum(adjusted <= STRICTEST_LEVEL))
+        need = needed_permutations(n_tests, correction, candidates=already + len(limited))
+        current = int(test.permutations[limited].min())
+        links = int(card[limited].sum()) + int(card[limited].max())  # counting, and drawing the permutations
+        affordable = budget // max(links, 1)
+        refined = int(min(need, AUTO_MAX_PERMUTATIONS, affordable))
+        test.plan["needed_for_99%"] = need
+        if refined <= current:
+            test.plan["budget_capped"] = need > current
+            return
+        more_least, more_most = _tail_counts(values, indptr, indices, limited, refined, (seed, round_number), engine)
+        test.at_least[limited], test.at_most[limited] = more_least[limited], more_most[limited]
+        test.permutations[limited] = refined
+        test.p, test.tail = two_sided(test.at_least, test.at_most, test.permutations)
+        budget -= refined * links
+        test.plan["rounds"].append({"wards": int(len(limited)), "permutations": refined})
+        test.plan.update(refined=refined, refined_wards=int(len(limited)))
 
 
 def unreachable_note(plan: dict[str, Any], correction: str, n_tests: int) -> str | None:
@@ -217,31 +247,39 @@ def _draw_permutation_ids(n_others: int, k: int, permutations: int, seed) -> np.
 
     The first ``c`` entries of a row are a uniform random sample of size ``c``, so one matrix serves every
     cardinality (as esda's ``vec_permutations``). Rather than a full permutation of ``n - 1`` per row (slow at
-    100,000 wards), rows are drawn with replacement and the rows with a repeat are drawn again. ``seed`` may be a
+    100,000 wards), rows are drawn with replacement and the rows with a repeat are drawn again (while a repeat is
+    rare enough: ``k^2 <= 3 n``; otherwise the k smallest of ``n`` random keys). ``seed`` may be a
     seed or a ``numpy.random.Generator`` (drawing continues from its state).
     """
     rng = np.random.default_rng(seed)
     k = min(k, n_others)
     if k <= 0 or permutations <= 0:
         return np.zeros((max(permutations, 0), 0), dtype=np.int64)
-    if n_others * permutations > 4_000_000 and 4 * k * k > n_others:  # many neighbours in a large layer
-        return np.stack([rng.choice(n_others, size=k, replace=False, shuffle=True) for _ in range(permutations)])
-    if n_others * permutations <= 4_000_000:
-        keys = rng.random((permutations, n_others))
-        part = (
-            np.argpartition(keys, k - 1, axis=1)[:, :k]
-            if k < n_others
-            else np.tile(np.arange(n_others), (permutations, 1))
-        )
-        order = np.argsort(np.take_along_axis(keys, part, axis=1), axis=1)
-        return np.take_along_axis(part, order, axis=1).astype(np.int64)
+    if k * k > 3 * n_others:  # a row of k distinct draws would often repeat: sample without repeats directly
+        if n_others > 4096:  # many neighbours in a large layer: one sample without replacement per row
+            return np.stack([rng.choice(n_others, size=k, replace=False, shuffle=True) for _ in range(permutations)])
+        # small layers: the k smallest of n_others random keys, row chunks of at most 4 million keys
+        out = np.empty((permutations, k), dtype=np.int64)
+        rows = max(1, 4_000_000 // n_others)
+        for start in range(0, permutations, rows):
+            keys = rng.random((min(rows, permutations - start), n_others))
+            part = np.argpartition(keys, k - 1, axis=1)[:, :k] if k < n_others else np.argsort(keys, axis=1)
+            order = np.argsort(np.take_along_axis(keys, part, axis=1), axis=1)
+            out[start : start + len(keys)] = np.take_along_axis(part, order, axis=1)
+        return out
     ids = rng.integers(0, n_others, size=(permutations, k), dtype=np.int64)
-    while True:
-        ordered = np.sort(ids, axis=1)
-        repeats = np.flatnonzero((np.diff(ordered, axis=1) == 0).any(axis=1))
-        if len(repeats) == 0:
-            return ids
+    repeats = _rows_with_repeats(ids)
+    while len(repeats):  # draw again only the rows with a repeat, and check only those
         ids[repeats] = rng.integers(0, n_others, size=(len(repeats), k), dtype=np.int64)
+        repeats = repeats[_rows_with_repeats(ids[repeats])]
+    return ids
+
+
+def _rows_with_repeats(ids: np.ndarray) -> np.ndarray:
+    if ids.shape[1] < 2:
+        return np.zeros(0, dtype=np.int64)
+    ordered = np.sort(ids, axis=1)
+    return np.flatnonzero((ordered[:, 1:] == ordered[:, :-1]).any(axis=1))
 
 
 def _prange(*args):  # rebound to numba.prange when the kernel is compiled
@@ -287,8 +325,26 @@ def _numba_kernel():
         except ImportError:  # pragma: no cover - numba is a declared dependency
             return None
         _prange = numba.prange
+        if not numba.config.CACHE_DIR:  # the compiled kernel goes to the user's cache, never into the package
+            numba.config.CACHE_DIR = str(_user_cache_dir() / "numba")
         _COMPILED_KERNEL = numba.njit(cache=True, parallel=True, nogil=True)(_permutation_counts_kernel)
     return _COMPILED_KERNEL
+
+
+def _user_cache_dir():
+    """``$XDG_CACHE_HOME/hotspots`` (``~/.cache/hotspots``), or a temporary folder where home is not writable."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = Path(base) / "hotspots"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        folder = Path(tempfile.gettempdir()) / "hotspots-cache"
+        folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def _permutation_counts_numpy(values, indptr, ids, observed, tolerance, targets, at_least, at_most):
@@ -314,7 +370,7 @@ def neighbour_sums(values: np.ndarray, indptr: np.ndarray, indices: np.ndarray) 
     return np.bincount(rows, weights=values[indices], minlength=n)
 
 
-def _tail_counts(values, indptr, indices, targets, permutations, seed, engine="auto"):
+def _tail_counts(values, indptr, indices, targets, permutations, seed_stage, engine="auto"):
     """Counts of permuted neighbour sums at least / at most the observed one, for the target wards."""
     n = len(values)
     card = np.diff(indptr)
@@ -328,17 +384,46 @@ def _tail_counts(values, indptr, indices, targets, permutations, seed, engine="a
     # sums of the same values added in another order may differ in the last bits: a tie is a tie
     scale = np.abs(values).max(initial=0.0)
     tolerance = 1e-9 * (np.abs(observed) + card * scale) + 1e-300
-    k_max = int(card[targets].max())
     work = permutations * int(card[targets].sum())
-    use_numba = engine == "numba" or (engine == "auto" and work > _NUMBA_THRESHOLD)
+    # numba once its import and cache load are paid (a long-running app) or when the work is worth them
+    warm = _COMPILED_KERNEL is not None
+    use_numba = engine == "numba" or (engine == "auto" and (work > _NUMBA_THRESHOLD or (warm and work > 100_000)))
     kernel = _numba_kernel() if use_numba else None
-    rng = np.random.default_rng(seed)
-    chunk = max(1, _CHUNK_ELEMENTS // max(k_max, 1))
     indptr64 = np.ascontiguousarray(indptr, dtype=np.int64)
-    for start in range(0, permutations, chunk):
-        ids = _draw_permutation_ids(n - 1, k_max, min(chunk, permutations - start), rng)
+    # the draws depend on the wards and the seed, not on the values, so one set serves every weight change; draws
+    # too large to keep are made only as wide as the re-tested wards need
+    k = int(card.max())
+    if permutations * k * 8 > _CACHE_BYTES:
+        k = int(card[targets].max())
+    for ids in _draw_chunks(n - 1, k, permutations, *seed_stage):
         if kernel is not None:
             kernel(values, indptr64, ids, observed, tolerance, targets, at_least, at_most)
         else:
             _permutation_counts_numpy(values, indptr64, ids, observed, tolerance, targets, at_least, at_most)
     return at_least, at_most
+
+
+#: Draws up to this size are kept for the next call with the same wards, count and seed (a weight change).
+_CACHE_BYTES = 64 * 1024 * 1024
+
+
+def _draw_chunks(n_others: int, k: int, permutations: int, seed: int | None, stage: int):
+    """The permutation draws in chunks (bounded memory); the same seed and stage give the same draws."""
+    chunk = max(1, _CHUNK_ELEMENTS // max(k, 1))
+    if seed is not None and permutations * k * 8 <= _CACHE_BYTES:
+        return _cached_chunks(n_others, k, permutations, int(seed), stage, chunk)
+    return _generate_chunks(n_others, k, permutations, seed, stage, chunk)
+
+
+def _generate_chunks(n_others, k, permutations, seed, stage, chunk):
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(stage,)))
+    for start in range(0, permutations, chunk):
+        yield _draw_permutation_ids(n_others, k, min(chunk, permutations - start), rng)
+
+
+@functools.lru_cache(maxsize=6)
+def _cached_chunks(n_others, k, permutations, seed, stage, chunk) -> tuple[np.ndarray, ...]:
+    chunks = tuple(_generate_chunks(n_others, k, permutations, seed, stage, chunk))
+    for ids in chunks:
+        ids.setflags(write=False)
+    return chunks
