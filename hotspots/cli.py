@@ -26,7 +26,9 @@ def _add_inputs(p: argparse.ArgumentParser) -> None:
 
 
 def _add_model(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--classification", choices=["quantiles", "fisher_jenks", "equal_interval", "fixed"])
+    from .classify import SCHEMES
+
+    p.add_argument("--classification", choices=list(SCHEMES), help="map classes (default: the framework's)")
     p.add_argument("--neighbours", default="queen", help="queen (default), rook, knn:K or distance:METRES")
     p.add_argument("--permutations", type=int, default=999, help="permutations for pseudo p-values (default 999)")
     p.add_argument("--seed", type=int, default=12345, help="random seed (default 12345)")

@@ -88,6 +88,26 @@ def test_map_html_offline(kolkata, tmp_path):
     assert "<script src=\"http" not in html and "L.map" in html
 
 
+@pytest.mark.parametrize("levels", [2, 3, 4])
+def test_fisher_jenks_with_few_score_levels(kolkata, tmp_path, levels):
+    # a framework of one indicator with 2-4 distinct values gives score columns with 2-4 levels: mapclassify's
+    # FisherJenks raised "Fewer unique values than specified classes" (a 27-line traceback from this command)
+    csv, gj = kolkata
+    few = _bad(tmp_path, csv, lambda t: t.assign(hate_incidents=pd.to_numeric(t.hate_incidents).clip(upper=levels - 1)))
+    fw = tmp_path / "few.json"
+    fw.write_text(json.dumps({"dimensions": {"ideological": 1}, "indicators": [
+        {"column": "hate_incidents", "dimension": "ideological", "direction": "higher_is_riskier", "unit": "other"}]}))
+    args = ["--indicators", few, "--boundaries", gj, "--id-column", "ward_id", "--framework", fw,
+            "--classification", "fisher_jenks", "--no-hotspots"]
+    r = cli("score", *args, "--out", tmp_path / "few.geojson")
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    meta = json.loads((tmp_path / "few.geojson").read_text(encoding="utf-8"))["metadata"]["classification"]
+    assert len(meta["bins"]) == levels
+    assert meta["notes"] and f"{levels} class(es) instead of 5" in meta["notes"][0]
+    r = cli("map", *args, "--out", tmp_path / "few.html")
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+
+
 def _bad(tmp_path, csv, edit):
     t = pd.read_csv(csv, dtype=str, keep_default_na=False)
     t = edit(t)
