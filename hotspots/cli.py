@@ -173,7 +173,8 @@ def _dispatch(args) -> int:
 
         out, result = _score(args, (".html", ".htm"))
         m = risk_map(result.layer, dimensions=result.dimension_names, indicators=result.framework.columns,
-                     breaks=result.breaks, title=result.city.name, synthetic=result.city.synthetic, tiles=args.tiles)
+                     breaks=result.breaks, count_columns=result.count_columns, suppress_below=result.suppress_below,
+                     title=result.city.name, synthetic=result.city.synthetic, tiles=args.tiles)
         from .export import write_text
 
         write_text(out, map_html(m))

@@ -54,8 +54,8 @@ def test_same_classes_as_mapclassify(scheme):
 
 
 def test_schemes_are_the_one_list_of_names():
-    from hotspots.cli import build_parser
     from hotspots.classify import SCHEMES
+    from hotspots.cli import build_parser
     from hotspots.framework import CLASSIFICATIONS
 
     assert CLASSIFICATIONS == tuple(SCHEMES) == ("quantiles", "fisher_jenks", "equal_interval", "fixed")

@@ -1,6 +1,7 @@
 """The command line, end to end, in a subprocess (as a user runs it)."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -86,6 +87,13 @@ def test_map_html_offline(kolkata, tmp_path):
     assert r.returncode == 0, r.stderr
     html = out.read_text(encoding="utf-8")
     assert "<script src=\"http" not in html and "L.map" in html
+    # the tooltips hide the small counts the exports hide (--suppress-below 5 by default)
+    data = json.loads(re.search(r"var D = (\{.*?\});\n", html).group(1).replace("<\\/", "</"))
+    rows = {row["label"]: row.get("num") for row in data["rows"]}
+    for column in ("unlicensed_institutions", "hate_incidents", "extremist_propaganda_reports"):  # unit "count"
+        assert not any(isinstance(v, (int, float)) and 0 < v < 5 for v in rows[column]), column
+    # 84 of 144 Kolkata wards: the cells the GeoJSON and CSV exports blank out in this column (the issue)
+    assert rows["extremist_propaganda_reports"].count("suppressed (&lt; 5)") == 84
 
 
 @pytest.mark.parametrize("levels", [2, 3, 4])
