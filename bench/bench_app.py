@@ -79,6 +79,8 @@ def bench_library(repeat: int) -> dict[str, float]:
             dimensions=model.dimension_names,
             indicators=model.columns,
             breaks=result.breaks,
+            count_columns=result.count_columns,
+            suppress_below=result.suppress_below,
             title=f"{city.name} (synthetic)",
             synthetic=True,
         )

@@ -96,7 +96,7 @@ def bench(n: int) -> dict:
     ref, t_ref = timed(lambda: reference_html(wards[["ward_id", *INDICATORS, "risk_score", "geometry"]]), repeat)
 
     def ours_cold():
-        maps._GEOMETRY_CACHE.clear()
+        maps.geometry._GEOMETRY_CACHE.clear()
         return maps.map_html(maps.risk_map(wards, indicators=INDICATORS, synthetic=True, title=f"{n} wards"))
 
     standalone, t_cold = timed(ours_cold, repeat)

@@ -26,7 +26,9 @@ def _add_inputs(p: argparse.ArgumentParser) -> None:
 
 
 def _add_model(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--classification", choices=["quantiles", "fisher_jenks", "equal_interval", "fixed"])
+    from .classify import SCHEMES
+
+    p.add_argument("--classification", choices=list(SCHEMES), help="map classes (default: the framework's)")
     p.add_argument("--neighbours", default="queen", help="queen (default), rook, knn:K or distance:METRES")
     p.add_argument("--permutations", type=_permutations, default="auto",
                    help="permutations for the pseudo p-values: 'auto' (default: 999, and more for the wards with "
@@ -187,7 +189,8 @@ def _dispatch(args) -> int:
 
         out, result = _score(args, (".html", ".htm"))
         m = risk_map(result.layer, dimensions=result.dimension_names, indicators=result.framework.columns,
-                     breaks=result.breaks, title=result.city.name, synthetic=result.city.synthetic, tiles=args.tiles)
+                     breaks=result.breaks, count_columns=result.count_columns, suppress_below=result.suppress_below,
+                     title=result.city.name, synthetic=result.city.synthetic, tiles=args.tiles)
         from .export import write_text
 
         write_text(out, map_html(m))

@@ -25,12 +25,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .classify import SCHEMES
 from .errors import FrameworkError, InputFileError
 
 DIRECTIONS = ("higher_is_riskier", "lower_is_riskier")
 NORMALISATIONS = ("minmax", "zscore", "percentile")
 AGGREGATIONS = ("arithmetic", "geometric")
-CLASSIFICATIONS = ("quantiles", "fisher_jenks", "equal_interval", "fixed")
+CLASSIFICATIONS = tuple(SCHEMES)  # the one list of scheme names lives in hotspots.classify
 UNITS = ("percent", "count", "rate", "other")
 
 DEFAULT_FRAMEWORK_PATH = Path(__file__).resolve().parent.parent / "data" / "framework_default.json"

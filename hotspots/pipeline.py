@@ -287,9 +287,13 @@ class RiskResult:
             title=f"Ward risk scores: {self.city.name}" + (" (SYNTHETIC DEMO DATA)" if self.city.synthetic else ""),
         )
 
+    @property
+    def count_columns(self) -> list[str]:
+        """The indicator columns holding counts (unit "count"): small counts are suppressed in exports and maps."""
+        return [i.column for i in self.framework.indicators if i.unit == "count"]
+
     def export_table(self):
-        count_cols = [i.column for i in self.framework.indicators if i.unit == "count"]
-        return export_table(self.layer, self.framework.columns, self.dimension_names, count_columns=count_cols,
+        return export_table(self.layer, self.framework.columns, self.dimension_names, count_columns=self.count_columns,
                             suppress_below=self.suppress_below,
                             population_column=self.framework.population_column)
 

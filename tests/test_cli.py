@@ -1,6 +1,7 @@
 """The command line, end to end, in a subprocess (as a user runs it)."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -86,6 +87,33 @@ def test_map_html_offline(kolkata, tmp_path):
     assert r.returncode == 0, r.stderr
     html = out.read_text(encoding="utf-8")
     assert "<script src=\"http" not in html and "L.map" in html
+    # the tooltips hide the small counts the exports hide (--suppress-below 5 by default)
+    data = json.loads(re.search(r"var D = (\{.*?\});\n", html).group(1).replace("<\\/", "</"))
+    rows = {row["label"]: row.get("num") for row in data["rows"]}
+    for column in ("unlicensed_institutions", "hate_incidents", "extremist_propaganda_reports"):  # unit "count"
+        assert not any(isinstance(v, (int, float)) and 0 < v < 5 for v in rows[column]), column
+    # 84 of 144 Kolkata wards: the cells the GeoJSON and CSV exports blank out in this column (the issue)
+    assert rows["extremist_propaganda_reports"].count("suppressed (&lt; 5)") == 84
+
+
+@pytest.mark.parametrize("levels", [2, 3, 4])
+def test_fisher_jenks_with_few_score_levels(kolkata, tmp_path, levels):
+    # a framework of one indicator with 2-4 distinct values gives score columns with 2-4 levels: mapclassify's
+    # FisherJenks raised "Fewer unique values than specified classes" (a 27-line traceback from this command)
+    csv, gj = kolkata
+    few = _bad(tmp_path, csv, lambda t: t.assign(hate_incidents=pd.to_numeric(t.hate_incidents).clip(upper=levels - 1)))
+    fw = tmp_path / "few.json"
+    fw.write_text(json.dumps({"dimensions": {"ideological": 1}, "indicators": [
+        {"column": "hate_incidents", "dimension": "ideological", "direction": "higher_is_riskier", "unit": "other"}]}))
+    args = ["--indicators", few, "--boundaries", gj, "--id-column", "ward_id", "--framework", fw,
+            "--classification", "fisher_jenks", "--no-hotspots"]
+    r = cli("score", *args, "--out", tmp_path / "few.geojson")
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    meta = json.loads((tmp_path / "few.geojson").read_text(encoding="utf-8"))["metadata"]["classification"]
+    assert len(meta["bins"]) == levels
+    assert meta["notes"] and f"{levels} class(es) instead of 5" in meta["notes"][0]
+    r = cli("map", *args, "--out", tmp_path / "few.html")
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
 
 
 def _bad(tmp_path, csv, edit):

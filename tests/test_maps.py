@@ -16,7 +16,9 @@ import shapely
 from shapely.geometry import box
 
 from hotspots import maps
+from hotspots.classify import CLASS_LABELS
 from hotspots.errors import DataError
+from hotspots.maps import geometry
 
 EVIL_NAME = "<img src=x onerror=alert(1)>"
 DIMENSIONS = ["individual", "institutional", "ideological"]
@@ -175,7 +177,10 @@ def test_classes_follow_breaks_and_nan_is_no_data(layer, page):
 def test_default_breaks_are_mapclassify_quantiles(layer):
     mapclassify = pytest.importorskip("mapclassify")
     values = layer["individual_score"].to_numpy()
-    assert np.allclose(maps._quantile_breaks(values), mapclassify.Quantiles(values, k=5).bins)
+    view = embedded_data(maps.map_html(maps.risk_map(layer)))["views"][1]  # "Individual score"
+    reference = mapclassify.Quantiles(values, k=5)
+    assert view["cls"] == "".join(str(c) for c in reference.yb)
+    assert f"≤ {round(reference.bins[0], 2):g}" in view["legend"]
 
 
 def test_no_external_scripts_or_stylesheets(layer, page):
@@ -267,9 +272,9 @@ def test_projected_input_is_reprojected(layer):
 
 def test_geometry_is_cached_across_weight_changes(layer, monkeypatch):
     calls = []
-    real = maps._encode
-    monkeypatch.setattr(maps, "_encode", lambda g: calls.append(1) or real(g))
-    maps._GEOMETRY_CACHE.clear()
+    real = geometry._encode
+    monkeypatch.setattr(geometry, "_encode", lambda g: calls.append(1) or real(g))
+    geometry._GEOMETRY_CACHE.clear()
     maps.risk_map(layer)
     reweighted = layer.assign(risk_score=layer["risk_score"] * 0.9)
     maps.risk_map(reweighted)
@@ -492,3 +497,136 @@ def test_compact_and_bivariate_maps_draw_offline(layer, bivariate, tmp_path):
     assert "leaflet-control-layers" not in bivariate  # one layer: no control
     assert "hs-info" not in bivariate and "hs-legend" in bivariate  # no title, not synthetic: no info box
     assert "High-High" in doms["bivariate"]
+
+
+# ------------------------------------------------------------------------------------------- classes from classify
+
+
+def test_breaks_may_be_a_classification(layer):
+    from hotspots.classify import classify
+
+    classes = classify(layer["risk_score"], "equal_interval")
+    data = embedded_data(maps.map_html(maps.risk_map(layer, breaks={"risk_score": classes})))
+    assert data["views"][0]["cls"] == "".join("-" if c < 0 else str(c) for c in classes.codes)
+
+
+def test_every_classify_scheme_draws(layer):
+    from hotspots.classify import SCHEMES, classify
+
+    for scheme in SCHEMES:  # "fixed" failed in the map before there was one list of schemes
+        view = embedded_data(maps.map_html(maps.risk_map(layer, scheme=scheme)))["views"][1]
+        expected = classify(layer["individual_score"], scheme).codes
+        assert view["cls"] == "".join(str(c) for c in expected)
+    with pytest.raises(DataError, match="fisher_jenks"):
+        maps.risk_map(layer, scheme="natural_breaks")
+
+
+def test_few_levels_keep_their_labels_colours(layer):
+    # 3 distinct risk scores with Fisher-Jenks: 3 classes on labels 0, 2, 4 (Very low, Medium, Very high)
+    few = layer.assign(risk_score=np.resize([1.0, 5.0, 9.0], len(layer)))
+    view = embedded_data(maps.map_html(maps.risk_map(few, scheme="fisher_jenks")))["views"][0]
+    assert set(view["cls"]) == {"0", "2", "4"}
+    assert view["legend"].count('class="hs-row"') == 4  # 3 classes and No data
+    for level in (0, 2, 4):
+        assert maps.RISK_COLORS[level] in view["legend"]
+    assert maps.RISK_COLORS[1] not in view["legend"] and maps.RISK_COLORS[3] not in view["legend"]
+    assert len(maps.RISK_COLORS) == len(CLASS_LABELS)  # one colour per label of hotspots.classify
+
+
+# ------------------------------------------------------------------------------------------- static files, layout
+
+
+def test_script_and_styles_are_package_data(layer):
+    from importlib import resources
+    from pathlib import Path
+
+    static = resources.files("hotspots.maps") / "static"
+    script = (static / "risk_layers.js").read_text(encoding="utf-8")
+    css = (static / "map.css").read_text(encoding="utf-8")
+    assert maps.BACKGROUND_COLOR in css
+    # folium may pass the scripts through Jinja again: no template syntax in our own script
+    assert not re.search(r"\{[{%#]", script) and not re.search(r"\{[{%#]", css)
+    page = maps.map_html(maps.risk_map(layer))
+    assert "function decode(s)" in page and ".hs-tip td" in page
+    pyproject = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text(encoding="utf-8")
+    assert '"hotspots.maps" = ["static/*.js", "static/*.css"]' in pyproject
+
+
+def test_modules_and_functions_stay_small():
+    import ast
+    from pathlib import Path
+
+    # STYLE.md: a module past ~600 lines or a function past ~60 lines is asking to be split
+    for path in (Path(maps.__file__).parent).glob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert text.count("\n") <= 600, path.name
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef):
+                body = node.body[1:] if ast.get_docstring(node) else node.body
+                assert body[-1].end_lineno - body[0].lineno + 1 <= 60, (path.name, node.name)
+
+
+# -------------------------------------------------------------------------------------------------- small counts
+
+
+def test_small_counts_are_suppressed_in_the_tooltip(layer):
+    counts = layer.assign(incidents=np.arange(len(layer)) % 8, population=np.arange(len(layer)) + 1)
+    page = maps.map_html(maps.risk_map(counts, indicators=INDICATORS, count_columns=["incidents"]))
+    row = next(r for r in embedded_data(page)["rows"] if r["label"] == "incidents")
+    # counts 1..4 are what hotspots.export blanks out with the default threshold 5; 0 is not a small count
+    expected = [v if v == 0 or v >= 5 else "suppressed (&lt; 5)" for v in counts["incidents"]]
+    assert row["num"] == expected
+    population = next(r for r in embedded_data(page)["rows"] if r["label"] == "Population")
+    assert population["num"] == list(range(1, 17))  # not a count column: shown as it is
+    seven = maps.map_html(maps.risk_map(counts, indicators=INDICATORS, count_columns=["incidents"], suppress_below=7))
+    assert "suppressed (&lt; 7)" in seven and "suppressed (&lt; 5)" not in seven
+    everything = maps.map_html(maps.risk_map(counts, indicators=INDICATORS, count_columns=["incidents"],
+                                             suppress_below=0))  # fmt: skip
+    assert "suppressed" not in everything
+    for bad in (-1, 2.5, "5", True):
+        with pytest.raises(DataError, match="suppress_below"):
+            maps.risk_map(counts, indicators=INDICATORS, count_columns=["incidents"], suppress_below=bad)
+
+
+def test_bivariate_tooltip_suppresses_small_counts(layer, bivariate):
+    counts = layer.assign(incidents=np.arange(len(layer)) % 8)
+    page = maps.map_html(maps.bivariate_map(counts, bivariate.frame, "individual", "ideological",
+                                            x_column="incidents", count_columns=["incidents"]))  # fmt: skip
+    row = embedded_data(page)["rows"][0]
+    assert row["num"][1:5] == ["suppressed (&lt; 5)"] * 4 and row["num"][5] == 5
+
+
+@pytest.fixture(scope="module")
+def kolkata_result():
+    import hotspots
+
+    city = hotspots.demo_city("kolkata")
+    return hotspots.run(city.indicators_path, city.boundaries_path, id_column="ward_id", permutations=99)
+
+
+def test_kolkata_map_hides_every_count_the_export_hides(kolkata_result):
+    import html as html_lib
+
+    result = kolkata_result
+    page = maps.map_html(maps.risk_map(result.layer, dimensions=result.dimension_names,
+                                       indicators=result.framework.columns, breaks=result.breaks,
+                                       count_columns=result.count_columns, suppress_below=result.suppress_below))
+    data = embedded_data(page)
+    table, suppressed = result.export_table()
+    # the issue: 84 of Kolkata's 144 wards have an extremist-propaganda count the exports blank out
+    assert suppressed["extremist_propaganda_reports"] == 84
+    assert [html_lib.unescape(i) for i in data["id"]] == table["ward_id"].astype(str).tolist()
+    rows = {row["label"]: row.get("num") for row in data["rows"]}
+    assert result.count_columns
+    for column in result.count_columns:
+        raw = pd.to_numeric(result.layer[column], errors="coerce")
+        hidden = raw.notna() & table[column].isna()
+        assert hidden.sum() == suppressed[column]
+        shown = rows[column]
+        for value, is_hidden, exported in zip(shown, hidden, table[column]):
+            if is_hidden:
+                assert value == "suppressed (&lt; 5)"  # never the count of 1-4
+            else:
+                assert value == (None if pd.isna(exported) else exported)
+        assert not any(isinstance(v, (int, float)) and 0 < v < 5 for v in shown)
+    assert "suppressed (&lt; 5)" in page
