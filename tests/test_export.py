@@ -82,3 +82,12 @@ def test_record_separator_inside_a_name_round_trips(tmp_path):
     text = geojson_text(g, table, {})
     names = [f["properties"]["ward_name"] for f in json.loads(text)["features"]]
     assert names == table["ward_name"].tolist()
+
+
+def test_file_stem():
+    from hotspots.export import file_stem
+
+    assert file_stem("Delhi (NDMC) 2022") == "delhi_ndmc_2022"
+    assert file_stem("Malé") == "malé"  # letters of any script stay
+    assert file_stem("../../etc/passwd") == "etc_passwd"  # no path in a download name
+    assert file_stem(" ?! ") == "city"
