@@ -18,7 +18,8 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from hotspots.demo import demo_cities  # noqa: E402
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
 KOLKATA = demo_cities()["kolkata"]
 KOLKATA_LABEL = "Kolkata (synthetic demo)"
 COLOMBO_LABEL = "Colombo (synthetic demo)"
@@ -423,11 +424,43 @@ def test_upload_with_wrong_id_column_says_choose_above():
     assert "add_city" not in [b.key for b in at.button]
 
 
+def _new_files_script(root: str) -> None:
+    """A page that only runs the uploaders' callback, with two files "uploaded" (AppTest cannot upload)."""
+    import sys
+
+    import streamlit as st
+
+    sys.path.insert(0, root)
+    from ui.state import remember_upload
+
+    class Uploaded:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def getvalue(self) -> bytes:
+            return b"new"
+
+    if st.session_state.get("new_files"):
+        st.session_state["upload_table"] = Uploaded("new.csv")
+        st.session_state["upload_boundaries"] = Uploaded("new.geojson")
+        remember_upload()
+
+
+def test_new_files_are_guessed_afresh():
+    at = AppTest.from_function(_new_files_script, args=(str(ROOT),))
+    at.session_state["upload_id_column"] = "ward_no"  # chosen for the previous upload
+    at.session_state["upload_name"] = "Old city"
+    at.session_state["new_files"] = True
+    at.run()
+    _no_exception(at)
+    assert at.session_state["upload"]["indicators_name"] == "new.csv"
+    assert "upload_id_column" not in at.session_state and "upload_name" not in at.session_state
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # The shape of the app: an entry point, ui modules that only render, a package that never imports streamlit
 # ----------------------------------------------------------------------------------------------------------------
 
-ROOT = Path(__file__).resolve().parent.parent
 UI_MODULES = sorted((ROOT / "ui").glob("*.py"))
 
 

@@ -17,6 +17,7 @@ from hotspots.framework import Framework, Indicator, default_framework
 
 _WIDGET_PREFIXES = ("w_ind:", "w_dim:", "opt:")
 _OPTIONS = ("normalisation", "aggregation", "classification")
+_UPLOAD_CHOICES = ("upload_name", "upload_id_column", "upload_boundary_id_column")
 
 
 def demo_specs() -> dict[str, dict]:
@@ -77,6 +78,8 @@ def remember_upload() -> None:
     table = st.session_state.get("upload_table")
     boundaries = st.session_state.get("upload_boundaries")
     if table is not None and boundaries is not None:
+        for key in _UPLOAD_CHOICES:  # a new pair of files: guess its ward ID columns afresh
+            st.session_state.pop(key, None)
         st.session_state["upload"] = {
             "indicators": table.getvalue(),
             "indicators_name": table.name,
