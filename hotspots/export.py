@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -206,3 +207,12 @@ def write_text(path, text: str) -> Path:
     except OSError as exc:
         raise InputFileError(f"Cannot write {path}: {exc.strerror or exc}. Check the folder exists and is writable.") from None
     return path
+
+
+def file_stem(name: str) -> str:
+    """A file name stem for a city's exports: lower case, runs of other than letters, digits, ``-`` made ``_``.
+
+    >>> file_stem("Delhi (NDMC) 2022")
+    'delhi_ndmc_2022'
+    """
+    return re.sub(r"[^\w-]+", "_", name.lower()).strip("_") or "city"

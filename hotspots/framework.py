@@ -180,6 +180,14 @@ class Framework:
     def needs_population(self) -> bool:
         return any(ind.per_population is not None for ind in self.indicators)
 
+    def columns_key(self) -> str:
+        """What validating a table depends on, as text: the population column and each indicator's column, unit and
+        denominator (not the weights or the methods). Frameworks with equal keys validate a table the same way, so a
+        front end can cache validation on it."""
+        return json.dumps(
+            [self.population_column] + [[ind.column, ind.unit, ind.per_population] for ind in self.indicators]
+        )
+
     def to_frame(self):
         """The framework as a table: indicator, dimension, direction, weight, denominator, unit."""
         import pandas as pd

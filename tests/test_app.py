@@ -18,7 +18,8 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from hotspots.demo import demo_cities  # noqa: E402
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
 KOLKATA = demo_cities()["kolkata"]
 KOLKATA_LABEL = "Kolkata (synthetic demo)"
 COLOMBO_LABEL = "Colombo (synthetic demo)"
@@ -342,3 +343,168 @@ def test_interactions_with_missing_wards_and_fewer_dimensions(kolkata_files):
     at.run()
     _no_exception(at)
     assert any("one kind of risk" in i.value for i in at.info)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Uploads of real ward boundaries (../shared/data/boundaries, see its README.md): the ward ID pair is guessed from the
+# values, so that a first upload opens on the right columns and no error
+# ----------------------------------------------------------------------------------------------------------------
+
+BOUNDARIES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "boundaries"
+needs_real_boundaries = pytest.mark.skipif(
+    not BOUNDARIES.is_dir(), reason=f"real ward boundaries not found at {BOUNDARIES} (see its README.md)"
+)
+
+
+def _analyst_csv(ward_ids: list, names: list | None, id_header: str) -> bytes:
+    """An indicator table as an analyst writes it: a row counter (FID), a count whose name holds "id"
+    (hate_incidents) before the ward ID, names, and the default model's columns with values the validator accepts."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(7)
+    n = len(ward_ids)
+    columns = {
+        "FID": range(n),
+        "hate_incidents": rng.integers(0, 12, n),
+        "Ward_Name": names,
+        id_header: [f" {ward} " if k % 2 else ward for k, ward in enumerate(ward_ids)],  # spaces, as typed
+        "population": rng.integers(20_000, 90_000, n),
+        "youth_unemployment_rate": rng.uniform(5, 40, n).round(1),
+        "school_dropout_rate": rng.uniform(1, 30, n).round(1),
+        "unlicensed_institutions": rng.integers(0, 20, n),
+        "institution_licensing_rate": rng.uniform(40, 100, n).round(1),
+        "extremist_propaganda_reports": rng.integers(0, 9, n),
+    }
+    table = pd.DataFrame({column: values for column, values in columns.items() if values is not None})
+    assert set(KOLKATA_INDICATORS) <= set(table.columns)
+    return table.to_csv(index=False).encode("utf-8")
+
+
+def _real_upload(relative: str, id_column: str, id_header: str, with_names: bool) -> AppTest:
+    import geopandas as gpd
+
+    path = BOUNDARIES / relative
+    wards = gpd.read_file(path).dropna(subset=[id_column])
+    names = wards["Ward_Name"].astype(str).tolist() if with_names else None
+    table = _analyst_csv(wards[id_column].tolist(), names, id_header)
+    at = _app()
+    return _upload(at, table, "indicators.csv", path.read_bytes(), path.name, name="Real city")
+
+
+@needs_real_boundaries
+@pytest.mark.parametrize(
+    ("relative", "id_column", "id_header", "with_names", "wards"),
+    [
+        # README: 290 features, one with no ID; IDs "1".."272", "NDMC_1".., "CANT_1".. as text
+        ("delhi/Delhi_Wards.geojson", "Ward_No", "ward_no", True, 289),
+        # README: 201 wards numbered 0..200 (0 is a cantonment); FID 0..200 matches as well: the name decides
+        ("chennai/Wards.geojson", "Ward_No", "ward", False, 201),
+    ],
+)
+def test_upload_preselects_the_ward_ids_that_match(relative, id_column, id_header, with_names, wards):
+    at = _real_upload(relative, id_column, id_header, with_names)
+    assert not at.error, [e.value for e in at.error]
+    assert at.selectbox(key="upload_id_column").value == id_header
+    assert at.selectbox(key="upload_boundary_id_column").value == id_column
+    shown = " ".join(c.value for c in at.caption).replace("\\", "")
+    assert f"{id_header}: {wards} of {wards} table wards match boundary column {id_column}" in shown
+    assert _metric(at, "Wards matched") == str(wards)
+
+
+@needs_real_boundaries
+def test_upload_with_wrong_id_column_says_choose_above():
+    at = _real_upload("delhi/Delhi_Wards.geojson", "Ward_No", "ward_no", True)
+    at.selectbox(key="upload_id_column").set_value("Ward_Name").run()  # names: "RAM NAGAR" twice, no ward number
+    _no_exception(at)
+    assert at.error
+    message = at.error[0].value.replace("\\", "")
+    assert "choose the ward ID column above" in message
+    assert "ward_no: 289 of 289 table wards match boundary column Ward_No" in message
+    assert "add_city" not in [b.key for b in at.button]
+
+
+def _new_files_script(root: str) -> None:
+    """A page that only runs the uploaders' callback, with two files "uploaded" (AppTest cannot upload)."""
+    import sys
+
+    import streamlit as st
+
+    sys.path.insert(0, root)
+    from ui.state import remember_upload
+
+    class Uploaded:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def getvalue(self) -> bytes:
+            return b"new"
+
+    if st.session_state.get("new_files"):
+        st.session_state["upload_table"] = Uploaded("new.csv")
+        st.session_state["upload_boundaries"] = Uploaded("new.geojson")
+        remember_upload()
+
+
+def test_new_files_are_guessed_afresh():
+    at = AppTest.from_function(_new_files_script, args=(str(ROOT),))
+    at.session_state["upload_id_column"] = "ward_no"  # chosen for the previous upload
+    at.session_state["upload_name"] = "Old city"
+    at.session_state["new_files"] = True
+    at.run()
+    _no_exception(at)
+    assert at.session_state["upload"]["indicators_name"] == "new.csv"
+    assert "upload_id_column" not in at.session_state and "upload_name" not in at.session_state
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The shape of the app: an entry point, ui modules that only render, a package that never imports streamlit
+# ----------------------------------------------------------------------------------------------------------------
+
+UI_MODULES = sorted((ROOT / "ui").glob("*.py"))
+
+
+def _module_level_calls(tree) -> list[str]:
+    """Calls that run when a module is imported (decorators and function bodies excluded; re.compile allowed)."""
+    import ast
+
+    calls = []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)):
+            continue
+        for inner in ast.walk(node):
+            if isinstance(inner, ast.Call) and ast.unparse(inner.func) != "re.compile":
+                calls.append(f"line {inner.lineno}: {ast.unparse(inner)[:60]}")
+    return calls
+
+
+def test_ui_modules_run_nothing_on_import():
+    import ast
+
+    assert {p.name for p in UI_MODULES} >= {"__init__.py", "cache.py", "state.py", "sidebar.py", "common.py"}
+    for path in UI_MODULES:
+        calls = _module_level_calls(ast.parse(path.read_text(encoding="utf-8")))
+        assert not calls, f"{path.name} runs code on import: {calls}"
+
+
+def test_ui_modules_and_functions_stay_small():
+    import ast
+
+    assert len((ROOT / "app.py").read_text(encoding="utf-8").splitlines()) <= 100
+    for path in [ROOT / "app.py", *UI_MODULES]:
+        text = path.read_text(encoding="utf-8")
+        assert len(text.splitlines()) <= 400, f"{path.name} has {len(text.splitlines())} lines"
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = node.end_lineno - node.lineno + 1
+                assert length <= 60, f"{path.name}: {node.name} has {length} lines"
+
+
+def test_caching_lives_in_one_module_and_the_package_never_imports_streamlit():
+    for path in [ROOT / "app.py", *UI_MODULES]:
+        text = path.read_text(encoding="utf-8")
+        if path.name != "cache.py":
+            assert "@st.cache_" not in text, f"{path.name} caches: caching belongs in ui/cache.py"
+    for path in (ROOT / "hotspots").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert "import streamlit" not in text and "from streamlit" not in text, path

@@ -102,3 +102,12 @@ def test_exported_numbers_are_rounded_as_people_read_them(tmp_path):
     assert "0.9999999" not in text and "00000000" not in text
     meta = result.metadata()
     assert meta["precision"]["decimals"] == EXPORT_PRECISION
+
+
+def test_file_stem():
+    from hotspots.export import file_stem
+
+    assert file_stem("Delhi (NDMC) 2022") == "delhi_ndmc_2022"
+    assert file_stem("Malé") == "malé"  # letters of any script stay
+    assert file_stem("../../etc/passwd") == "etc_passwd"  # no path in a download name
+    assert file_stem(" ?! ") == "city"

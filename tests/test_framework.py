@@ -86,3 +86,17 @@ def test_with_indicator_adds_new_dimension():
     fw = default_framework().with_indicator(Indicator("street_lighting_gap", "urban", 2))
     assert "urban" in fw.dimensions and fw.columns[-1] == "street_lighting_gap"
     assert json.loads(fw.to_json())["indicators"][-1]["weight"] == 2
+
+
+def test_columns_key_follows_what_validation_reads():
+    from dataclasses import replace
+
+    base = default_framework()
+    assert base.columns_key() == default_framework().columns_key()
+    # weights and methods do not change how a table is validated
+    assert base.with_weights({"hate_incidents": 3.0}, {"individual": 2.0}).columns_key() == base.columns_key()
+    assert base.with_options(aggregation="geometric").columns_key() == base.columns_key()
+    # columns, units and denominators do
+    assert base.without_indicator("hate_incidents").columns_key() != base.columns_key()
+    changed = base.with_indicator(replace(base.indicators[0], unit="other"))
+    assert changed.columns_key() != base.columns_key()

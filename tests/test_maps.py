@@ -399,7 +399,7 @@ def test_bivariate_map_classes_and_legend(layer, bivariate):
     assert list(view["cls"]) == expected
     assert view["cls"][3] == "-"  # ward 3 has no ideological score: no data
     # GeoDa's colours, every cluster and "No data" in the legend, which names both kinds of risk
-    assert view["colors"] == ["#ff0000", "#0000ff", "#f4ada8", "#a7adf9", "#eeeeee"]
+    assert view["colors"] == ["#ff0000", "#0000ff", "#f4ada8", "#a7adf9", "#eeeeee", "#ffffff"]
     for label in ["High-High", "Low-Low", "High-Low", "Low-High", "Not significant", "No data"]:
         assert label in view["legend"]
     assert "Individual here × ideological around" in view["legend"]

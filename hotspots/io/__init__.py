@@ -24,6 +24,7 @@ Conventions
 from hotspots.io._common import Source as Source  # the type of every `source` argument (not in __all__, as before)
 from hotspots.io._common import file_sha256, read_json_file
 from hotspots.io.boundaries import BoundariesRead, read_boundaries
+from hotspots.io.guess import IdGuess, guess_id_columns, numeric_columns  # noqa: F401 (re-exported)
 from hotspots.io.join import JoinReport, join_wards, normalise_ids
 from hotspots.io.tables import TableRead, guess_decimal, parse_numbers, read_table
 

@@ -54,6 +54,7 @@ LISA_STYLES = (
     ("high-low", "High-Low", "#f4ada8"),
     ("low-high", "Low-High", "#a7adf9"),
     ("not significant", "Not significant", "#eeeeee"),
+    ("not tested", "Not tested (no neighbour, or too few wards)", "#ffffff"),
 )
 #: Bivariate local Moran clusters: the first word is the ward's own value, the second its neighbours' (GeoDa's
 #: colours, as the univariate clusters).
@@ -449,7 +450,8 @@ def bivariate_map(
     Parameters
     ----------
     layer : geopandas.GeoDataFrame
-        Wards with ``ward_id`` (optional ``ward_name``), in the row order of ``clusters``.
+        Wards with ``ward_id`` (optional ``ward_name``). A clusters frame with ``ward_id`` is aligned by ward ID;
+        bare labels are taken in the layer's row order.
     clusters : DataFrame, Series or sequence of str
         One cluster per ward (``"high-high"``, ``"low-low"``, ``"high-low"``, ``"low-high"``, ``"not
         significant"``, ``"no data"``), or the ``frame`` of
@@ -514,6 +516,14 @@ def _cluster_labels(layer: gpd.GeoDataFrame, clusters) -> tuple[pd.Series, pd.Da
                 "The clusters frame has no 'bv_cluster' column: pass bivariate_local_moran(...).frame or a "
                 "sequence of cluster labels."
             )
+        if "ward_id" in statistics.columns:  # keyed by ward ID (bivariate_local_moran's frame): align, never by row
+            keyed = statistics.set_index(statistics["ward_id"].astype(str))
+            ward_ids = layer["ward_id"].astype(str)
+            unknown = ward_ids[~ward_ids.isin(keyed.index)]
+            if len(unknown):
+                raise DataError(f"The clusters have no entry for wards {list(unknown[:10])}: compute them on the "
+                                "same wards as the layer.")
+            statistics = keyed.reindex(ward_ids).reset_index(drop=True)
         labels = pd.Series(statistics["bv_cluster"].to_numpy(), dtype=object)
     else:
         labels = pd.Series(np.asarray(clusters, dtype=object), dtype=object)

@@ -1,0 +1,65 @@
+"""Tests of hotspots.report: plain-language summaries of a scored map and of correlations between kinds of risk."""
+
+from __future__ import annotations
+
+import doctest
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import hotspots.report
+from hotspots.report import correlation_pairs, link_strength, summarise_layer
+from hotspots.spatial import dimension_correlation
+
+
+@pytest.mark.parametrize(
+    ("rho", "n", "words"),
+    [
+        (0.05, 100, "no clear link"),
+        (-0.099, 100, "no clear link"),
+        (0.1, 100, "weak, together"),  # the bounds belong to the stronger word
+        (-0.29, 100, "weak, opposite"),
+        (0.3, 100, "moderate, together"),
+        (0.5, 100, "strong, together"),
+        (-1.0, 100, "strong, opposite"),
+        (0.9, 2, "too few wards"),
+        (float("nan"), 100, "too few wards"),
+    ],
+)
+def test_link_strength(rho, n, words):
+    assert link_strength(rho, n) == words
+
+
+def test_correlation_pairs_follow_the_matrices():
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=50)
+    scores = pd.DataFrame({"a_score": a, "b_score": a + rng.normal(scale=0.1, size=50), "c_score": -a})
+    scores.loc[:4, "c_score"] = np.nan  # 5 wards without the third score
+    corr = dimension_correlation(scores, list(scores.columns))
+    pairs = correlation_pairs(corr)
+    assert pairs[["first", "second"]].values.tolist() == [
+        ["a_score", "b_score"], ["a_score", "c_score"], ["b_score", "c_score"]]  # fmt: skip
+    assert pairs["n_wards"].tolist() == [50, 45, 45]
+    assert pairs.loc[1, "spearman_rho"] == pytest.approx(-1.0)  # c is minus a
+    assert pairs["reading"].tolist()[:2] == ["strong, together", "strong, opposite"]
+    for row in pairs.itertuples():
+        assert row.pearson_r == corr.pearson.loc[row.first, row.second]
+
+
+def test_summarise_layer():
+    layer = pd.DataFrame(
+        {
+            "ward_id": ["W1", "W2", "W3", "W4"],
+            "risk_score": [2.0, 9.5, np.nan, 7.0],
+            "risk_rank": [3, 1, np.nan, 2],
+            "hotspot_class": ["not significant", "hot spot (99%)", "no data", "hot spot (90%)"],
+        }
+    )
+    summary = summarise_layer(layer, top=2)
+    assert (summary.wards, summary.hot_spots, summary.top_score, summary.top_wards) == (4, 2, 9.5, ["W2", "W4"])
+    assert summarise_layer(layer.drop(columns="hotspot_class")).hot_spots == 0
+
+
+def test_docstring_examples():
+    assert doctest.testmod(hotspots.report).failed == 0

@@ -1,0 +1,141 @@
+"""The Map tab: the risk map, its hot spots, the wards ranked by risk, and why one ward ranks where it does."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from hotspots.errors import HotspotsError
+from hotspots.maps import ward_at
+from hotspots.report import summarise_layer
+from ui.cache import scored_city
+from ui.common import permutation_words, CORRECTION_WORDS, city_map, plain, show_error, synthetic_banner
+
+MAP_HEIGHT = 620
+RETURNED_OBJECTS = ["last_object_clicked_tooltip", "last_object_clicked"]
+#: The ward ID in a clicked ward's tooltip, as hotspots.maps writes it ("Ward ID: <id>" and a line break).
+WARD_ID_IN_TOOLTIP = re.compile(r"Ward ID:\s*(\S+)")
+RANKED_COLUMNS = ["risk_rank", "ward_id", "ward_name", "risk_score", "risk_class", "hotspot_class", "coverage"]
+
+
+def _ranked_config() -> dict:
+    """Column headings and formats of the ranked table."""
+    return {
+        "risk_rank": st.column_config.NumberColumn("Rank", format="%d", width="small"),
+        "ward_id": st.column_config.TextColumn("Ward ID", width="small"),
+        "ward_name": st.column_config.TextColumn("Name"),
+        "risk_score": st.column_config.NumberColumn("Score", format="%.2f", width="small"),
+        "risk_class": st.column_config.TextColumn("Class", width="small"),
+        "hotspot_class": st.column_config.TextColumn("Hot spot"),
+        "coverage": st.column_config.NumberColumn(
+            "Data", format="percent", width="small", help="Share of the weight with data"
+        ),
+    }
+
+
+def render_map(spec: dict, inputs: dict) -> None:
+    """The tab: map (full width), what 'significant' means, counts, ranked wards, one ward's breakdown."""
+    try:
+        result = scored_city(spec, inputs)
+        with st.spinner("Drawing the map…"):
+            fmap = city_map(result, inputs)
+    except HotspotsError as exc:
+        show_error(exc, f"{spec['label']}: ")
+        return
+    synthetic_banner(result.city.synthetic)
+    # The map gets the page's full width (its legend, layer control and info box need room); figures and the
+    # ranked table come below it.
+    map_state = st_folium(
+        fmap,
+        key=f"map:{spec['label']}",
+        height=MAP_HEIGHT,
+        use_container_width=True,
+        returned_objects=RETURNED_OBJECTS,
+    )
+    significance_note(inputs)
+    for note in result.hotspot_notes():
+        st.info(plain(note), icon=":material/info:")
+    layer = result.layer
+    ward_ids = layer.sort_values("risk_rank")["ward_id"].tolist()
+    select_key = f"ward:{spec['label']}"
+    follow_click(map_state, layer, ward_ids, spec["label"], select_key)
+    summary = summarise_layer(layer)
+    cols = st.columns(3)
+    cols[0].metric("Wards", summary.wards)
+    cols[1].metric("Hot spots", summary.hot_spots)
+    cols[2].metric("Highest risk score", f"{summary.top_score:.2f}")
+    st.subheader("Wards ranked by risk")
+    ranked = layer[[c for c in RANKED_COLUMNS if c in layer.columns]].sort_values("risk_rank")
+    st.dataframe(ranked, hide_index=True, height=380, width="stretch", key="ranked", column_config=_ranked_config())
+    render_ward(result, ward_ids, select_key)
+
+
+def significance_note(inputs: dict) -> None:
+    """What a hot spot is, with the options in use."""
+    st.caption(
+        f"**What 'significant' means.** A *hot spot* is a ward whose neighbourhood (the ward and its neighbours) "
+        f"has higher risk scores than would be expected if the same scores were shuffled at random across the "
+        f"city (Getis-Ord Gi*, {permutation_words(inputs['permutations'])}, {CORRECTION_WORDS[inputs['correction']]} "
+        f"correction for testing many wards at once). 90/95/99% is the confidence of that comparison. It says that "
+        f"high scores *cluster* here, not that anything will happen here; the scores only summarise the indicators "
+        f"chosen."
+    )
+
+
+def clicked_ward(map_state: dict | None, layer) -> str | None:
+    """The ward clicked on the map: from its tooltip text, else from the clicked point."""
+    map_state = map_state or {}
+    found = WARD_ID_IN_TOOLTIP.search(map_state.get("last_object_clicked_tooltip") or "")
+    if found:
+        return found.group(1)
+    point = map_state.get("last_object_clicked")
+    if not point:
+        return None
+    return ward_at(layer, point.get("lat"), point.get("lng"))
+
+
+def follow_click(map_state: dict | None, layer, ward_ids: list[str], label: str, select_key: str) -> None:
+    """Select the ward clicked on the map in the ward box below, once per new click."""
+    click = json.dumps([(map_state or {}).get(k) for k in RETURNED_OBJECTS], sort_keys=True, default=str)
+    if st.session_state.get(f"click:{label}", click) != click:  # a new click since the last run
+        clicked = clicked_ward(map_state, layer)
+        if clicked in ward_ids:
+            st.session_state[select_key] = clicked
+    st.session_state[f"click:{label}"] = click
+
+
+def render_ward(result, ward_ids: list[str], select_key: str) -> None:
+    """One ward: its score, rank, classes, and each indicator's contribution."""
+    st.subheader("Why is this ward ranked here?")
+    names = result.layer.set_index("ward_id")["ward_name"].to_dict() if "ward_name" in result.layer else {}
+    ward_id = st.selectbox(
+        "Ward (click one on the map, or pick it here)",
+        ward_ids,
+        key=select_key,
+        format_func=lambda w: f"{w} {names.get(w, '') or ''}".strip(),
+    )
+    if ward_id is None:
+        return
+    try:
+        breakdown = result.explain(ward_id)
+    except HotspotsError as exc:
+        show_error(exc)
+        return
+    row = result.layer.loc[result.layer["ward_id"] == ward_id].iloc[0]
+    cols = st.columns(4)
+    cols[0].metric(
+        "Risk score (0–10)", "no data" if row["risk_score"] != row["risk_score"] else f"{row['risk_score']:.2f}"
+    )
+    cols[1].metric(
+        "Rank", "–" if row["risk_rank"] != row["risk_rank"] else f"{int(row['risk_rank'])} of {len(ward_ids)}"
+    )
+    cols[2].metric("Class", str(row.get("risk_class", "")))
+    cols[3].metric("Hot spot (Gi*)", str(row.get("hotspot_class", "")))
+    st.dataframe(breakdown, hide_index=True, width="stretch", key="breakdown")
+    st.caption(
+        "Each indicator's contribution adds up to its dimension score, and all contributions add up to the "
+        "risk score. Rank 1 = the ward where this indicator points to the most risk."
+    )

@@ -1,0 +1,102 @@
+"""The sidebar: the city and the model settings, returned as a plain dict of inputs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from hotspots.framework import AGGREGATIONS, CLASSIFICATIONS, NORMALISATIONS, Framework
+
+NEIGHBOURS = {"queen": "Queen (shared edge or corner)", "rook": "Rook (shared edge)", "knn:6": "6 nearest wards"}
+PERMUTATIONS = ("auto", 99, 499, 999, 9999)
+CORRECTIONS = {"fdr": "False discovery rate (FDR)", "bonferroni": "Bonferroni", "none": "None"}
+
+
+def sidebar_inputs() -> dict[str, Any]:
+    """The settings from the sidebar, as a plain dict.
+
+    Keys: ``city`` (label), ``framework`` (the model with these weights and methods), ``indicator_weights``,
+    ``dimension_weights``, ``neighbours``, ``permutations``, ``correction``, ``basemap``.
+    """
+    base: Framework = st.session_state["framework"]
+    with st.sidebar:
+        st.header("City")
+        city = st.selectbox(
+            "City",
+            list(st.session_state["cities"]),
+            key="city",
+            help="Demo cities are synthetic. Add your own in the Data tab.",
+        )
+        st.header("Weights")
+        dimension_weights, indicator_weights = _weights(base)
+        st.header("Method")
+        options = _methods(base)
+        hotspot_options = _hotspot_options()
+    framework = base.with_weights(indicator_weights, dimension_weights).with_options(**options)
+    return {
+        "city": city,
+        "framework": framework,
+        "indicator_weights": indicator_weights,
+        "dimension_weights": dimension_weights,
+        **hotspot_options,
+    }
+
+
+def _weight_slider(label: str, key: str, value: float, help: str | None = None) -> float:
+    return st.slider(
+        label, min_value=0.1, max_value=max(5.0, float(value)), value=float(value), step=0.1, key=key, help=help
+    )
+
+
+def _weights(base: Framework) -> tuple[dict[str, float], dict[str, float]]:
+    """Dimension weights, then indicator weights (one expander per dimension)."""
+    dimension_weights = {
+        dim: _weight_slider(f"{dim.capitalize()} dimension", f"w_dim:{dim}", weight)
+        for dim, weight in base.dimensions.items()
+    }
+    indicator_weights = {}
+    for dim in base.dimension_names:
+        with st.expander(f"{dim.capitalize()} indicators"):
+            for ind in base.indicators_of(dim):
+                indicator_weights[ind.column] = _weight_slider(
+                    ind.label or ind.column,
+                    f"w_ind:{ind.column}",
+                    ind.weight,
+                    help=f"{ind.column} ({ind.direction.replace('_', ' ')})",
+                )
+    return dimension_weights, indicator_weights
+
+
+def _methods(base: Framework) -> dict[str, str]:
+    """Normalisation, aggregation and map classes (``Framework.with_options`` arguments)."""
+    normalisation = st.selectbox(
+        "Normalisation", NORMALISATIONS, index=NORMALISATIONS.index(base.normalisation), key="opt:normalisation"
+    )
+    aggregation = st.selectbox(
+        "Aggregation", AGGREGATIONS, index=AGGREGATIONS.index(base.aggregation), key="opt:aggregation"
+    )
+    classes = [c for c in CLASSIFICATIONS if c != "fixed" or base.thresholds]
+    classification = st.selectbox(
+        "Map classes", classes, index=classes.index(base.classification), key="opt:classification"
+    )
+    return {"normalisation": normalisation, "aggregation": aggregation, "classification": classification}
+
+
+def _hotspot_options() -> dict[str, Any]:
+    """Neighbour rule, permutations, multiple-testing correction, and the basemap switch."""
+    return {
+        "neighbours": st.selectbox("Neighbours", list(NEIGHBOURS), format_func=NEIGHBOURS.get, key="neighbours"),
+        "permutations": st.select_slider(
+            "Permutations",
+            PERMUTATIONS,
+            value="auto",
+            key="permutations",
+            help="Random rearrangements the hot-spot test compares each ward with. 'auto': 999, and more for the "
+            "wards that need them, so that 99% can be reached after the correction for testing many wards.",
+        ),
+        "correction": st.selectbox(
+            "Multiple-testing correction", list(CORRECTIONS), format_func=CORRECTIONS.get, key="correction"
+        ),
+        "basemap": st.checkbox("Basemap tiles (needs internet)", value=False, key="basemap"),
+    }
