@@ -19,12 +19,15 @@ Permutation count: with ``P`` permutations the smallest two-sided p is ``2 / (P 
 tests asks the most significant ward for ``level / m`` (Bonferroni, and Benjamini-Hochberg's first step), so 999
 permutations can never give Kolkata (144 wards) a Bonferroni hot spot. ``"auto"`` draws 999 permutations for every
 ward, then, in up to three rounds, draws a fresh, larger set for the wards whose p-value is **limited by the
-permutations** (at most :data:`LIMITED_COUNT` permuted sums as extreme as the observed one): as many as the
+permutations** (at most :data:`LIMITED_COUNT` permuted sums as extreme as the observed one, and not yet at 99%
+after the correction): as many as the
 strictest level (99%) needs after the correction, with a margin of 2 (Bonferroni: ``4 m / 0.01``; FDR: the
 Benjamini-Hochberg threshold of the wards that could reach 99%, ``0.01 (S + L) / m``, S already there, L limited;
 no correction: ``4 / 0.01``), within a work budget. Levels that stay unreachable are reported. Taking the fresh
-p-value for the re-tested wards keeps every level valid: a ward is re-tested only when its p-value is already
-below every level it could be labelled at with the count it had, so ``P(final p <= a) <= a`` for every ``a``.
+p-value for the re-tested wards keeps the levels valid: a ward is re-tested only when its p-value is already at the
+bottom of what its count can give (<= 0.01 with 999), so under the null ``P(final p <= a) <= a`` for ``a`` above
+that, and below it only a ward that the first, valid test already put at 99% keeps its p-value (an excess of at
+most ``a`` times the chance of being re-tested, under 1% of ``a``).
 
 Draws are made in the graph's ward-ID order, so a seed means the same permutations whatever the row order.
 """
@@ -53,7 +56,7 @@ STRICTEST_LEVEL = 0.01
 #: its later rounds: about a second on two cores with the numba kernel.
 AUTO_WORK_BUDGET = 600_000_000
 #: Most permutations ``"auto"`` uses for one ward (bounds time and the draws' memory).
-AUTO_MAX_PERMUTATIONS = 2_000_000
+AUTO_MAX_PERMUTATIONS = 1_000_000
 _AUTO_ROUNDS = 3
 # Permutations drawn per chunk (bounds memory: chunk x max neighbours x 8 bytes).
 _CHUNK_ELEMENTS = 8_000_000
@@ -183,6 +186,7 @@ def conditional_permutation_test(
     counts = test.permutations[tested]
     smallest_floor = int(counts.max()) if len(counts) else 0
     test.plan["reachable_levels"] = reachable_levels(smallest_floor, n_tests, correction)
+    test.plan["held_back"] = held_back(test, tested, correction)
     test.plan["n_tests"] = n_tests
     return test
 
@@ -195,11 +199,13 @@ def _refine(test, values, indptr, indices, tested, n_tests, correction, seed, en
     budget = AUTO_WORK_BUDGET
     for round_number in range(1, _AUTO_ROUNDS + 1):
         extreme = np.minimum(test.at_least, test.at_most)
-        limited = np.flatnonzero(tested & (extreme <= LIMITED_COUNT))
+        adjusted = adjust_pvalues(np.where(tested, test.p, np.nan), correction)
+        at_strictest = adjusted <= STRICTEST_LEVEL * (1 + 1e-12)
+        # a ward already at 99% cannot go higher: re-test only the wards the count may be holding back
+        limited = np.flatnonzero(tested & (extreme <= LIMITED_COUNT) & ~at_strictest)
         if len(limited) == 0:
             return
-        adjusted = adjust_pvalues(np.where(tested, test.p, np.nan), correction)
-        already = int(np.nansum(adjusted <= STRICTEST_LEVEL))
+        already = int(at_strictest.sum())
         need = needed_permutations(n_tests, correction, candidates=already + len(limited))
         current = int(test.permutations[limited].min())
         links = int(card[limited].sum()) + int(card[limited].max())  # counting, and drawing the permutations
@@ -218,22 +224,52 @@ def _refine(test, values, indptr, indices, tested, n_tests, correction, seed, en
         test.plan.update(refined=refined, refined_wards=int(len(limited)))
 
 
+def held_back(test: PermutationTest, tested: np.ndarray, correction: str) -> dict[str, int]:
+    """Per level, how many wards might reach it with more permutations.
+
+    A ward is held back at a level when its p-value is at the bottom of what its permutations can give (at most
+    :data:`LIMITED_COUNT` permuted sums as extreme), corrected still above the level, and even the smallest p-value
+    its count can give would be above the level after the same correction.
+    """
+    from .multitest import CONFIDENCE, adjust_pvalues
+
+    extreme = np.minimum(test.at_least, test.at_most)
+    raw = np.where(tested, test.p, np.nan)
+    adjusted = adjust_pvalues(raw, correction)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # the smallest p-value the ward's count can give, corrected as its own p-value was
+        floor = 2.0 / (test.permutations + 1.0) * np.where(raw > 0, adjusted / raw, 1.0)
+    limited = tested & (extreme <= LIMITED_COUNT)
+    return {
+        name: int((limited & ~(adjusted <= level * (1 + 1e-12)) & (floor > level * (1 + 1e-12))).sum())
+        for level, name in CONFIDENCE
+    }
+
+
 def unreachable_note(plan: dict[str, Any], correction: str, n_tests: int) -> str | None:
-    """A plain-language warning when a confidence level cannot be reached with the permutations drawn."""
-    levels = plan.get("reachable_levels") or {}
-    missing = [name for name, ok in levels.items() if not ok]
-    if not missing or plan.get("base", 0) == 0:
+    """A plain-language warning when wards may be shown as less certain than they are, for lack of permutations."""
+    held = plan.get("held_back") or {}
+    levels = [name for name, count in held.items() if count]
+    if not levels or not plan.get("base"):
         return None
     used = max(int(plan.get("refined") or 0), int(plan.get("base") or 0))
     fix = (
         "use permutations 'auto'"
         if plan.get("requested") != "auto"
-        else "the work budget capped the permutations; use the 'none' or 'fdr' correction, or fewer wards"
+        else "the work budget capped the permutations; use the 'fdr' or 'none' correction, or fewer wards"
+    )
+    count = max(held.values())
+    statics = plan.get("reachable_levels") or {}
+    nobody = [name for name, ok in statics.items() if not ok]
+    head = (
+        f"With {used:,} permutations and the {correction} correction over {n_tests} wards, no ward can reach "
+        f"{', '.join(nobody)} confidence"
+        if nobody
+        else f"{count} ward(s) might reach {levels[0]} confidence with more permutations"
     )
     return (
-        f"With {used:,} permutations and the {correction} correction over {n_tests} wards, no ward can reach "
-        f"{', '.join(missing)} confidence (the smallest possible p-value is {2 / (used + 1):.2g} before the "
-        f"correction): a ward shown as less certain may be more so. To fix it, {fix}."
+        f"{head} (the smallest possible p-value is {2 / (used + 1):.2g} before the correction): a ward shown as "
+        f"less certain may be more so. To fix it, {fix}."
     )
 
 
