@@ -19,16 +19,21 @@ from .errors import (
     ValidationError,
 )
 from .framework import Framework, Indicator, default_framework
+from .method import Method
 from .pipeline import (
     CityData,
     RawCity,
     RiskResult,
     city_graph,
+    city_key,
+    classify_scores,
+    find_hotspots,
     load_city,
     prepare_city,
     read_city,
     run,
     score_cities,
+    score,
     score_city,
 )
 from .scoring import RiskScorer, ScoreResult, prepare_indicators, score_wards
@@ -48,8 +53,8 @@ __all__ = [
     "CLASS_LABELS", "Classification", "classify",
     "DemoCity", "demo_cities", "demo_city",
     "DataError", "FrameworkError", "HotspotsError", "InputFileError", "NotFittedError", "Problem", "ValidationError",
-    "Framework", "Indicator", "default_framework",
-    "CityData", "RawCity", "RiskResult", "city_graph", "load_city", "prepare_city", "read_city", "run", "score_city", "score_cities",
+    "Framework", "Indicator", "default_framework", "Method",
+    "CityData", "RawCity", "RiskResult", "city_graph", "city_key", "classify_scores", "find_hotspots", "score", "load_city", "prepare_city", "read_city", "run", "score_city", "score_cities",
     "NeighbourGraph", "adjust_pvalues", "bivariate_local_moran", "dimension_correlation", "global_moran",
     "hotspot_statistics", "neighbour_graph",
     "RiskScorer", "ScoreResult", "prepare_indicators", "score_wards",

@@ -113,6 +113,40 @@ def build_metadata(*, framework: dict, score_log: dict | None = None, classifica
     return meta
 
 
+def provenance(result, suppressed: dict) -> dict[str, Any]:
+    """The ``metadata`` member of a scored city's export: its method, weights, parameters, inputs and notes.
+
+    ``result`` is a :class:`hotspots.pipeline.RiskResult`; ``suppressed`` the cells suppressed per column.
+    """
+    city = result.city
+    notes = list(city.notes) + list(result.scores.notes) + result.hotspot_notes()
+    notes += list(getattr(result.classification, "notes", []) or [])
+    join = city.join
+    if join.unmatched_table:
+        notes.append(f"{len(join.unmatched_table)} ward(s) of the table have no boundary and are not in this layer: "
+                     + ", ".join(map(str, join.unmatched_table[:50])))
+    if join.unmatched_boundaries:
+        notes.append(f"{len(join.unmatched_boundaries)} boundary ward(s) have no row in the table (no data): "
+                     + ", ".join(map(str, join.unmatched_boundaries[:50])))
+    below = result.suppress_below
+    meta = build_metadata(
+        framework=result.framework.to_dict(),
+        score_log=result.scores.log,
+        classification={**result.classification.to_dict(), "column": "risk_class", "dimension_breaks": result.breaks},
+        hotspots=None if result.hotspots is None else result.hotspots.metadata,
+        inputs=city.raw.inputs,
+        notes=notes,
+        suppression={"rule": f"counts from 1 to {below - 1} are left empty in exports", "threshold": below,
+                     "suppressed_cells": suppressed} if below and below > 1 else None,
+        synthetic=city.synthetic,
+        title=f"Ward risk scores: {city.name}" + (" (SYNTHETIC DEMO DATA)" if city.synthetic else ""),
+    )
+    if result.method is not None:
+        meta["method"] = result.method.to_dict()
+    meta["id_columns"] = {"table": city.id_column, "boundaries": city.boundary_id_column}
+    return meta
+
+
 def _json_default(obj):
     if isinstance(obj, (np.integer,)):
         return int(obj)

@@ -18,13 +18,14 @@ from .classify import Classification, classify
 from .errors import DataError
 from .export import (
     DEFAULT_SUPPRESS_BELOW,
-    build_metadata,
     csv_text,
     export_table,
     geojson_text,
+    provenance,
     write_text,
 )
 from .framework import Framework, default_framework
+from .method import Method
 from .io import guess_decimal, join_wards, normalise_ids, read_boundaries, read_table
 from .scoring import RiskScorer, ScoreResult
 from .validate import ValidatedTable, validate_table
@@ -38,6 +39,11 @@ class RawCity:
     table_read: Any  # hotspots.io.TableRead
     boundaries_read: Any  # hotspots.io.BoundariesRead
     synthetic: bool = False
+
+    @property
+    def key(self) -> str:
+        """What the city's files are: their SHA-256 digests, the name and the synthetic flag (a cache key)."""
+        return _digest([self.table_read.sha256, self.boundaries_read.sha256, self.name, self.synthetic])
 
     @property
     def inputs(self) -> list[dict]:
@@ -69,6 +75,19 @@ class CityData:
     join: Any
     raw: RawCity
     notes: list[str] = field(default_factory=list)
+    id_column: str = "ward_id"
+    boundary_id_column: str = "ward_id"
+    columns_key: str = ""
+
+    @property
+    def key(self) -> str:
+        """What the prepared city depends on: its files, ID columns and the framework's columns (a cache key)."""
+        return city_key(self.raw, self.columns_key, self.id_column, self.boundary_id_column)
+
+    def graph_key(self, method: Method | str = "queen") -> str:
+        """What the city's neighbour graph depends on: the boundary file, its ID column and the neighbour rule."""
+        rule = [method.neighbours, method.snap_tolerance] if isinstance(method, Method) else [method, None]
+        return _digest([self.raw.boundaries_read.sha256, self.boundary_id_column, *rule])
 
     @property
     def synthetic(self) -> bool:
@@ -192,7 +211,20 @@ def prepare_city(raw: RawCity, framework: Framework, *, id_column: str,
             f"{len(report.unmatched_table)} row(s) of the table have no ward in the boundaries: they are not scored "
             f"and do not enter the scale, which is learned on the {report.matched} ward(s) on the map."
         )
-    return CityData(name=raw.name, wards=wards, table=validated, join=report, raw=raw, notes=notes)
+    return CityData(name=raw.name, wards=wards, table=validated, join=report, raw=raw, notes=notes,
+                    id_column=id_column, boundary_id_column=bid, columns_key=framework.columns_key())
+
+
+def city_key(raw: RawCity, columns_key: str, id_column: str, boundary_id_column: str | None = None) -> str:
+    """The key of a prepared city (:attr:`CityData.key`), computable before preparing it (for caches)."""
+    return _digest([raw.key, columns_key, id_column, boundary_id_column or id_column])
+
+
+def _digest(parts) -> str:
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps(parts, default=str).encode("utf-8")).hexdigest()[:20]
 
 
 def _all_boundary_wards(joined, boundaries, bid, report, table_columns):
@@ -213,10 +245,13 @@ def _all_boundary_wards(joined, boundaries, bid, report, table_columns):
     return gpd.GeoDataFrame(out, geometry="geometry", crs=joined.crs)
 
 
-def city_graph(city: CityData, neighbours: str = "queen"):
-    """The neighbour graph of a city's wards (depends only on the boundaries: cache it)."""
+def city_graph(city: CityData, neighbours: Method | str = "queen"):
+    """The neighbour graph of a city's wards (depends only on the boundaries: cache it on ``city.graph_key``)."""
     from .spatial import neighbour_graph
 
+    if isinstance(neighbours, Method):
+        return neighbour_graph(city.wards, method=neighbours.neighbours, id_column="ward_id",
+                               snap_tolerance=neighbours.snap_tolerance)
     return neighbour_graph(city.wards, method=neighbours, id_column="ward_id")
 
 
@@ -232,6 +267,7 @@ class RiskResult:
     layer: Any  # GeoDataFrame, EPSG:4326
     hotspots: Any = None  # hotspots.spatial.HotspotResult
     suppress_below: int = DEFAULT_SUPPRESS_BELOW
+    method: Method | None = None
 
     @property
     def dimension_names(self) -> list[str]:
@@ -262,30 +298,9 @@ class RiskResult:
 
     def metadata(self, suppressed: dict | None = None) -> dict[str, Any]:
         """The export's ``metadata`` member (method, weights, parameters, provenance, notes)."""
-        notes = list(self.city.notes) + list(self.scores.notes) + self.hotspot_notes()
-        j = self.city.join
-        if j.unmatched_table:
-            notes.append(f"{len(j.unmatched_table)} ward(s) of the table have no boundary and are not in this layer: "
-                         + ", ".join(map(str, j.unmatched_table[:50])))
-        if j.unmatched_boundaries:
-            notes.append(f"{len(j.unmatched_boundaries)} boundary ward(s) have no row in the table (no data): "
-                         + ", ".join(map(str, j.unmatched_boundaries[:50])))
         if suppressed is None:
             _, suppressed = self.export_table()
-        return build_metadata(
-            framework=self.framework.to_dict(),
-            score_log=self.scores.log,
-            classification={**self.classification.to_dict(), "column": "risk_class",
-                            "dimension_breaks": self.breaks},
-            hotspots=None if self.hotspots is None else self.hotspots.metadata,
-            inputs=self.city.raw.inputs,
-            notes=notes,
-            suppression={"rule": f"counts from 1 to {self.suppress_below - 1} are left empty in exports",
-                         "threshold": self.suppress_below, "suppressed_cells": suppressed}
-            if self.suppress_below and self.suppress_below > 1 else None,
-            synthetic=self.city.synthetic,
-            title=f"Ward risk scores: {self.city.name}" + (" (SYNTHETIC DEMO DATA)" if self.city.synthetic else ""),
-        )
+        return provenance(self, suppressed)
 
     @property
     def count_columns(self) -> list[str]:
@@ -324,78 +339,112 @@ class RiskResult:
         return self.scores.explain(idx[0])
 
 
-def score_city(city: CityData, framework: Framework, *, scorer: RiskScorer | None = None, graph=None,
-               hotspots: bool = True, permutations: int | str = "auto", seed: int | None = 12345, correction: str = "fdr",
-               neighbours: str = "queen", suppress_below: int = DEFAULT_SUPPRESS_BELOW,
-               class_reference: dict[str, Any] | None = None) -> RiskResult:
-    """Score a prepared city and (optionally) find its hotspots.
+def score(city: CityData, method: Method, *, scorer: RiskScorer | None = None) -> ScoreResult:
+    """Step 1: normalise, weight and aggregate the wards on the map (``scorer``: a fitted scale, else this city)."""
+    table = city.scored_table
+    if scorer is None:
+        scorer = RiskScorer(method.framework).fit(table)
+    return scorer.transform(table)
+
+
+def classify_scores(scores: ScoreResult, method: Method, *, class_reference: dict[str, Any] | None = None
+                    ) -> tuple[Classification, dict[str, list[float]]]:
+    """Step 2: the risk classes and the class breaks of every score column.
+
+    ``class_reference``: per score column, the values to learn the breaks from (default: these scores); see
+    :func:`score_cities`.
+    """
+    framework = method.framework
+    class_reference = class_reference or {}
+    frame = scores.scores
+    cls = classify(frame["risk_score"].to_numpy(), framework.classification, thresholds=framework.thresholds,
+                   index=frame.index, reference=class_reference.get("risk_score"))
+    breaks = {"risk_score": cls.bins}
+    for d in framework.dimension_names:
+        breaks[f"{d}_score"] = classify(frame[f"{d}_score"].to_numpy(), framework.classification,
+                                        thresholds=framework.thresholds,
+                                        reference=class_reference.get(f"{d}_score")).bins
+    return cls, breaks
+
+
+def find_hotspots(risk: pd.Series, graph, method: Method):
+    """Step 3: Gi* hot spots and local Moran clusters of the risk score, keyed by ward ID."""
+    from .spatial import hotspot_statistics
+
+    return hotspot_statistics(risk, graph, permutations=method.permutations, seed=method.seed,
+                              correction=method.correction)
+
+
+def _method_of(framework_or_method: Framework | Method, options: dict[str, Any]) -> Method:
+    """A Method from a Method, or from a framework and the keyword options of :func:`score_city`."""
+    if isinstance(framework_or_method, Method):
+        return framework_or_method.replace(**options) if options else framework_or_method
+    return Method(framework=framework_or_method, **options)
+
+
+def score_city(city: CityData, framework: Framework | Method, *, scorer: RiskScorer | None = None, graph=None,
+               class_reference: dict[str, Any] | None = None, **options) -> RiskResult:
+    """Score a prepared city, classify it and (optionally) find its hotspots: the three steps in turn.
 
     Parameters
     ----------
     city : from :func:`prepare_city`.
-    framework : the model (weights may differ from the one the city was prepared with, columns may not).
+    framework : a :class:`Method`, or the framework with the method's options as keywords (``permutations``,
+        ``seed``, ``correction``, ``neighbours``, ``snap_tolerance``, ``suppress_below``, ``hotspots``).
     scorer : a fitted :class:`RiskScorer` to score on another scale (another city, pooled cities); default: fit on
         this city.
-    graph : a neighbour graph from :func:`city_graph` (built when missing and ``hotspots`` is true).
-    class_reference : per score column, the values to learn class breaks from (default: this city's scores);
-        see :func:`score_cities`.
+    graph : a neighbour graph from :func:`city_graph` (built when missing and hotspots are on); it must hold the
+        city's wards (matched by ward ID).
+    class_reference : per score column, the values to learn class breaks from (default: this city's scores).
     """
-    class_reference = class_reference or {}
-    table = city.scored_table
-    if scorer is None:
-        scorer = RiskScorer(framework).fit(table)
-    result = scorer.transform(table)
-    scored = pd.concat([table[["ward_id"]], result.scores], axis=1)
-    cls = classify(result.scores["risk_score"].to_numpy(), framework.classification,
-                   thresholds=framework.thresholds, index=table.index,
-                   reference=class_reference.get("risk_score"))
+    method = _method_of(framework, options)
+    framework = method.framework
+    result = score(city, method, scorer=scorer)
+    cls, breaks = classify_scores(result, method, class_reference=class_reference)
+    scored = pd.concat([city.scored_table[["ward_id"]], result.scores], axis=1)
     scored["risk_class"] = cls.labels
-    breaks = {"risk_score": cls.bins}
-    for d in framework.dimension_names:
-        breaks[f"{d}_score"] = classify(result.scores[f"{d}_score"].to_numpy(), framework.classification,
-                                        thresholds=framework.thresholds,
-                                        reference=class_reference.get(f"{d}_score")).bins
     layer = city.wards[[c for c in city.wards.columns if c in ("ward_id", "ward_name", framework.population_column)
                         or c in framework.columns or c == city.wards.geometry.name]]
     layer = layer.merge(scored, on="ward_id", how="left")
     layer["risk_class"] = layer["risk_class"].fillna("No data")
     layer["coverage"] = layer["coverage"].fillna(0.0)
     hot = None
-    if hotspots:
+    if method.hotspots:
         if graph is None:
-            graph = city_graph(city, neighbours)
-        from .spatial import hotspot_statistics
-
+            graph = city_graph(city, method)
         risk = pd.Series(layer["risk_score"].to_numpy(dtype=float), index=layer["ward_id"].astype(str))
-        hot = hotspot_statistics(risk, graph, permutations=permutations, seed=seed, correction=correction)
+        hot = find_hotspots(risk, graph, method)
         stats = hot.frame.drop(columns="ward_id").reindex(layer["ward_id"].astype(str))
         for c in stats.columns:
             layer[c] = stats[c].to_numpy()
     return RiskResult(city=city, framework=framework, scores=result, classification=cls, breaks=breaks,
-                      layer=layer, hotspots=hot, suppress_below=suppress_below)
+                      layer=layer, hotspots=hot, suppress_below=method.suppress_below, method=method)
 
 
-def score_cities(cities: dict[str, CityData], framework: Framework, *, scale: str = "own",
+def score_cities(cities: dict[str, CityData], framework: Framework | Method, *, scale: str | None = None,
                  graphs: dict | None = None, **score_options) -> dict[str, RiskResult]:
     """Score several cities with one model, each on its own scale or all on one common scale.
 
     Parameters
     ----------
     cities : name -> prepared city.
-    framework : the model.
+    framework : a :class:`Method` (its ``scaling`` says the scale), or the framework with options as keywords.
     scale : ``"own"``: each city is normalised and classified on its own wards (a score says how a ward ranks in
         its city); ``"common"``: the normalisation is learned on all the cities' wards pooled and the class breaks
-        on all their scores, so the same score and the same class mean the same in every city.
+        on all their scores, so the same score and the same class mean the same in every city. Overrides the
+        method's ``scaling``.
     graphs : name -> neighbour graph (built when missing).
-    **score_options : passed to :func:`score_city` (permutations, seed, correction, ...).
+    **score_options : the method's options (permutations, seed, correction, ...).
     """
     graphs = graphs or {}
-    if scale not in ("own", "common"):
-        raise DataError(f"scale must be 'own' or 'common', not {scale!r}.")
-    if scale == "own" or len(cities) < 2:
-        return {name: score_city(c, framework, graph=graphs.get(name), **score_options) for name, c in cities.items()}
+    if scale is not None:
+        score_options["scaling"] = scale
+    method = _method_of(framework, score_options)
+    if method.scaling == "own" or len(cities) < 2:
+        return {name: score_city(c, method, graph=graphs.get(name)) for name, c in cities.items()}
     import numpy as np
 
+    framework = method.framework
     pooled = pd.concat([c.scored_table for c in cities.values()], ignore_index=True)
     scorer = RiskScorer(framework).fit(pooled)
     scores = [scorer.transform(c.scored_table).scores for c in cities.values()]
@@ -403,8 +452,7 @@ def score_cities(cities: dict[str, CityData], framework: Framework, *, scale: st
     reference = {col: np.concatenate([s[col].to_numpy(dtype=float) for s in scores]) for col in columns}
     out = {}
     for name, c in cities.items():
-        result = score_city(c, framework, scorer=scorer, graph=graphs.get(name), class_reference=reference,
-                            **score_options)
+        result = score_city(c, method, scorer=scorer, graph=graphs.get(name), class_reference=reference)
         result.scores.notes.append(
             f"Scored on a common scale learned from {len(pooled)} wards of {len(cities)} cities "
             f"({', '.join(cities)}): scores and classes are comparable between these cities."
@@ -415,8 +463,11 @@ def score_cities(cities: dict[str, CityData], framework: Framework, *, scale: st
 
 def run(indicators, boundaries, *, id_column: str, boundary_id_column: str | None = None,
         framework: Framework | str | Path | None = None, classification: str | None = None, name: str = "",
-        **score_options) -> RiskResult:
+        method: Method | None = None, **score_options) -> RiskResult:
     """Read, validate, join, score and analyse one city in one call.
+
+    ``method`` gives the whole run (e.g. ``Method.from_metadata(meta)`` re-runs an export); otherwise the
+    framework (default: the built-in one), ``classification`` and the keyword options make it.
 
     Examples
     --------
@@ -425,12 +476,16 @@ def run(indicators, boundaries, *, id_column: str, boundary_id_column: str | Non
     >>> result = run(city.indicators_path, city.boundaries_path, id_column="ward_id")  # doctest: +SKIP
     >>> result.to_geojson("kolkata.geojson")                             # doctest: +SKIP
     """
-    if framework is None:
-        framework = default_framework()
-    elif not isinstance(framework, Framework):
-        framework = Framework.load(framework)
-    if classification:
-        framework = framework.with_options(classification=classification)
-    city = load_city(indicators, boundaries, framework, id_column=id_column,
+    if method is None:
+        if framework is None:
+            framework = default_framework()
+        elif not isinstance(framework, Framework):
+            framework = Framework.load(framework)
+        if classification:
+            framework = framework.with_options(classification=classification)
+        method = Method(framework=framework, **score_options)
+    elif framework is not None or classification or score_options:
+        raise DataError("Give either method=... or the framework and options, not both.")
+    city = load_city(indicators, boundaries, method.framework, id_column=id_column,
                      boundary_id_column=boundary_id_column, name=name)
-    return score_city(city, framework, **score_options)
+    return score_city(city, method)
