@@ -21,7 +21,8 @@ def _add_inputs(p: argparse.ArgumentParser) -> None:
     p.add_argument("--boundaries", required=True, help="ward boundaries: GeoJSON, zipped Shapefile, GeoPackage or KML")
     p.add_argument("--id-column", required=True, help="ward ID column of the indicator table")
     p.add_argument("--boundary-id-column", help="ward ID column of the boundaries (default: --id-column)")
-    p.add_argument("--framework", help="framework file (JSON or TOML); default: data/framework_default.json")
+    p.add_argument("--framework",
+                   help="framework file (JSON or TOML); default: the shipped hotspots/data/framework_default.json")
     p.add_argument("--name", default="", help="city name for titles")
 
 

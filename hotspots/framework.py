@@ -25,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .data import data_path
 from .errors import FrameworkError, InputFileError
 
 DIRECTIONS = ("higher_is_riskier", "lower_is_riskier")
@@ -33,7 +34,8 @@ AGGREGATIONS = ("arithmetic", "geometric")
 CLASSIFICATIONS = ("quantiles", "fisher_jenks", "equal_interval", "fixed")
 UNITS = ("percent", "count", "rate", "other")
 
-DEFAULT_FRAMEWORK_PATH = Path(__file__).resolve().parent.parent / "data" / "framework_default.json"
+DEFAULT_FRAMEWORK_PATH: Path = data_path("framework_default.json")
+"""The default framework, shipped inside the package (``hotspots/data/framework_default.json``)."""
 
 
 def _positive_number(value: Any, what: str) -> float:
@@ -348,5 +350,5 @@ class Framework:
 
 
 def default_framework() -> Framework:
-    """The default framework shipped in ``data/framework_default.json``."""
+    """The default framework, shipped inside the package in ``hotspots/data/framework_default.json``."""
     return Framework.load(DEFAULT_FRAMEWORK_PATH)

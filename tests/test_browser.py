@@ -30,7 +30,7 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-KOLKATA_WARDS = 144  # data/demo/kolkata_wards_synthetic.geojson has 144 features (hotspots.demo: n_wards=144)
+KOLKATA_WARDS = 144  # hotspots/data/demo/kolkata_wards_synthetic.geojson has 144 features (hotspots.demo: n_wards=144)
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 LOCAL_SCHEMES = {"data", "blob", "about"}
 
