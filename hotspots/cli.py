@@ -1,4 +1,4 @@
-"""Command line: ``python -m hotspots demo|validate|score|map``.
+"""Command line: ``hotspots demo|validate|score|map`` (installed by ``pip install .``), or ``python -m hotspots ...``.
 
 Exit codes: 0 success; 1 bad input (a message on stderr names the file, column and rows or wards, and how to fix
 it); 2 usage errors (argparse).
@@ -38,8 +38,11 @@ def _add_model(p: argparse.ArgumentParser) -> None:
                    help="leave counts from 1 to N-1 empty in exports (default 5; 0 turns it off)")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m hotspots", description="Ward-level risk scores and hotspots.")
+def build_parser(prog: str = "hotspots") -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = argparse.ArgumentParser(prog=prog, description="Ward-level risk scores and hotspots.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--debug", action="store_true", help="show full tracebacks")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -117,8 +120,22 @@ class _Usage(Exception):
     pass
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+def main(argv: list[str] | None = None, *, prog: str = "hotspots") -> int:
+    """Run the command line; return the exit code (the ``hotspots`` console script exits with it).
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments, without the program name; default ``sys.argv[1:]``.
+    prog : str, default "hotspots"
+        The program name shown in usage messages (``python -m hotspots`` passes its own).
+
+    Returns
+    -------
+    int
+        0 success, 1 bad input, 2 usage error (argparse itself exits with 2 on malformed arguments).
+    """
+    parser = build_parser(prog)
     args = parser.parse_args(argv)
     try:
         return _dispatch(args)
