@@ -1,7 +1,8 @@
 """Generate the built-in demo cities: synthetic ward boundaries and indicator tables.
 
-Four cities are written to ``data/demo/`` (or to ``--out DIR``): Kolkata (144 wards), Dhaka (54 wards of the North
-City Corporation and 75 of the South), Colombo (47 wards) and Malé (6 wards on three islands). For each city:
+Four cities are written into the package, to ``hotspots/data/demo/`` (or to ``--out DIR``): Kolkata (144 wards),
+Dhaka (54 wards of the North City Corporation and 75 of the South), Colombo (47 wards) and Malé (6 wards on three
+islands). For each city:
 
 * ``<city>_wards_synthetic.geojson``: RFC 7946 GeoJSON in EPSG:4326 (lon/lat, exterior rings counter-clockwise,
   6 decimals), with a top-level ``"metadata"`` member that labels the data as synthetic;
@@ -24,7 +25,7 @@ How the geometry is built, so that neighbouring wards share their edges exactly 
 The output is reproducible byte for byte: fixed seeds, fixed column and key order, fixed number formats, no
 timestamps. Run from the repository root::
 
-    python data/make_demo.py            # rewrites data/demo/
+    python data/make_demo.py            # rewrites hotspots/data/demo/
     python data/make_demo.py --out DIR  # writes the same files into DIR
 """
 
@@ -48,7 +49,8 @@ from shapely.ops import split
 SEED = 20240917
 """Master seed; each city draws from ``numpy.random.default_rng([SEED, city_number])``."""
 
-DEFAULT_OUT_DIR = Path(__file__).resolve().parent / "demo"
+DEFAULT_OUT_DIR = Path(__file__).resolve().parent.parent / "hotspots" / "data" / "demo"
+"""The demo cities ship inside the package, so that an installed ``hotspots`` finds them."""
 
 COORDINATE_DECIMALS = 6
 """Decimals of lon/lat in the GeoJSON (RFC 7946 recommends 6: about 0.1 m)."""

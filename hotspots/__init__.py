@@ -5,7 +5,7 @@ The data flow is the layout: :mod:`hotspots.io` (read) -> :mod:`hotspots.validat
 :mod:`hotspots.pipeline` runs them in one call.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # the one place the version is set: pyproject.toml reads it from here
 
 from .classify import CLASS_LABELS, Classification, classify
 from .demo import DemoCity, demo_cities, demo_city

@@ -1,4 +1,4 @@
-"""Command line: ``python -m hotspots demo|validate|score|map``.
+"""Command line: ``hotspots demo|validate|score|map`` (installed by ``pip install .``), or ``python -m hotspots ...``.
 
 Exit codes: 0 success; 1 bad input (a message on stderr names the file, column and rows or wards, and how to fix
 it); 2 usage errors (argparse).
@@ -21,7 +21,8 @@ def _add_inputs(p: argparse.ArgumentParser) -> None:
     p.add_argument("--boundaries", required=True, help="ward boundaries: GeoJSON, zipped Shapefile, GeoPackage or KML")
     p.add_argument("--id-column", required=True, help="ward ID column of the indicator table")
     p.add_argument("--boundary-id-column", help="ward ID column of the boundaries (default: --id-column)")
-    p.add_argument("--framework", help="framework file (JSON or TOML); default: data/framework_default.json")
+    p.add_argument("--framework",
+                   help="framework file (JSON or TOML); default: the shipped hotspots/data/framework_default.json")
     p.add_argument("--name", default="", help="city name for titles")
 
 
@@ -55,8 +56,11 @@ def _permutations(text: str):
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m hotspots", description="Ward-level risk scores and hotspots.")
+def build_parser(prog: str = "hotspots") -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = argparse.ArgumentParser(prog=prog, description="Ward-level risk scores and hotspots.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--debug", action="store_true", help="show full tracebacks")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -134,8 +138,22 @@ class _Usage(Exception):
     pass
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+def main(argv: list[str] | None = None, *, prog: str = "hotspots") -> int:
+    """Run the command line; return the exit code (the ``hotspots`` console script exits with it).
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments, without the program name; default ``sys.argv[1:]``.
+    prog : str, default "hotspots"
+        The program name shown in usage messages (``python -m hotspots`` passes its own).
+
+    Returns
+    -------
+    int
+        0 success, 1 bad input, 2 usage error (argparse itself exits with 2 on malformed arguments).
+    """
+    parser = build_parser(prog)
     args = parser.parse_args(argv)
     try:
         return _dispatch(args)

@@ -1,8 +1,8 @@
 """The built-in demo cities: synthetic ward boundaries and indicator tables to try the tool on.
 
-Four cities ship with the package, in ``data/demo/``: Kolkata (144 wards), Dhaka (54 North + 75 South City
-Corporation wards), Colombo (47 wards) and Malé (6 wards on three islands). Each has an indicator CSV and a ward
-boundary GeoJSON, joined on ``ward_id``.
+Four cities ship inside the package, in ``hotspots/data/demo/``: Kolkata (144 wards), Dhaka (54 North + 75 South
+City Corporation wards), Colombo (47 wards) and Malé (6 wards on three islands). Each has an indicator CSV and a
+ward boundary GeoJSON, joined on ``ward_id``.
 
 The data are **synthetic**: the cities sit at their real locations, but boundaries, populations and indicator values
 are generated (see ``data/make_demo.py``) and describe no real ward. Use them to learn the tool, to test it, and as
@@ -25,12 +25,13 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from hotspots.data import data_path
 from hotspots.errors import DataError, InputFileError
 
 __all__ = ["DEMO_DIR", "DemoCity", "demo_cities", "demo_city", "write_demo"]
 
-DEMO_DIR: Path = Path(__file__).resolve().parent.parent / "data" / "demo"
-"""Folder of the demo files (``<repository>/data/demo``), located relative to this module."""
+DEMO_DIR: Path = data_path("demo")
+"""Folder of the demo files, inside the package (``hotspots/data/demo``), found with :mod:`importlib.resources`."""
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,8 @@ def write_demo(key: str, out_dir: str | Path) -> list[Path]:
     if missing:
         raise InputFileError(
             f"The demo files for {city.name} are missing: {', '.join(missing)}. "
-            "Regenerate them from the repository root with: python data/make_demo.py"
+            "Reinstall the package (pip install .), or regenerate them in a checkout of the repository with: "
+            "python data/make_demo.py"
         )
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .classify import SCHEMES
+from .data import data_path
 from .errors import FrameworkError, InputFileError
 
 DIRECTIONS = ("higher_is_riskier", "lower_is_riskier")
@@ -34,7 +35,8 @@ AGGREGATIONS = ("arithmetic", "geometric")
 CLASSIFICATIONS = tuple(SCHEMES)  # the one list of scheme names lives in hotspots.classify
 UNITS = ("percent", "count", "rate", "other")
 
-DEFAULT_FRAMEWORK_PATH = Path(__file__).resolve().parent.parent / "data" / "framework_default.json"
+DEFAULT_FRAMEWORK_PATH: Path = data_path("framework_default.json")
+"""The default framework, shipped inside the package (``hotspots/data/framework_default.json``)."""
 
 
 def _positive_number(value: Any, what: str) -> float:
@@ -357,5 +359,5 @@ class Framework:
 
 
 def default_framework() -> Framework:
-    """The default framework shipped in ``data/framework_default.json``."""
+    """The default framework, shipped inside the package in ``hotspots/data/framework_default.json``."""
     return Framework.load(DEFAULT_FRAMEWORK_PATH)

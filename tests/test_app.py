@@ -84,7 +84,7 @@ def test_starts_on_kolkata_demo():
     at = _app()
     assert at.selectbox(key="city").value == KOLKATA_LABEL
     assert at.title[0].value.endswith(KOLKATA_LABEL)
-    assert _metric(at, "Wards") == "144"  # data/demo: Kolkata has 144 wards
+    assert _metric(at, "Wards") == "144"  # hotspots/data/demo: Kolkata has 144 wards
     ranked = _ranked(at)
     assert len(ranked) == 144
     assert list(ranked["risk_rank"])[:3] == [1, 2, 3]
@@ -131,7 +131,7 @@ def test_switch_city():
     at = _app()
     at.selectbox(key="city").set_value(COLOMBO_LABEL).run()
     _no_exception(at)
-    assert _metric(at, "Wards") == "47"  # data/demo: Colombo has 47 wards
+    assert _metric(at, "Wards") == "47"  # hotspots/data/demo: Colombo has 47 wards
     assert len(_ranked(at)) == 47
     at.selectbox(key="city").set_value(KOLKATA_LABEL).run()
     _no_exception(at)
@@ -144,7 +144,7 @@ def test_male_islands_are_named():
     at.selectbox(key="city").set_value(label).run()
     _no_exception(at)
     shown = " ".join(str(i.value) for i in at.info).replace("\\", "")
-    # data/demo: Vilimalé (MLE-05) and Hulhumalé (MLE-06) are separate islands with no land neighbour
+    # hotspots/data/demo: Vilimalé (MLE-05) and Hulhumalé (MLE-06) are separate islands with no land neighbour
     assert "islands" in shown and "Vilimalé" in shown and "Hulhumalé" in shown
 
 

@@ -1,33 +1,84 @@
-"""The command line, end to end, in a subprocess (as a user runs it)."""
+"""The command line: every command in this process (``hotspots.cli.main``), and a few real runs as a user starts them.
+
+Most tests call :func:`hotspots.cli.main` directly and read its exit code and what it printed (pytest's ``capsys``):
+starting a Python process per call cost about two seconds each. ``test_python_dash_m_*`` run ``python -m hotspots``
+in a subprocess, to check what only a real process shows (the exit code reaches the shell, no traceback); the
+installed ``hotspots`` console script is run by ``tests/test_package.py``.
+"""
 
 import json
+import os
 import re
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from hotspots.cli import main
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def cli(*args, cwd=ROOT):
+@dataclass
+class Run:
+    """What a command-line run returned and printed."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(capsys):
+    """Run the command line in this process: ``cli("demo", "--list")`` returns a :class:`Run`."""
+
+    def run(*args) -> Run:
+        capsys.readouterr()  # drop anything printed before
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as exc:  # argparse exits on malformed arguments (code 2), --help and --version (0)
+            code = exc.code
+        out, err = capsys.readouterr()
+        return Run(code, out, err)
+
+    return run
+
+
+def python_dash_m(*args, cwd) -> subprocess.CompletedProcess:
+    """``python -m hotspots ARGS`` in a new process, importing this checkout's package from any working folder."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
     return subprocess.run([sys.executable, "-m", "hotspots", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, timeout=300)
+                          cwd=cwd, env=env, timeout=300)
 
 
 @pytest.fixture(scope="module")
 def kolkata(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo")
-    r = cli("demo", "kolkata", "--out", out)
-    assert r.returncode == 0, r.stderr
+    assert main(["demo", "kolkata", "--out", str(out)]) == 0
     csv = next(out.glob("*.csv"))
     gj = next(out.glob("*.geojson"))
     return csv, gj
 
 
-def test_demo_list():
+def test_python_dash_m_runs_from_any_folder(tmp_path):
+    r = python_dash_m("demo", "--list", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "kolkata" in r.stdout and "SYNTHETIC" in r.stdout
+
+
+def test_python_dash_m_exit_code_1_and_no_traceback(kolkata, tmp_path):
+    _, gj = kolkata
+    r = python_dash_m("validate", "--indicators", tmp_path / "nope.csv", "--boundaries", gj, "--id-column", "ward_id",
+                      cwd=tmp_path)
+    assert r.returncode == 1, r.stderr
+    assert "nope.csv" in r.stderr and "Traceback" not in r.stderr
+    assert r.stdout == ""
+
+
+def test_demo_list(cli):
     r = cli("demo", "--list")
     assert r.returncode == 0
     for name in ("kolkata", "dhaka", "colombo", "male"):
@@ -35,14 +86,14 @@ def test_demo_list():
     assert "SYNTHETIC" in r.stdout
 
 
-def test_validate_ok(kolkata):
+def test_validate_ok(cli, kolkata):
     csv, gj = kolkata
     r = cli("validate", "--indicators", csv, "--boundaries", gj, "--id-column", "ward_id")
     assert r.returncode == 0, r.stderr
     assert "matched: 144" in r.stdout
 
 
-def test_score_geojson_and_csv(kolkata, tmp_path):
+def test_score_geojson_and_csv(cli, kolkata, tmp_path):
     csv, gj = kolkata
     out = tmp_path / "k.geojson"
     r = cli("score", "--indicators", csv, "--boundaries", gj, "--id-column", "ward_id", "--permutations", 99,
@@ -69,7 +120,7 @@ def test_score_geojson_and_csv(kolkata, tmp_path):
     assert sidecar["framework"]["dimensions"] and len(sidecar["inputs"]) == 2  # the method travels with the CSV
 
 
-def test_islands_reported_by_name(tmp_path):
+def test_islands_reported_by_name(cli, tmp_path):
     r = cli("demo", "male", "--out", tmp_path)
     csv, gj = next(tmp_path.glob("*.csv")), next(tmp_path.glob("*.geojson"))
     r = cli("score", "--indicators", csv, "--boundaries", gj, "--id-column", "ward_id", "--permutations", 99,
@@ -80,7 +131,7 @@ def test_islands_reported_by_name(tmp_path):
     assert meta["hotspot_analysis"]["islands"] == ["MLE-05", "MLE-06"]
 
 
-def test_map_html_offline(kolkata, tmp_path):
+def test_map_html_offline(cli, kolkata, tmp_path):
     csv, gj = kolkata
     out = tmp_path / "map.html"
     r = cli("map", "--indicators", csv, "--boundaries", gj, "--id-column", "ward_id", "--permutations", 99, "--out", out)
@@ -97,7 +148,7 @@ def test_map_html_offline(kolkata, tmp_path):
 
 
 @pytest.mark.parametrize("levels", [2, 3, 4])
-def test_fisher_jenks_with_few_score_levels(kolkata, tmp_path, levels):
+def test_fisher_jenks_with_few_score_levels(cli, kolkata, tmp_path, levels):
     # a framework of one indicator with 2-4 distinct values gives score columns with 2-4 levels: mapclassify's
     # FisherJenks raised "Fewer unique values than specified classes" (a 27-line traceback from this command)
     csv, gj = kolkata
@@ -136,7 +187,7 @@ def _bad(tmp_path, csv, edit):
         (lambda t: t.drop(columns=["hate_incidents"]), ["hate_incidents", "framework"]),
     ],
 )
-def test_bad_input_exit_1_with_message(kolkata, tmp_path, edit, words):
+def test_bad_input_exit_1_with_message(cli, kolkata, tmp_path, edit, words):
     csv, gj = kolkata
     bad = _bad(tmp_path, csv, edit)
     r = cli("score", "--indicators", bad, "--boundaries", gj, "--id-column", "ward_id", "--out", tmp_path / "o.geojson")
@@ -146,7 +197,7 @@ def test_bad_input_exit_1_with_message(kolkata, tmp_path, edit, words):
         assert w in r.stderr, (w, r.stderr)
 
 
-def test_bad_files_and_columns(kolkata, tmp_path):
+def test_bad_files_and_columns(cli, kolkata, tmp_path):
     csv, gj = kolkata
     r = cli("validate", "--indicators", tmp_path / "nope.csv", "--boundaries", gj, "--id-column", "ward_id")
     assert r.returncode == 1 and "nope.csv" in r.stderr and "Traceback" not in r.stderr
@@ -175,8 +226,17 @@ def test_bad_files_and_columns(kolkata, tmp_path):
     assert r.returncode == 1 and "CRS" in r.stderr and "Traceback" not in r.stderr
 
 
-def test_usage_errors_exit_2(kolkata, tmp_path):
+def test_usage_errors_exit_2(cli, kolkata, tmp_path):
     csv, gj = kolkata
     assert cli("score", "--indicators", csv).returncode == 2
     r = cli("score", "--indicators", csv, "--boundaries", gj, "--id-column", "ward_id", "--out", tmp_path / "x.txt")
     assert r.returncode == 2
+
+
+def test_version_and_program_name(cli):
+    import hotspots
+
+    r = cli("--version")
+    assert r.returncode == 0 and r.stdout.strip() == f"hotspots {hotspots.__version__}"
+    r = cli("score")
+    assert r.returncode == 2 and r.stderr.startswith("usage: hotspots score")  # the console script's name

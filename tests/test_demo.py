@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import doctest
 import json
-import subprocess
-import sys
+import runpy
 import warnings
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
+import hotspots
 import hotspots.demo
 from hotspots.demo import DEMO_DIR, DemoCity, demo_cities, demo_city, write_demo
 from hotspots.errors import DataError
@@ -108,8 +108,11 @@ def test_unknown_demo_city_raises_data_error_listing_the_keys():
     assert isinstance(raised.value, ValueError)  # callers may catch the builtin too
 
 
-def test_demo_dir_is_data_demo_in_the_repository():
-    assert DEMO_DIR == REPO_ROOT / "data" / "demo"
+def test_demo_dir_is_inside_the_package():
+    # package data (hotspots/data/demo), so that an installed hotspots finds the demo cities too
+    assert DEMO_DIR == Path(hotspots.__file__).resolve().parent / "data" / "demo"
+    assert DEMO_DIR == REPO_ROOT / "hotspots" / "data" / "demo"
+    assert not (REPO_ROOT / "data" / "demo").exists()  # one home for the demo files
 
 
 def test_files_exist_and_say_synthetic_in_their_names(city):
@@ -341,15 +344,17 @@ def test_geojson_metadata_labels_the_data_synthetic(city):
     assert "seed" in metadata
 
 
+def _make_demo() -> dict:
+    """The names defined by data/make_demo.py (a script, not part of the package), run in this process."""
+    return runpy.run_path(str(REPO_ROOT / "data" / "make_demo.py"), run_name="make_demo")
+
+
+def test_generator_writes_into_the_package_by_default():
+    assert _make_demo()["DEFAULT_OUT_DIR"] == DEMO_DIR
+
+
 def test_generator_regenerates_the_committed_files_byte_for_byte(tmp_path):
-    completed = subprocess.run(
-        [sys.executable, str(REPO_ROOT / "data" / "make_demo.py"), "--out", str(tmp_path)],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert completed.returncode == 0, completed.stderr
+    _make_demo()["main"](["--out", str(tmp_path)])
     generated = sorted(path.name for path in tmp_path.iterdir())
     committed = sorted(path.name for path in DEMO_DIR.iterdir() if path.is_file())
     assert generated == committed
