@@ -325,82 +325,102 @@ def _finish_table(
     """Common checks for CSV and xlsx (header, ragged rows, padding); builds the all-text DataFrame.
 
     ``body`` cells are ``str`` or None; "" and None are empty cells. ``body`` is a list of rows, or a 2-D object
-    array when every row has as many fields as the header.
+    array when every row has as many fields as the header. ``body_starts`` is the line (CSV) or sheet row (xlsx) of
+    each row of ``body``; the rows kept keep theirs (``TableRead.line_numbers``).
     """
     where = "line" if delim is not None else "row"
     width = len(header)
-    if isinstance(body, np.ndarray):
-        body, values = [], body
-    else:
-        values = None
-    counts = np.fromiter(map(len, body), dtype=np.int64, count=len(body))
-
-    def blank(cells: Iterable[Any]) -> bool:
-        return all(c is None or c == "" for c in cells)
-
-    # rows with more fields than the header are fine when the extra fields are empty (Excel pads with separators)
-    longer = np.flatnonzero(counts > width)
-    ragged_long = [int(i) for i in longer if not blank(body[i][width:])]
-    ragged_short = np.flatnonzero((counts < width) & (counts > 0)).tolist()
-    # an empty line has no fields at all: it becomes a row of empty cells, it does not shift the rows below
-    if longer.size or ragged_short or (counts == 0).any():
-        for i in np.flatnonzero(counts != width):
-            r = body[i]
-            body[i] = list(r[:width]) + [None] * (width - len(r))
-    ragged = sorted(ragged_long + ragged_short)
-    if values is None:
-        values = np.empty((len(body), width), dtype=object)
-        if body and width:
-            values[:] = body
+    values, ragged = _cells_grid(body, width)
     empty_cells = np.equal(values, None) | (values == "")
-
-    # trailing empty header cells with no data under them are padding, not columns
-    header = [("" if h is None else str(h)).strip().strip("\ufeff\u200b").strip() for h in header]
-    keep = width
-    while keep > 0 and not header[keep - 1] and empty_cells[:, keep - 1].all():
-        keep -= 1
+    header = _clean_header(header)
+    keep = _header_width(header, empty_cells)
     if keep == 0:
         raise DataError(
             f"{src.name} has no column names in its first {where}. Add a header row such as "
             "'ward_id,incidents,...' as the first line."
         )
     if ragged:
-        lines_ = [body_starts[i] for i in ragged]
-        found = sorted({int(counts[i]) for i in ragged})
-        raise ValidationError(
-            [
-                Problem(
-                    "row_length",
-                    f"{len(ragged)} {where}(s) have a different number of fields ({', '.join(map(str, found))}) than the "
-                    f"header ({width}).",
-                    source=src.name,
-                    rows=lines_,
-                    fix=(
-                        "A ward name or number probably contains the separator "
-                        f"({_DELIMITER_NAMES.get(delim, delim)}) without quotes, or cells were shifted; fix these lines or "
-                        + SAVE_AS_CSV[0].lower()
-                        + SAVE_AS_CSV[1:]
-                    )
-                    if delim is not None
-                    else "Check these rows in the sheet.",
-                )
-            ],
-            title=f"Cannot read the table {src.name}",
-        )
+        raise _ragged_rows_error(src, ragged, body_starts, width, delim, where)
     if keep < width:
-        values = values[:, :keep]
-        empty_cells = empty_cells[:, :keep]
-        header = header[:keep]
+        values, empty_cells, header = values[:, :keep], empty_cells[:, :keep], header[:keep]
+    n = _rows_with_data(src, empty_cells, body_starts, where, notes)
+    values, empty_cells, body_starts = values[:n], empty_cells[:n], body_starts[:n]
+    header = _column_names(src, header, where, notes)
+    values[empty_cells] = pd.NA
+    table = pd.DataFrame(values, columns=pd.Index(header, dtype=object), dtype=object)
+    return TableRead(table, src.name, encoding, delim, sha, notes, list(body_starts), sheet)
 
-    # drop empty rows at the end (Excel writes ',,,,' for cleared rows); empty rows in the middle stay as NA rows
+
+def _blank(cells: Iterable[Any]) -> bool:
+    return all(c is None or c == "" for c in cells)
+
+
+def _cells_grid(body: list[list[Any]] | np.ndarray, width: int) -> tuple[np.ndarray, dict[int, int]]:
+    """The cells as a 2-D object array of ``width`` columns, and the rows (index: number of fields) whose fields do
+    not fit under the header.
+
+    Rows with more fields than the header are fine when the extra fields are empty (Excel pads with separators); an
+    empty line has no fields at all: it becomes a row of empty cells, it does not shift the rows below.
+    """
+    if isinstance(body, np.ndarray):
+        return body, {}
+    counts = np.fromiter(map(len, body), dtype=np.int64, count=len(body))
+    ragged_long = [int(i) for i in np.flatnonzero(counts > width) if not _blank(body[i][width:])]
+    ragged_short = np.flatnonzero((counts < width) & (counts > 0)).tolist()
+    for i in np.flatnonzero(counts != width):
+        row = body[i]
+        body[i] = list(row[:width]) + [None] * (width - len(row))
+    values = np.empty((len(body), width), dtype=object)
+    if body and width:
+        values[:] = body
+    return values, {i: int(counts[i]) for i in sorted(ragged_long + ragged_short)}
+
+
+def _clean_header(header: list[Any]) -> list[str]:
+    return [("" if h is None else str(h)).strip().strip("\ufeff\u200b").strip() for h in header]
+
+
+def _header_width(header: list[str], empty_cells: np.ndarray) -> int:
+    """The number of columns: trailing empty header cells with no data under them are padding, not columns."""
+    keep = len(header)
+    while keep > 0 and not header[keep - 1] and empty_cells[:, keep - 1].all():
+        keep -= 1
+    return keep
+
+
+def _ragged_rows_error(
+    src: _Source, ragged: dict[int, int], body_starts: list[int], width: int, delim: str | None, where: str
+) -> ValidationError:
+    found = sorted(set(ragged.values()))
+    return ValidationError(
+        [
+            Problem(
+                "row_length",
+                f"{len(ragged)} {where}(s) have a different number of fields ({', '.join(map(str, found))}) than the "
+                f"header ({width}).",
+                source=src.name,
+                rows=[body_starts[i] for i in ragged],
+                fix=(
+                    "A ward name or number probably contains the separator "
+                    f"({_DELIMITER_NAMES.get(delim, delim)}) without quotes, or cells were shifted; fix these lines or "
+                    + SAVE_AS_CSV[0].lower()
+                    + SAVE_AS_CSV[1:]
+                )
+                if delim is not None
+                else "Check these rows in the sheet.",
+            )
+        ],
+        title=f"Cannot read the table {src.name}",
+    )
+
+
+def _rows_with_data(src: _Source, empty_cells: np.ndarray, body_starts: list[int], where: str, notes: list[str]) -> int:
+    """How many rows to keep: empty rows at the end are dropped (Excel writes ',,,,' for cleared rows); empty rows
+    in the middle stay as rows without data (noted)."""
     row_empty = empty_cells.all(axis=1)
     n = len(row_empty)
     while n > 0 and row_empty[n - 1]:
         n -= 1
-    if n < len(row_empty):
-        values = values[:n]
-        empty_cells = empty_cells[:n]
-        body_starts = body_starts[:n]
     if n == 0:
         raise DataError(f"{src.name} has column names but no data rows. Check that you saved the sheet with the data.")
     inner_empty = np.flatnonzero(row_empty[:n])
@@ -409,7 +429,12 @@ def _finish_table(
             f"{inner_empty.size} empty row(s) in {src.name} kept as rows without data ({where}s "
             f"{', '.join(str(body_starts[i]) for i in inner_empty[:20])})"
         )
+    return n
 
+
+def _column_names(src: _Source, header: list[str], where: str, notes: list[str]) -> list[str]:
+    """The header as column names: refused when it looks like data, is mostly unnamed or repeats a name; a few
+    unnamed columns are called ``unnamed_<i>`` (noted)."""
     if all(h and _looks_numeric(h) for h in header):
         raise DataError(
             f"{src.name}: the first {where} ({', '.join(header[:5])}...) looks like data, not column names. Insert a "
@@ -422,6 +447,7 @@ def _finish_table(
             f"{', '.join(map(str, blanks[:10]))}). The first {where} must hold the column names: delete any title or "
             "blank rows above them."
         )
+    header = list(header)
     for i in blanks:
         header[i - 1] = f"unnamed_{i}"
         notes.append(f"column {i} of {src.name} has no name; called it 'unnamed_{i}'")
@@ -438,10 +464,7 @@ def _finish_table(
             ],
             title=f"Cannot read the table {src.name}",
         )
-
-    values[empty_cells] = pd.NA
-    table = pd.DataFrame(values, columns=pd.Index(header, dtype=object), dtype=object)
-    return TableRead(table, src.name, encoding, delim, sha, notes, list(body_starts), sheet)
+    return header
 
 
 def _looks_numeric(text: str) -> bool:
