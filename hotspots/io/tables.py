@@ -224,20 +224,7 @@ def _read_csv(src: _Source, raw: bytes, sha: str) -> TableRead:
     text, encoding, notes = _decode(src, raw)
     if "\r" in text and "\n" not in text:  # old Mac line ends
         text = text.replace("\r", "\n")
-    first_line = 1
-    delim = None
-    m = re.match(r"\ufeff?sep=([,;\t|])[ \t]*\r?\n", text)
-    if m:  # Excel's separator hint line
-        delim = m.group(1)
-        text = text[m.end() :]
-        first_line = 2
-        notes.append(f"used the separator line 'sep={delim}' at the top of {src.name}")
-    m = re.match(r"(?:[ \t]*\r?\n)+", text)
-    if m:
-        first_line += text[: m.end()].count("\n")
-        text = text[m.end() :]
-    if not text.strip():
-        raise InputFileError(f"{src.name} is empty. Check that you saved the table before uploading it.")
+    text, first_line, delim = _skip_leading_lines(src, text, notes)
     if delim is None:
         delim = _sniff_delimiter(text[:200_000].splitlines()[:200])
     columns = _split_plain_csv(text, delim)
@@ -251,19 +238,55 @@ def _read_csv(src: _Source, raw: bytes, sha: str) -> TableRead:
     try:
         rows = list(csv.reader(io.StringIO(text), delimiter=delim, strict=False))
     except csv.Error as exc:
-        raise DataError(
-            f'{src.name}: cannot split the file into fields ({exc}). Check for an unclosed quote ("). {SAVE_AS_CSV}'
-        ) from None
-    physical_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
-    if physical_lines == len(rows):  # no line break inside a quoted cell: record i is on line first_line + i
-        starts = list(range(first_line, first_line + len(rows)))
-    else:
-        starts, prev = [], 0
-        reader = csv.reader(io.StringIO(text), delimiter=delim, strict=False)
-        for _ in reader:
-            starts.append(prev + first_line)
-            prev = reader.line_num
+        raise _split_error(src, text, first_line, exc) from None
+    starts = _record_lines(text, delim, first_line, len(rows))
     return _finish_table(src, rows[0], rows[1:], starts[1:], sha, encoding, delim, notes, sheet=None)
+
+
+def _skip_leading_lines(src: _Source, text: str, notes: list[str]) -> tuple[str, int, str | None]:
+    """(the text from the header on, the header's line in the file, the separator named by Excel's ``sep=`` line).
+
+    Excel's separator line and blank lines above the header are skipped (and counted)."""
+    first_line, delim = 1, None
+    m = re.match(r"\ufeff?sep=([,;\t|])[ \t]*\r?\n", text)
+    if m:  # Excel's separator hint line
+        delim = m.group(1)
+        text = text[m.end() :]
+        first_line = 2
+        notes.append(f"used the separator line 'sep={delim}' at the top of {src.name}")
+    m = re.match(r"(?:[ \t]*\r?\n)+", text)
+    if m:
+        first_line += text[: m.end()].count("\n")
+        text = text[m.end() :]
+    if not text.strip():
+        raise InputFileError(f"{src.name} is empty. Check that you saved the table before uploading it.")
+    return text, first_line, delim
+
+
+def _record_lines(text: str, delim: str, first_line: int, records: int) -> list[int]:
+    """The line of the file where each of the ``records`` records of ``text`` (as csv.reader splits it) starts."""
+    physical_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if physical_lines == records:  # no line break inside a quoted cell: record i is on line first_line + i
+        return list(range(first_line, first_line + records))
+    starts, prev = [], 0
+    reader = csv.reader(io.StringIO(text), delimiter=delim, strict=False)
+    for _ in reader:
+        starts.append(prev + first_line)
+        prev = reader.line_num
+    return starts
+
+
+def _split_error(src: _Source, text: str, first_line: int, exc: csv.Error) -> DataError:
+    lone_cr = re.search("\r(?!\n)", text)
+    if lone_cr is not None and "new-line" in str(exc):
+        line = first_line + text.count("\n", 0, lone_cr.start())
+        return DataError(
+            f"{src.name}: line {line} ends with a carriage return alone while other lines end with a line feed "
+            f"(the file mixes line ends), so it cannot be split into fields. {SAVE_AS_CSV}"
+        )
+    return DataError(
+        f'{src.name}: cannot split the file into fields ({exc}). Check for an unclosed quote ("). {SAVE_AS_CSV}'
+    )
 
 
 # CSV text without quotes whose lines all have the same number of fields is split by pyarrow's C reader (what
