@@ -495,33 +495,8 @@ def _looks_numeric(text: str) -> bool:
 
 
 def _read_xlsx(src: _Source, raw: bytes, sha: str) -> TableRead:
-    try:
-        import openpyxl
-    except ImportError as exc:  # pragma: no cover - openpyxl is a dependency
-        raise InputFileError(f"Reading {src.name} needs openpyxl (pip install openpyxl), or save it as CSV.") from exc
-    import warnings
-
+    sheets, rows, formats = _first_sheet(src, raw)
     notes: list[str] = []
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns about data validation / styles it ignores
-            book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for damaged or encrypted files
-        raise InputFileError(
-            f"Cannot open the workbook {src.name} ({type(exc).__name__}: {exc}). If it is password-protected, "
-            f"remove the password. {SAVE_AS_CSV}"
-        ) from None
-    try:
-        sheets = book.sheetnames
-        sheet = book.worksheets[0]
-        rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-        formats = {}
-        if len(rows) > 1:
-            for cell in next(sheet.iter_rows(min_row=2, max_row=2)):
-                if getattr(cell, "column", None) is not None:
-                    formats[cell.column - 1] = getattr(cell, "number_format", "General") or "General"
-    finally:
-        book.close()
     if len(sheets) > 1:
         notes.append(
             f"read the first sheet '{sheets[0]}' of {src.name} (it has {len(sheets)} sheets: "
@@ -560,8 +535,40 @@ def _read_xlsx(src: _Source, raw: bytes, sha: str) -> TableRead:
                 f"column '{str(header[j]).strip()}' of {src.name} is formatted as a percentage in Excel; "
                 "read the stored values (12% is 0.12)"
             )
-    starts = list(range(first_row + 1, first_row + len(text_rows)))
+    starts = list(range(first_row + 1, first_row + len(text_rows)))  # the sheet row of each data row
     return _finish_table(src, header, text_rows[1:], starts, sha, "xlsx", None, notes, sheet=sheets[0])
+
+
+def _first_sheet(src: _Source, raw: bytes) -> tuple[list[str], list[list[Any]], dict[int, str]]:
+    """(the workbook's sheet names, the first sheet's rows from sheet row 1 on, the number format of each column
+    of sheet row 2)."""
+    try:
+        import openpyxl
+    except ImportError as exc:  # pragma: no cover - openpyxl is a dependency
+        raise InputFileError(f"Reading {src.name} needs openpyxl (pip install openpyxl), or save it as CSV.") from exc
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about data validation / styles it ignores
+            book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for damaged or encrypted files
+        raise InputFileError(
+            f"Cannot open the workbook {src.name} ({type(exc).__name__}: {exc}). If it is password-protected, "
+            f"remove the password. {SAVE_AS_CSV}"
+        ) from None
+    try:
+        sheets = book.sheetnames
+        sheet = book.worksheets[0]
+        rows = [list(r) for r in sheet.iter_rows(values_only=True)]  # from sheet row 1 (empty rows included)
+        formats = {}
+        if len(rows) > 1:
+            for cell in next(sheet.iter_rows(min_row=2, max_row=2)):
+                if getattr(cell, "column", None) is not None:
+                    formats[cell.column - 1] = getattr(cell, "number_format", "General") or "General"
+    finally:
+        book.close()
+    return sheets, rows, formats
 
 
 def _cell_text(value: Any) -> Any:
