@@ -299,7 +299,7 @@ class TableSchema:
             problems += found
         if problems:
             raise ValidationError(problems, title=f"{places.source} has {len(problems)} problem(s); nothing was scored")
-        return self._validated(frame, columns, ids, parsed, decimal)
+        return self._validated(frame, columns, places.wards, parsed, decimal)
 
     # --- the steps of validate --------------------------------------------------------------------------------
 
@@ -397,13 +397,15 @@ class TableSchema:
         return present
 
     def _validated(
-        self, frame: pd.DataFrame, columns: list[str], ids, parsed: dict[str, np.ndarray], decimal: str
+        self, frame: pd.DataFrame, columns: list[str], ward_ids: np.ndarray, parsed: dict[str, np.ndarray], decimal: str
     ) -> ValidatedTable:
-        """The validated table (ward ID, name, population, indicators) and the notes about it."""
+        """The validated table (ward ID, name, population, indicators) and the notes about it.
+
+        ``ward_ids``: the normalised ward IDs (an object array of ``str``, none missing once the checks passed)."""
         needed = [c.name for c in self.indicators]
         pop = self.population.name
         name_column = self.name_column or find_name_column([c for c in columns if c != self.id_column])
-        out = pd.DataFrame({"ward_id": ids.to_numpy(zero_copy_only=False)}, index=frame.index)
+        out = pd.DataFrame({"ward_id": ward_ids}, index=frame.index)
         if name_column and name_column in columns:
             out["ward_name"] = frame[name_column].astype("string").str.strip().to_numpy()
         for c in ([pop] if pop in parsed else []) + needed:
