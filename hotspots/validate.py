@@ -187,7 +187,8 @@ class _Places:
             line = self.line(position)
             ward = self.wards[position] if self.wards is not None else None
             rows.append(f"{self.where} {line} (ward {ward})" if ward is not None else f"{self.where} {line}")
-            cells.append(FailingCell(line=line, ward=ward, value=None if pd.isna(value) else value, where=self.where))
+            empty = value is None or value is pd.NA or (isinstance(value, float) and value != value)
+            cells.append(FailingCell(line=line, ward=ward, value=None if empty else value, where=self.where))
         return Problem(check, message, source=self.source, column=column, rows=rows, fix=fix, cells=cells)
 
 
