@@ -43,7 +43,8 @@ class TableRead:
     ----------
     table : pandas.DataFrame
         Every cell as a Python ``str`` exactly as in the file (object dtype), empty cells as ``pd.NA``. Header names
-        are stripped of surrounding whitespace and BOM. RangeIndex: data row ``i`` is spreadsheet row ``i + 2``.
+        are stripped of surrounding whitespace and BOM. RangeIndex; row ``i`` starts on line ``line_numbers[i]`` of
+        the file (``i + 2`` only when the header is on line 1 and no record spans several lines).
     source : str
         File name for messages.
     encoding : str
@@ -55,7 +56,8 @@ class TableRead:
     notes : list of str
         What was assumed or skipped while reading (shown to the user).
     line_numbers : list of int
-        For each data row, the line (CSV) or sheet row (xlsx) where it starts in the file.
+        For each data row, the line (CSV) or sheet row (xlsx) where it starts in the file, counting Excel's
+        ``sep=`` line, blank lines and line breaks inside quoted cells; what validation messages name.
     sheet : str or None
         Sheet read from a workbook.
     """
