@@ -1,38 +1,38 @@
 """Checks that turn bad input into one clear report (pandera-style lazy validation).
 
-Every check runs; every failure is collected as a :class:`~hotspots.errors.Problem` naming the file, the column,
-the rows (as line numbers of the file, with the ward ID) and how to fix it; then they are raised together as one
+A :class:`TableSchema` is built from the framework: the ward ID column, the indicator columns and the population
+column, each with its :class:`Check` s. :meth:`TableSchema.validate` runs every check on a table as read
+(:class:`hotspots.io.TableRead`: it knows the file's name and the line each row came from) and collects every
+failing cell -- column, check, value as written, line of the file, ward -- into :class:`~hotspots.errors.Problem` s
+that name the file, the column, the lines and how to fix them; then raises them together as one
 :class:`~hotspots.errors.ValidationError`. Nothing the user gave is changed silently: missing values stay missing.
+
+:func:`validate_table` is the one-call form (``validate_table(read, framework, id_column="ward_id")``).
 """
 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from .errors import Problem, ValidationError
+from .errors import FailingCell, Problem, ValidationError
 from .framework import Framework
 
-HEADER_LINES = 1  # data row 0 is on line 2 of the file
+if TYPE_CHECKING:  # pragma: no cover
+    from .io import TableRead
+
+HEADER_LINES = 1  # a bare DataFrame (no line numbers known): data row 0 is taken to be on line 2 of its file
+DEFAULT_SOURCE = "the indicator table"
 
 
 def _suggest(name: str, options) -> str:
     close = difflib.get_close_matches(str(name), [str(o) for o in options], n=1, cutoff=0.5)
     return f" Did you mean '{close[0]}'?" if close else ""
-
-
-def _where(rows: np.ndarray, ids: pd.Series | None) -> list[str]:
-    out = []
-    for r in rows:
-        line = int(r) + 1 + HEADER_LINES
-        if ids is not None and pd.notna(ids.iloc[r]):
-            out.append(f"line {line} (ward {ids.iloc[r]})")
-        else:
-            out.append(f"line {line}")
-    return out
 
 
 @dataclass
@@ -65,180 +65,380 @@ def find_name_column(columns) -> str | None:
     return None
 
 
-def validate_table(
-    table: pd.DataFrame,
-    framework: Framework,
-    *,
-    id_column: str,
-    source: str = "the indicator table",
-    decimal: str = ".",
-    name_column: str | None = None,
-) -> ValidatedTable:
-    """Check a ward table against a framework and parse its numbers; raise one report listing every problem.
+# --------------------------------------------------------------------------------------------------------------
+# Checks of the numbers in a column
+# --------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ColumnCells:
+    """The cells of one column, as written and as numbers (what a :class:`Check` looks at).
+
+    Attributes
+    ----------
+    text : the cells as written (a column of :attr:`hotspots.io.TableRead.table`).
+    numbers : the parsed numbers (NaN where missing or not a number).
+    not_numbers : True where a cell holds something that is not a number.
+    """
+
+    text: pd.Series
+    numbers: np.ndarray
+    not_numbers: np.ndarray
+
+    def examples(self, positions: np.ndarray, n: int = 5) -> str:
+        return ", ".join(repr(str(v)) for v in self.text.iloc[positions[:n]])
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check of a column: which cells fail it, what to tell the user, how to fix it.
 
     Parameters
     ----------
-    table : the table as read (cells as text; see :func:`hotspots.io.read_table`). Numeric columns are accepted too.
-    framework : the model whose columns must be present and numeric.
-    id_column : the ward ID column.
-    source : file name used in messages.
-    decimal : decimal mark of the file ("." or ",").
-    name_column : the ward-name column (default: found by :func:`find_name_column`).
-
-    Raises
-    ------
-    ValidationError
-        Listing every problem: missing columns, empty or duplicate ward IDs (several rows per ward means
-        individual-level or unaggregated data, which the tool refuses), values that are not numbers, negative
-        counts, percentages above 100, non-positive populations.
+    name : the check's name in the report ("number", "negative", ...).
+    fails : the column's cells -> boolean array, True where a cell fails (a missing cell never fails).
+    says : (the cells, positions of the failing ones) -> the sentence that describes them.
+    fix : how to fix them.
     """
-    from .io import normalise_ids, parse_numbers
 
-    problems: list[Problem] = []
-    columns = [str(c) for c in table.columns]
-    if id_column not in columns:
-        problems.append(
-            Problem(
-                "id column",
-                f"there is no ward ID column '{id_column}'.{_suggest(id_column, columns)}",
-                source=source,
-                fix=f"Available columns: {', '.join(columns)}. Choose the column that holds the ward IDs.",
-            )
-        )
-    needed = list(framework.columns)
-    missing_cols = [c for c in needed if c not in columns]
-    for c in missing_cols:
-        problems.append(
-            Problem(
-                "framework column",
-                f"the framework uses the column '{c}', which the table does not have.{_suggest(c, columns)}",
-                source=source,
-                column=c,
-                fix="Rename the column in the table, or change the framework to the column name you have.",
-            )
-        )
-    pop_col = framework.population_column
-    if framework.needs_population and pop_col not in columns:
-        users = [i.column for i in framework.indicators if i.per_population is not None]
-        problems.append(
-            Problem(
-                "population column",
-                f"indicators {users} are turned into rates per population, but there is no '{pop_col}' column."
-                f"{_suggest(pop_col, columns)}",
-                source=source,
-                column=pop_col,
-                fix="Add the ward population, or remove \"per_population\" from those indicators in the framework.",
-            )
-        )
-    if problems and id_column not in columns:
-        raise ValidationError(problems, title=f"{source} cannot be used as it is")
+    name: str
+    fails: Callable[[ColumnCells], np.ndarray]
+    says: Callable[[ColumnCells, np.ndarray], str]
+    fix: str
 
-    ids = normalise_ids(table[id_column]) if id_column in columns else None
-    if ids is not None:
-        empty = np.flatnonzero(ids.isna().to_numpy())
-        if empty.size:
+
+NOT_A_NUMBER = Check(
+    "number",
+    lambda cells: cells.not_numbers,
+    lambda cells, bad: f"{bad.size} value(s) are not numbers (e.g. {cells.examples(bad)}).",
+    "Enter plain numbers (leave the cell empty where the value is unknown; do not write 'n/a' or '-').",
+)
+TOO_LARGE = Check(
+    "finite",
+    lambda cells: np.isinf(cells.numbers),
+    lambda cells, bad: f"{bad.size} value(s) are too large to be numbers (e.g. {cells.examples(bad)}).",
+    "Enter the value as an ordinary number (such as 12 or 0.5); check for a typing error.",
+)
+ABOVE_100 = Check(
+    "percentage",
+    lambda cells: np.isfinite(cells.numbers) & (cells.numbers > 100),
+    lambda cells, bad: f"{bad.size} percentage(s) are above 100 (e.g. {cells.numbers[bad[0]]:g}).",
+    "Give percentages on 0-100 (not per-thousand, not counts); check the column is a percentage.",
+)
+ZERO_POPULATION = Check(
+    "population",
+    lambda cells: cells.numbers == 0,
+    lambda cells, bad: f"{bad.size} ward(s) have population 0, so rates per population cannot be computed.",
+    "Enter the ward population (or leave it empty if unknown: those rates are then missing).",
+)
+
+
+def negative(noun: str) -> Check:
+    """The check that no value is below 0 (``noun``: what the values are, for the message)."""
+    return Check(
+        "negative",
+        lambda cells: np.isfinite(cells.numbers) & (cells.numbers < 0),
+        lambda cells, bad: f"{bad.size} value(s) are negative; a {noun} cannot be below 0.",
+        "Correct the values (a missing value is an empty cell, not a negative number).",
+    )
+
+
+# the checks of an indicator's numbers, by its unit (every number column is first checked by NUMBER_CHECKS)
+NUMBER_CHECKS = (NOT_A_NUMBER, TOO_LARGE)
+UNIT_CHECKS: dict[str | None, tuple[Check, ...]] = {
+    "count": (negative("count"),),
+    "rate": (negative("rate"),),
+    "percent": (negative("percent"), ABOVE_100),
+}
+
+
+@dataclass(frozen=True)
+class NumberColumn:
+    """A column whose cells must be numbers, with the checks its numbers must pass (in order)."""
+
+    name: str
+    checks: tuple[Check, ...] = NUMBER_CHECKS
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Where rows are in the file
+# --------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Places:
+    """Where each row of a table is in its file (line of a CSV file, row of a sheet), to name it in messages."""
+
+    source: str
+    lines: Sequence[int] | None  # per row; None: row i is on line i + 1 + HEADER_LINES
+    where: str = "line"  # "line" (text file) or "row" (sheet)
+    wards: np.ndarray | None = None  # normalised ward ID per row (None where missing), once known
+
+    def line(self, position: int) -> int:
+        return int(self.lines[position]) if self.lines is not None else int(position) + 1 + HEADER_LINES
+
+    def problem(
+        self, check: str, message: str, *, column: str, positions: np.ndarray, text: pd.Series, fix: str
+    ) -> Problem:
+        """A problem of the cells of ``text`` at ``positions``: every one of them, with its line and ward."""
+        values = text.to_numpy(dtype=object)[positions]
+        rows, cells = [], []
+        for position, value in zip(positions.tolist(), values):
+            line = self.line(position)
+            ward = self.wards[position] if self.wards is not None else None
+            rows.append(f"{self.where} {line} (ward {ward})" if ward is not None else f"{self.where} {line}")
+            empty = value is None or value is pd.NA or (isinstance(value, float) and value != value)
+            cells.append(FailingCell(line=line, ward=ward, value=None if empty else value, where=self.where))
+        return Problem(check, message, source=self.source, column=column, rows=rows, fix=fix, cells=cells)
+
+
+def _unpack(
+    table, source: str | None, decimal: str | None, line_numbers: Sequence[int] | None
+) -> tuple[pd.DataFrame, _Places, str]:
+    """(the DataFrame to check, where its rows are, its decimal mark) from a TableRead or a bare DataFrame."""
+    from .io import TableRead, guess_decimal
+
+    if isinstance(table, TableRead):
+        frame, where = table.table, ("line" if table.delimiter is not None else "row")
+        source = source or table.source
+        decimal = decimal or guess_decimal(table)
+        if line_numbers is None and (len(table.line_numbers) or not len(frame)):
+            line_numbers = table.line_numbers
+    else:
+        frame, where, decimal = table, "line", decimal or "."
+    if line_numbers is not None and len(line_numbers) != len(frame):
+        raise ValueError(
+            f"line_numbers has {len(line_numbers)} entries for a table of {len(frame)} rows: give one line per row "
+            "(TableRead.line_numbers of the table as read)"
+        )
+    return frame, _Places(source or DEFAULT_SOURCE, line_numbers, where), decimal
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The schema
+# --------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """What a ward table must look like for a framework: every check of every column, run together.
+
+    Build it with :meth:`from_framework`; :meth:`validate` checks a table and raises one
+    :class:`~hotspots.errors.ValidationError` listing every failing cell.
+
+    Attributes
+    ----------
+    id_column : the ward ID column (present, no empty cell, one row per ward).
+    indicators : the framework's columns (present, numbers, checked by unit).
+    population : the population column (numbers, not negative, not 0 when rates need it).
+    needs_population : True when some indicator is a rate per population (the column must then be present).
+    population_users : the indicators turned into rates per population.
+    name_column : the ward-name column (None: found by :func:`find_name_column`).
+    """
+
+    id_column: str
+    indicators: tuple[NumberColumn, ...]
+    population: NumberColumn
+    needs_population: bool = False
+    population_users: tuple[str, ...] = ()
+    name_column: str | None = None
+
+    @classmethod
+    def from_framework(cls, framework: Framework, *, id_column: str, name_column: str | None = None) -> TableSchema:
+        """The schema of the ward table that ``framework`` reads: its columns with the checks of their units."""
+        pop = framework.population_column
+        units = {i.column: i.unit for i in framework.indicators}
+        indicators = tuple(NumberColumn(c, NUMBER_CHECKS + UNIT_CHECKS.get(units[c], ())) for c in framework.columns)
+        noun = "count" if units.get(pop) == "count" else units.get(pop) or "population"
+        extra = (ZERO_POPULATION,) if framework.needs_population else ()
+        return cls(
+            id_column=id_column,
+            indicators=indicators,
+            population=NumberColumn(pop, NUMBER_CHECKS + (negative(noun),) + extra),
+            needs_population=framework.needs_population,
+            population_users=tuple(i.column for i in framework.indicators if i.per_population is not None),
+            name_column=name_column,
+        )
+
+    def validate(
+        self,
+        table: TableRead | pd.DataFrame,
+        *,
+        source: str | None = None,
+        decimal: str | None = None,
+        line_numbers: Sequence[int] | None = None,
+    ) -> ValidatedTable:
+        """Run every check on ``table``; return it with numbers parsed, or raise one report of every problem.
+
+        Parameters
+        ----------
+        table : the table as read (:class:`hotspots.io.TableRead`: messages then give the file's name and the
+            true line, or sheet row, of each failing cell), or its DataFrame (cells as text; numeric columns are
+            accepted too).
+        source : file name for messages (default: the TableRead's, else "the indicator table").
+        decimal : decimal mark, "." or "," (default: :func:`hotspots.io.guess_decimal` of a TableRead, else ".").
+        line_numbers : the line of each row in the file, for a DataFrame (default: the TableRead's; for a bare
+            DataFrame, row ``i`` is taken to be on line ``i + 2``, after one header line).
+
+        Raises
+        ------
+        ValidationError
+            Listing every problem and every failing cell: missing columns, empty or duplicate ward IDs (several
+            rows per ward means individual-level or unaggregated data, which the tool refuses), values that are not
+            numbers, negative counts, percentages above 100, populations of 0 where rates need them.
+        """
+        frame, places, decimal = _unpack(table, source, decimal, line_numbers)
+        columns = [str(c) for c in frame.columns]
+        problems = self._column_problems(columns, places.source)
+        if self.id_column not in columns:
+            raise ValidationError(problems, title=f"{places.source} cannot be used as it is")
+        ids = self._ward_ids(frame, places)
+        problems += self._id_problems(frame[self.id_column], ids, places)
+        parsed: dict[str, np.ndarray] = {}
+        for column in self._number_columns(columns):
+            parsed[column.name], found = _check_column(column, frame[column.name], decimal, places)
+            problems += found
+        if problems:
+            raise ValidationError(problems, title=f"{places.source} has {len(problems)} problem(s); nothing was scored")
+        return self._validated(frame, columns, places.wards, parsed, decimal)
+
+    # --- the steps of validate --------------------------------------------------------------------------------
+
+    def _column_problems(self, columns: list[str], source: str) -> list[Problem]:
+        """The columns the schema needs that the table does not have."""
+        problems = []
+        if self.id_column not in columns:
             problems.append(
                 Problem(
+                    "id column",
+                    f"there is no ward ID column '{self.id_column}'.{_suggest(self.id_column, columns)}",
+                    source=source,
+                    fix=f"Available columns: {', '.join(columns)}. Choose the column that holds the ward IDs.",
+                )
+            )
+        for c in (i.name for i in self.indicators if i.name not in columns):
+            problems.append(
+                Problem(
+                    "framework column",
+                    f"the framework uses the column '{c}', which the table does not have.{_suggest(c, columns)}",
+                    source=source,
+                    column=c,
+                    fix="Rename the column in the table, or change the framework to the column name you have.",
+                )
+            )
+        pop = self.population.name
+        if self.needs_population and pop not in columns:
+            problems.append(
+                Problem(
+                    "population column",
+                    f"indicators {list(self.population_users)} are turned into rates per population, but there is no "
+                    f"'{pop}' column.{_suggest(pop, columns)}",
+                    source=source,
+                    column=pop,
+                    fix='Add the ward population, or remove "per_population" from those indicators in the framework.',
+                )
+            )
+        return problems
+
+    def _ward_ids(self, frame: pd.DataFrame, places: _Places):
+        """The normalised ward IDs (pyarrow strings, null where missing); also given to ``places`` for messages."""
+        from .io.join import _normalised_id_text
+
+        ids = _normalised_id_text(frame[self.id_column])
+        places.wards = ids.to_numpy(zero_copy_only=False)
+        return ids
+
+    def _id_problems(self, text: pd.Series, ids, places: _Places) -> list[Problem]:
+        """Rows without a ward ID, and ward IDs on more than one row."""
+        problems = []
+        codes = ids.dictionary_encode()
+        index = codes.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+        empty = np.flatnonzero(index < 0)
+        if empty.size:
+            problems.append(
+                places.problem(
                     "empty id",
                     f"{empty.size} row(s) have no ward ID.",
-                    source=source,
-                    column=id_column,
-                    rows=_where(empty, None),
+                    column=self.id_column,
+                    positions=empty,
+                    text=text,
                     fix="Fill in the ward ID or delete those rows.",
                 )
             )
-        dup_mask = ids.duplicated(keep=False) & ids.notna()
-        if dup_mask.any():
-            dup_ids = list(dict.fromkeys(ids[dup_mask].tolist()))
+        counts = np.bincount(index[index >= 0], minlength=len(codes.dictionary) or 1)  # [0]: no ID at all
+        repeated = np.flatnonzero((index >= 0) & (counts[np.maximum(index, 0)] > 1))
+        if repeated.size:
+            dup_ids = codes.dictionary.to_numpy(zero_copy_only=False)[pd.unique(index[repeated])].tolist()
             problems.append(
-                Problem(
+                places.problem(
                     "one row per ward",
                     f"{len(dup_ids)} ward ID(s) appear on more than one row: {', '.join(map(str, dup_ids[:30]))}"
                     f"{' ...' if len(dup_ids) > 30 else ''}. Several rows per ward look like individual-level or "
                     "unaggregated records; this tool works on ward-level aggregates only.",
-                    source=source,
-                    column=id_column,
-                    rows=_where(np.flatnonzero(dup_mask.to_numpy()), ids),
+                    column=self.id_column,
+                    positions=repeated,
+                    text=text,
                     fix="Aggregate the table to one row per ward (e.g. a pivot table with one row per ward ID) and "
                     "upload that; do not upload data about individuals.",
                 )
             )
+        return problems
 
-    parsed: dict[str, np.ndarray] = {}
-    numeric_cols = [c for c in needed if c in columns]
-    if framework.needs_population and pop_col in columns:
-        numeric_cols.append(pop_col)
-    elif pop_col in columns:
-        numeric_cols.append(pop_col)
-    units = {i.column: i.unit for i in framework.indicators}
-    for c in numeric_cols:
-        values, bad = parse_numbers(table[c], decimal=decimal)
-        parsed[c] = values
-        if bad.any():
-            rows = np.flatnonzero(bad)
-            examples = ", ".join(repr(str(v)) for v in table[c].iloc[rows[:5]])
+    def _number_columns(self, columns: list[str]) -> list[NumberColumn]:
+        """The number columns the table has: the indicators, then the population column."""
+        present = [c for c in self.indicators if c.name in columns]
+        pop = self.population
+        if pop.name in columns:
+            known = next((c for c in present if c.name == pop.name), None)
+            if known is not None:  # the population is also an indicator: one column, each check once
+                present.remove(known)
+                names = {check.name for check in known.checks}
+                pop = NumberColumn(pop.name, known.checks + tuple(c for c in pop.checks if c.name not in names))
+            present.append(pop)
+        return present
+
+    def _validated(
+        self, frame: pd.DataFrame, columns: list[str], ward_ids: np.ndarray, parsed: dict[str, np.ndarray], decimal: str
+    ) -> ValidatedTable:
+        """The validated table (ward ID, name, population, indicators) and the notes about it.
+
+        ``ward_ids``: the normalised ward IDs (an object array of ``str``, none missing once the checks passed)."""
+        needed = [c.name for c in self.indicators]
+        pop = self.population.name
+        name_column = self.name_column or find_name_column([c for c in columns if c != self.id_column])
+        out = pd.DataFrame({"ward_id": ward_ids}, index=frame.index)
+        if name_column and name_column in columns:
+            out["ward_name"] = frame[name_column].astype("string").str.strip().to_numpy()
+        for c in ([pop] if pop in parsed else []) + needed:
+            out[c] = parsed[c]
+        missing = {c: int(np.isnan(parsed[c]).sum()) for c in needed}
+        return ValidatedTable(
+            table=out, missing=missing, notes=_notes(missing, parsed.get(pop), decimal), name_column=name_column
+        )
+
+
+def _check_column(
+    column: NumberColumn, text: pd.Series, decimal: str, places: _Places
+) -> tuple[np.ndarray, list[Problem]]:
+    """Parse one column's numbers and run its checks: (the numbers, a problem per failed check)."""
+    from .io import parse_numbers
+
+    numbers, not_numbers = parse_numbers(text, decimal=decimal)
+    cells = ColumnCells(text, numbers, not_numbers)
+    problems = []
+    for check in column.checks:
+        bad = np.flatnonzero(check.fails(cells))
+        if bad.size:
             problems.append(
-                Problem(
-                    "number",
-                    f"{rows.size} value(s) are not numbers (e.g. {examples}).",
-                    source=source,
-                    column=c,
-                    rows=_where(rows, ids),
-                    fix="Enter plain numbers (leave the cell empty where the value is unknown; do not write 'n/a' or '-').",
+                places.problem(
+                    check.name, check.says(cells, bad), column=column.name, positions=bad, text=text, fix=check.fix
                 )
             )
-        unit = units.get(c)
-        finite = ~np.isnan(values)
-        if unit in ("count", "rate", "percent") or c == pop_col:
-            neg = np.flatnonzero(finite & (values < 0))
-            if neg.size:
-                problems.append(
-                    Problem(
-                        "negative",
-                        f"{neg.size} value(s) are negative; a {'count' if unit == 'count' else unit or 'population'} "
-                        "cannot be below 0.",
-                        source=source,
-                        column=c,
-                        rows=_where(neg, ids),
-                        fix="Correct the values (a missing value is an empty cell, not a negative number).",
-                    )
-                )
-        if unit == "percent":
-            over = np.flatnonzero(finite & (values > 100))
-            if over.size:
-                problems.append(
-                    Problem(
-                        "percentage",
-                        f"{over.size} percentage(s) are above 100 (e.g. {values[over[0]]:g}).",
-                        source=source,
-                        column=c,
-                        rows=_where(over, ids),
-                        fix="Give percentages on 0-100 (not per-thousand, not counts); check the column is a percentage.",
-                    )
-                )
-        if c == pop_col and framework.needs_population:
-            zero = np.flatnonzero(finite & (values == 0))
-            if zero.size:
-                problems.append(
-                    Problem(
-                        "population",
-                        f"{zero.size} ward(s) have population 0, so rates per population cannot be computed.",
-                        source=source,
-                        column=c,
-                        rows=_where(zero, ids),
-                        fix="Enter the ward population (or leave it empty if unknown: those rates are then missing).",
-                    )
-                )
-    if problems:
-        raise ValidationError(problems, title=f"{source} has {len(problems)} problem(s); nothing was scored")
+    return numbers, problems
 
-    name_column = name_column or find_name_column([c for c in columns if c != id_column])
-    out = pd.DataFrame({"ward_id": ids.to_numpy()}, index=table.index)
-    if name_column and name_column in columns:
-        out["ward_name"] = table[name_column].astype("string").str.strip().to_numpy()
-    for c in ([pop_col] if pop_col in parsed else []) + [c for c in needed if c in parsed]:
-        out[c] = parsed[c]
-    missing = {c: int(np.isnan(parsed[c]).sum()) for c in needed}
+
+def _notes(missing: dict[str, int], population: np.ndarray | None, decimal: str) -> list[str]:
+    """Plain-language remarks about a table that passed: missing values, missing populations, decimal comma."""
     notes = []
     total_missing = sum(missing.values())
     if total_missing:
@@ -247,10 +447,61 @@ def validate_table(
             f"{total_missing} indicator value(s) are missing ({detail}). Those wards are scored on the indicators "
             "they have; nothing is filled in."
         )
-    if pop_col in parsed:
-        m = int(np.isnan(parsed[pop_col]).sum())
+    if population is not None:
+        m = int(np.isnan(population).sum())
         if m:
             notes.append(f"{m} ward(s) have no population: their per-population rates are missing.")
     if decimal == ",":
         notes.append("Numbers were read with a decimal comma (e.g. 12,5 = 12.5).")
-    return ValidatedTable(table=out, missing=missing, notes=notes, name_column=name_column)
+    return notes
+
+
+def validate_table(
+    table: TableRead | pd.DataFrame,
+    framework: Framework,
+    *,
+    id_column: str,
+    source: str | None = None,
+    decimal: str | None = None,
+    name_column: str | None = None,
+    line_numbers: Sequence[int] | None = None,
+) -> ValidatedTable:
+    """Check a ward table against a framework and parse its numbers; raise one report listing every problem.
+
+    The one-call form of ``TableSchema.from_framework(framework, ...).validate(table, ...)``.
+
+    Parameters
+    ----------
+    table : the table as read by :func:`hotspots.io.read_table` -- the :class:`~hotspots.io.TableRead` itself, so
+        that messages give the file's name and the true line (or sheet row) of every failing cell -- or its
+        DataFrame (cells as text; numeric columns are accepted too).
+    framework : the model whose columns must be present and numeric.
+    id_column : the ward ID column.
+    source : file name used in messages (default: the TableRead's, else "the indicator table").
+    decimal : decimal mark of the file, "." or "," (default: guessed for a TableRead, else ".").
+    name_column : the ward-name column (default: found by :func:`find_name_column`).
+    line_numbers : for a DataFrame, the line (or sheet row) of each row in its file, e.g.
+        ``TableRead.line_numbers`` (default: row ``i`` on line ``i + 2``).
+
+    Raises
+    ------
+    ValidationError
+        Listing every problem and every failing cell (see :meth:`TableSchema.validate`).
+
+    Examples
+    --------
+    >>> from hotspots.io import read_table
+    >>> fw = Framework.from_dict(
+    ...     {"dimensions": {"d": 1}, "indicators": [{"column": "incidents", "dimension": "d", "unit": "count"}]}
+    ... )
+    >>> read = read_table(b"sep=;\\nward_id;incidents\\n7;12\\n8;-2\\n9;n/a\\n", name="wards.csv")
+    >>> try:
+    ...     validate_table(read, fw, id_column="ward_id")
+    ... except ValidationError as error:
+    ...     print(error.failure_cases[["column", "check", "value", "line", "ward"]].to_string(index=False))
+       column    check value  line ward
+    incidents   number   n/a     5    9
+    incidents negative    -2     4    8
+    """
+    schema = TableSchema.from_framework(framework, id_column=id_column, name_column=name_column)
+    return schema.validate(table, source=source, decimal=decimal, line_numbers=line_numbers)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point, Polygon, box
 
@@ -182,6 +182,7 @@ def test_sep_line_written_by_excel():
         (b"ward_id,x\n1,2\n", "wards.docx", InputFileError, ["wards.docx"]),
         (b"a,a\n1,2\n", "dups.csv", ValidationError, ["'a'", "unique"]),
         (b"Ward indicators 2024,,,\nward_id,x,y,z\n1,2,3,4\n", "title.csv", DataError, ["title"]),
+        (b"ward_id,x\r\n1,2\r3,4\r\n", "mixed.csv", DataError, ["mixed.csv", "line 2", "mixes line ends"]),
     ],
 )
 def test_bad_tables_give_clear_messages(content, name, error, words):
@@ -1063,6 +1064,40 @@ def test_csv_fast_path_is_taken_for_a_plain_file(monkeypatch):
     read = read_table(b"ward_id,incidents\n7,12\n8,\n", name="wards.csv")
     assert seen[0] is not None
     assert read.table["incidents"].tolist() == ["12", pd.NA] and read.line_numbers == [2, 3]
+
+
+# cells as people type them: empty, numbers, a decimal comma, quotes, a line break typed into a cell (Alt+Enter)
+_CELLS = st.sampled_from(["", "1", "12,5", "Ward A", "n/a", "০৭", 'say "hi"', "a\nb", "a\r\nb", "two\n\nbreaks"])
+
+
+def _csv_line(cells: list[str], delim: str) -> str:
+    """One record as Excel writes it: a cell is quoted when it holds the separator, a quote or a line break."""
+    quoted = ['"' + c.replace('"', '""') + '"' if any(ch in c for ch in (delim, '"', "\n", "\r")) else c for c in cells]
+    return delim.join(quoted)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    records=st.lists(st.lists(_CELLS, min_size=3, max_size=3), min_size=1, max_size=8),
+    delim=st.sampled_from([",", ";", "\t"]),
+    newline=st.sampled_from(["\n", "\r\n"]),
+    sep_line=st.booleans(),
+    blank_lines=st.integers(0, 2),
+    encoding=st.sampled_from(["utf-8", "utf-8-sig", "utf-16"]),
+)
+def test_line_numbers_are_the_lines_where_the_records_start(records, delim, newline, sep_line, blank_lines, encoding):
+    # the expected line of each record is counted while writing the file, independently of the reader
+    lines = ([f"sep={delim}"] if sep_line else []) + [""] * blank_lines + [delim.join(["ward_id", "name", "x"])]
+    expected = []
+    for record in records:
+        expected.append(len(lines) + 1 + sum(line.count("\n") for line in lines))
+        lines.append(_csv_line(record, delim))
+    kept = max((i + 1 for i, r in enumerate(records) if any(r)), default=0)  # empty records at the end are padding
+    assume(kept > 0)
+    read = read_table(newline.join(lines + [""]).encode(encoding), name="wards.csv")
+    assert read.line_numbers == expected[:kept]
+    cells = read.table.astype(object).where(read.table.notna(), "").values.tolist()
+    assert cells == records[:kept]  # line breaks in cells kept as written
 
 
 @pytest.mark.parametrize(

@@ -488,7 +488,6 @@ def _finish_boundaries(
     geometries are not changed (reprojected, made 2-D, collections reduced) before the validity check.
     """
     import geopandas as gpd
-    import shapely
 
     if id_column is not None and id_column not in frame.columns:
         raise _missing_column_error(
@@ -498,15 +497,39 @@ def _finish_boundaries(
         raise DataError(f"{src.name} has no features (0 wards). Export the ward layer again. {SAVE_AS_GEO}")
     if frame.geometry.name != "geometry":
         frame = frame.rename_geometry("geometry")
-    geoms = np.asarray(frame.geometry.array, dtype=object)
+    frame, crs_in, valid = _to_wgs84(frame, src, fmt, notes, valid)
+    geoms, valid = _flat_geometries(frame, src, notes, valid)
+    empty, not_area, changed = _polygons_only(geoms, frame, src, id_column, notes)
+    if changed:
+        valid = None
+    repaired, lost = _repair_invalid(geoms, ~empty & ~not_area, valid, frame, src, id_column, notes)
+    empty[lost] = True
+    missing_geometry = _drop_unusable(geoms, empty | not_area, frame, src, id_column, notes)
+    wards = gpd.GeoDataFrame(frame.drop(columns="geometry"), geometry=gpd.array.from_shapely(geoms, crs=4326))
+    wards = wards.reset_index(drop=True)
+    return BoundariesRead(wards, src.name, fmt, sha, crs_in, notes, repaired, missing_geometry, layer)
 
-    # --- CRS ---------------------------------------------------------------------------------------------------
+
+def _bounds(frame) -> tuple[float, float, float, float] | None:
+    """(xmin, ymin, xmax, ymax) of the geometries, None when there are no coordinates."""
+    import shapely
+
+    bounds = shapely.total_bounds(np.asarray(frame.geometry.array, dtype=object))
+    return tuple(bounds) if np.isfinite(bounds).all() else None
+
+
+def _to_wgs84(frame, src: _Source, fmt: str, notes: list[str], valid: np.ndarray | None):
+    """(the frame in EPSG:4326, its CRS as read, ``valid`` if the geometries were not reprojected else None).
+
+    A file without CRS is taken as longitude/latitude unless its coordinates are too large; a file that says it is
+    longitude/latitude with coordinates far too large is refused (both are projected metres)."""
     crs = frame.crs
     if crs is None:
-        xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
-        if np.isfinite([xmin, ymin, xmax, ymax]).all() and (
-            max(abs(xmin), abs(xmax)) > 180 or max(abs(ymin), abs(ymax)) > 90
+        bounds = _bounds(frame)
+        if bounds is not None and (
+            max(abs(bounds[0]), abs(bounds[2])) > 180 or max(abs(bounds[1]), abs(bounds[3])) > 90
         ):
+            xmin, ymin, xmax, ymax = bounds
             hint = "add the .prj file to the zip, or " if fmt == "ESRI Shapefile" else ""
             raise DataError(
                 f"{src.name} has no CRS (coordinate reference system) and its coordinates look projected "
@@ -514,51 +537,60 @@ def _finish_boundaries(
                 f"Fix: {hint}set the CRS of the layer in QGIS (Layer Properties > Source > Assigned CRS, e.g. the "
                 "UTM zone of the city) and re-export it as GeoJSON."
             )
-        crs_in = "none (assumed EPSG:4326)"
         notes.append(f"{src.name} has no CRS; its coordinates look like longitude/latitude, so EPSG:4326 was assumed")
-        frame = frame.set_crs(4326)
-    else:
-        epsg = crs.to_epsg(min_confidence=70)
-        crs_in = f"EPSG:{epsg}" if epsg else crs.to_string()
-        if crs.is_geographic:
-            xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
-            if np.isfinite([xmin, ymin, xmax, ymax]).all() and (
-                max(abs(xmin), abs(xmax)) > 360 or max(abs(ymin), abs(ymax)) > 90
-            ):
-                raise DataError(
-                    f"{src.name} says its coordinates are longitude/latitude ({crs_in}; GeoJSON always does), but "
-                    f"they look projected (x from {xmin:.0f} to {xmax:.0f}, y from {ymin:.0f} to {ymax:.0f}: "
-                    "metres, not degrees). Fix: in QGIS, set the layer's real CRS (Layer Properties > Source > "
-                    "Assigned CRS, e.g. the UTM zone of the city) and export it again as GeoJSON, which reprojects it "
-                    "to EPSG:4326."
-                )
-        if epsg == 4326 or "CRS84" in crs.to_string().upper():
-            if epsg != 4326:
-                frame = frame.set_crs(4326, allow_override=True)  # OGC:CRS84 is EPSG:4326 in lon/lat order
-        else:
-            try:
-                frame = frame.to_crs(4326)
-                valid = None  # known for the geometries before reprojection
-            except Exception as exc:
-                raise DataError(
-                    f"{src.name}: cannot reproject from {crs_in} to EPSG:4326 ({exc}). Reproject the layer to "
-                    f"EPSG:4326 in QGIS and re-export. {SAVE_AS_GEO}"
-                ) from None
-            notes.append(f"reprojected {src.name} from {crs_in} ({crs.name}) to EPSG:4326")
-        geoms = np.asarray(frame.geometry.array, dtype=object)
+        return frame.set_crs(4326), "none (assumed EPSG:4326)", valid
+    epsg = crs.to_epsg(min_confidence=70)
+    crs_in = f"EPSG:{epsg}" if epsg else crs.to_string()
+    bounds = _bounds(frame) if crs.is_geographic else None
+    if bounds is not None and (max(abs(bounds[0]), abs(bounds[2])) > 360 or max(abs(bounds[1]), abs(bounds[3])) > 90):
+        xmin, ymin, xmax, ymax = bounds
+        raise DataError(
+            f"{src.name} says its coordinates are longitude/latitude ({crs_in}; GeoJSON always does), but "
+            f"they look projected (x from {xmin:.0f} to {xmax:.0f}, y from {ymin:.0f} to {ymax:.0f}: "
+            "metres, not degrees). Fix: in QGIS, set the layer's real CRS (Layer Properties > Source > "
+            "Assigned CRS, e.g. the UTM zone of the city) and export it again as GeoJSON, which reprojects it "
+            "to EPSG:4326."
+        )
+    if epsg == 4326 or "CRS84" in crs.to_string().upper():
+        if epsg != 4326:
+            frame = frame.set_crs(4326, allow_override=True)  # OGC:CRS84 is EPSG:4326 in lon/lat order
+        return frame, crs_in, valid
+    try:
+        frame = frame.to_crs(4326)
+    except Exception as exc:
+        raise DataError(
+            f"{src.name}: cannot reproject from {crs_in} to EPSG:4326 ({exc}). Reproject the layer to "
+            f"EPSG:4326 in QGIS and re-export. {SAVE_AS_GEO}"
+        ) from None
+    notes.append(f"reprojected {src.name} from {crs_in} ({crs.name}) to EPSG:4326")
+    return frame, crs_in, None  # validity was known for the geometries before reprojection
 
-    # --- Z -----------------------------------------------------------------------------------------------------
+
+def _flat_geometries(frame, src: _Source, notes: list[str], valid: np.ndarray | None):
+    """(the geometries as a 2-D object array, ``valid`` if unchanged else None): Z coordinates are dropped."""
+    import shapely
+
+    geoms = np.asarray(frame.geometry.array, dtype=object)
     if shapely.has_z(geoms).any():
         geoms = shapely.force_2d(geoms)
         valid = None
         notes.append(f"dropped the Z (height) coordinates of {src.name}")
+    return geoms, valid
 
-    # --- geometry types ----------------------------------------------------------------------------------------
+
+def _polygons_only(
+    geoms: np.ndarray, frame, src: _Source, id_column: str | None, notes: list[str]
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Keep the polygons of ``geoms`` (in place): collections are reduced to their polygonal parts; points and
+    lines are noted and set to None. Refused when there is no polygon at all.
+
+    Returns (empty or null, not an area, whether some geometry was changed)."""
+    import shapely
+
     type_ids = shapely.get_type_id(geoms)  # -1 None, 0 point, 1 line, 2 ring, 3 polygon, 4-6 multi, 7 collection
     collections = np.flatnonzero(type_ids == 7)
     if collections.size:
         geoms[collections] = [_polygonal_part(g) for g in geoms[collections]]
-        valid = None
         type_ids = shapely.get_type_id(geoms)
     polygonal = (type_ids == 3) | (type_ids == 6)
     if not polygonal.any():
@@ -578,34 +610,49 @@ def _finish_boundaries(
             f"no boundary to map: {', '.join(labels[:20])}"
         )
         geoms[not_area] = None
+    return empty, not_area, bool(collections.size)
 
-    # --- validity ----------------------------------------------------------------------------------------------
-    polygonal_now = ~empty & ~not_area
+
+def _repair_invalid(
+    geoms: np.ndarray,
+    polygonal: np.ndarray,
+    valid: np.ndarray | None,
+    frame,
+    src: _Source,
+    id_column: str | None,
+    notes: list[str],
+) -> tuple[list[str], np.ndarray]:
+    """Repair the invalid polygons of ``geoms`` in place (``shapely.make_valid``, polygonal parts kept).
+
+    Returns (the repaired wards' labels, positions whose repair left nothing)."""
+    import shapely
+
     if valid is None:
         valid = shapely.is_valid(geoms)
-    invalid = np.flatnonzero(polygonal_now & ~valid)
-    repaired: list[str] = []
-    if invalid.size:
-        fixed = shapely.make_valid(geoms[invalid])
-        fixed = np.array([_polygonal_part(g) for g in fixed], dtype=object)
-        geoms[invalid] = fixed
-        repaired = _ward_labels(frame, invalid, id_column)
+    invalid = np.flatnonzero(polygonal & ~valid)
+    if not invalid.size:
+        return [], invalid
+    fixed = shapely.make_valid(geoms[invalid])
+    fixed = np.array([_polygonal_part(g) for g in fixed], dtype=object)
+    geoms[invalid] = fixed
+    repaired = _ward_labels(frame, invalid, id_column)
+    notes.append(
+        f"repaired {invalid.size} invalid geometr{'y' if invalid.size == 1 else 'ies'} of {src.name} "
+        f"(self-intersections): wards {', '.join(repaired[:20])}"
+        + (f" and {len(repaired) - 20} more" if len(repaired) > 20 else "")
+    )
+    return repaired, invalid[shapely.is_empty(fixed) | pd.isna(fixed)]
+
+
+def _drop_unusable(
+    geoms: np.ndarray, missing: np.ndarray, frame, src: _Source, id_column: str | None, notes: list[str]
+) -> list[str]:
+    """Set the geometries without a usable area to None (in place); return and note their wards' labels."""
+    labels = _ward_labels(frame, np.flatnonzero(missing), id_column)
+    if missing.any():
+        geoms[missing] = None
         notes.append(
-            f"repaired {invalid.size} invalid geometr{'y' if invalid.size == 1 else 'ies'} of {src.name} "
-            f"(self-intersections): wards {', '.join(repaired[:20])}"
-            + (f" and {len(repaired) - 20} more" if len(repaired) > 20 else "")
+            f"{len(labels)} feature(s) of {src.name} have no usable geometry and cannot be "
+            f"mapped: {', '.join(labels[:20])}"
         )
-        lost = invalid[shapely.is_empty(fixed) | pd.isna(fixed)]
-        if lost.size:
-            empty[lost] = True
-    missing_mask = empty | not_area
-    missing_geometry = _ward_labels(frame, np.flatnonzero(missing_mask), id_column)
-    if missing_mask.any():
-        geoms[missing_mask] = None
-        notes.append(
-            f"{len(missing_geometry)} feature(s) of {src.name} have no usable geometry and cannot be "
-            f"mapped: {', '.join(missing_geometry[:20])}"
-        )
-    wards = gpd.GeoDataFrame(frame.drop(columns="geometry"), geometry=gpd.array.from_shapely(geoms, crs=4326))
-    wards = wards.reset_index(drop=True)
-    return BoundariesRead(wards, src.name, fmt, sha, crs_in, notes, repaired, missing_geometry, layer)
+    return labels

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -272,11 +272,51 @@ def join_wards(
     If the table's ID column is itself called ``ward_id`` and normalising changed some IDs, the IDs as written are
     kept in ``ward_id_as_given``.
     """
-    import geopandas as gpd
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import shapely
+    boundary_id_column = _check_id_columns(table, wards, id_column, boundary_id_column, table_source, boundary_source)
+    notes: list[str] = []
+    codes = _WardCodes.encode(_normalised_id_text(table[id_column]), _normalised_id_text(wards[boundary_id_column]))
+    geometry_by_code = _ward_geometries(codes, wards, boundary_source, notes)
+    in_boundaries, matched_geoms, has_geometry = _match(codes, geometry_by_code)
+    table_codes, ward_codes = codes.table, codes.wards
+    missing_geometry = codes.ids_of(table_codes[in_boundaries & ~has_geometry])
+    unmatched_table = codes.ids_of(table_codes[(table_codes >= 0) & ~in_boundaries])
+    unmatched_boundaries = codes.ids_of(
+        ward_codes[(ward_codes >= 0) & (codes.table_count[np.maximum(ward_codes, 0)] == 0)]
+    )
+    notes += _near_miss_notes(
+        unmatched_table, unmatched_boundaries, bool(in_boundaries.any()), id_column, boundary_id_column
+    )
+    name_table = _name_column(table, id_column)
+    name_wards = _name_column(wards, boundary_id_column)
+    names = _unmatched_names(
+        codes,
+        [
+            (name_wards, wards, ward_codes, unmatched_boundaries),
+            (name_table, table, table_codes, unmatched_table + missing_geometry),
+        ],
+    )
+    joined = _joined_frame(table, wards, codes, has_geometry, matched_geoms, id_column, notes)
+    report = JoinReport(
+        matched=int(has_geometry.sum()),
+        unmatched_table=unmatched_table,
+        unmatched_boundaries=unmatched_boundaries,
+        duplicate_table_ids=sorted(codes.uniques[codes.table_count > 1].tolist(), key=_id_sort_key),
+        duplicate_boundary_ids=sorted(codes.uniques[codes.ward_count > 1].tolist(), key=_id_sort_key),
+        missing_ids_table=(np.flatnonzero(table_codes < 0) + 2).tolist(),
+        missing_ids_boundaries=(np.flatnonzero(ward_codes < 0) + 1).tolist(),
+        missing_geometry=missing_geometry,
+        names=names,
+        name_column_table=name_table,
+        name_column_boundaries=name_wards,
+        notes=notes,
+    )
+    return joined, report
 
+
+def _check_id_columns(
+    table: pd.DataFrame, wards, id_column: str, boundary_id_column: str | None, table_source: str, boundary_source: str
+) -> str:
+    """The boundaries' ID column; refuses a missing ID column (naming the closest) or a table column 'geometry'."""
     if id_column not in table.columns:
         raise _missing_column_error(id_column, list(table.columns), table_source, "table")
     boundary_id_column = boundary_id_column or id_column
@@ -289,92 +329,156 @@ def join_wards(
             f"The table {table_source} has a column called 'geometry'. Rename it (the ward boundaries "
             "come from the boundary file)."
         )
-    notes: list[str] = []
-    table_ids = _normalised_id_text(table[id_column])
-    ward_ids = _normalised_id_text(wards[boundary_id_column])
-    geoms = np.asarray(wards.geometry.array, dtype=object)
-    n_wards = len(ward_ids)
+    return boundary_id_column
 
-    # one hashing pass over both sides: integer codes (-1 = missing ID)
-    encoded = pa.concat_arrays([ward_ids, table_ids]).dictionary_encode()
-    codes = encoded.indices.fill_null(-1).to_numpy().astype(np.int64)
-    unique_ids = encoded.dictionary
-    uniques = np.asarray(unique_ids.to_numpy(zero_copy_only=False), dtype=object)
-    ward_codes, table_codes = codes[:n_wards], codes[n_wards:]
-    n_codes = len(uniques)
-    ward_count = np.bincount(ward_codes[ward_codes >= 0], minlength=n_codes)
-    table_count = np.bincount(table_codes[table_codes >= 0], minlength=n_codes)
 
-    missing_ids_table = (np.flatnonzero(table_codes < 0) + 2).tolist()
-    missing_ids_boundaries = (np.flatnonzero(ward_codes < 0) + 1).tolist()
-    duplicate_table_ids = sorted(uniques[table_count > 1].tolist(), key=_id_sort_key)
-    duplicate_boundary_ids = sorted(uniques[ward_count > 1].tolist(), key=_id_sort_key)
+@dataclass
+class _WardCodes:
+    """The ward IDs of both sides as integer codes into one list of unique IDs (-1: no ID), from one hashing pass.
 
-    # one geometry per ward ID: the feature's geometry; features sharing an ID are merged (multi-part ward)
-    first_feature = _first_positions(ward_codes, n_codes)
-    geometry_by_code = np.full(n_codes, None, dtype=object)
-    has_ward = first_feature >= 0
-    geometry_by_code[has_ward] = geoms[first_feature[has_ward]]
-    if duplicate_boundary_ids:
-        for code in np.flatnonzero(ward_count > 1):
-            parts = [g for g in geoms[ward_codes == code] if g is not None and not g.is_empty]
-            geometry_by_code[code] = _polygonal_part(shapely.union_all(parts)) if parts else None
-        notes.append(
-            f"{len(duplicate_boundary_ids)} ward ID(s) appear in several features of the boundaries "
-            f"{boundary_source}; their parts were merged into one ward each: "
-            f"{', '.join(duplicate_boundary_ids[:20])}. If they are different wards, give them distinct IDs."
+    Attributes
+    ----------
+    unique_ids : pyarrow string array of the unique IDs; ``uniques`` the same as an object array of ``str``.
+    wards, table : the code of each feature of the boundaries, of each row of the table.
+    ward_count, table_count : how many features, rows have each code.
+    """
+
+    unique_ids: Any
+    uniques: np.ndarray
+    wards: np.ndarray
+    table: np.ndarray
+    ward_count: np.ndarray
+    table_count: np.ndarray
+
+    @classmethod
+    def encode(cls, table_ids, ward_ids) -> _WardCodes:
+        import pyarrow as pa
+
+        encoded = pa.concat_arrays([ward_ids, table_ids]).dictionary_encode()
+        codes = encoded.indices.fill_null(-1).to_numpy().astype(np.int64)
+        uniques = np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object)
+        ward_codes, table_codes = codes[: len(ward_ids)], codes[len(ward_ids) :]
+        return cls(
+            encoded.dictionary,
+            uniques,
+            ward_codes,
+            table_codes,
+            np.bincount(ward_codes[ward_codes >= 0], minlength=len(uniques)),
+            np.bincount(table_codes[table_codes >= 0], minlength=len(uniques)),
         )
 
+    @property
+    def n_codes(self) -> int:
+        return len(self.uniques)
+
+    def ids_of(self, codes: np.ndarray) -> list[str]:
+        """The IDs of ``codes``, each once, in order of first appearance."""
+        return self.uniques[pd.unique(codes)].tolist() if codes.size else []
+
+
+def _ward_geometries(codes: _WardCodes, wards, boundary_source: str, notes: list[str]) -> np.ndarray:
+    """One geometry per ward ID (by code): the feature's geometry; features sharing an ID are merged (multi-part
+    ward, noted)."""
+    import shapely
+
+    geoms = np.asarray(wards.geometry.array, dtype=object)
+    first_feature = _first_positions(codes.wards, codes.n_codes)
+    geometry_by_code = np.full(codes.n_codes, None, dtype=object)
+    has_ward = first_feature >= 0
+    geometry_by_code[has_ward] = geoms[first_feature[has_ward]]
+    shared = np.flatnonzero(codes.ward_count > 1)
+    if shared.size:
+        for code in shared:
+            parts = [g for g in geoms[codes.wards == code] if g is not None and not g.is_empty]
+            geometry_by_code[code] = _polygonal_part(shapely.union_all(parts)) if parts else None
+        duplicate_ids = sorted(codes.uniques[shared].tolist(), key=_id_sort_key)
+        notes.append(
+            f"{len(duplicate_ids)} ward ID(s) appear in several features of the boundaries "
+            f"{boundary_source}; their parts were merged into one ward each: "
+            f"{', '.join(duplicate_ids[:20])}. If they are different wards, give them distinct IDs."
+        )
+    return geometry_by_code
+
+
+def _match(codes: _WardCodes, geometry_by_code: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each table row: (its ID is in the boundaries, its ward's geometry or None, that geometry is usable)."""
+    import shapely
+
+    table_codes = codes.table
     safe_codes = np.where(table_codes >= 0, table_codes, 0)
-    in_boundaries = (table_codes >= 0) & (ward_count[safe_codes] > 0) if n_codes else np.zeros(len(table_codes), bool)
-    matched_geoms = np.where(in_boundaries, geometry_by_code[safe_codes] if n_codes else None, None)
+    if codes.n_codes:
+        in_boundaries = (table_codes >= 0) & (codes.ward_count[safe_codes] > 0)
+        matched_geoms = np.where(in_boundaries, geometry_by_code[safe_codes], None)
+    else:
+        in_boundaries = np.zeros(len(table_codes), bool)
+        matched_geoms = np.where(in_boundaries, None, None)
     has_geometry = in_boundaries & ~shapely.is_missing(matched_geoms) & ~shapely.is_empty(matched_geoms)
+    return in_boundaries, matched_geoms, has_geometry
 
-    def ids_of(codes_: np.ndarray) -> list[str]:
-        return uniques[pd.unique(codes_)].tolist() if codes_.size else []
 
-    missing_geometry = ids_of(table_codes[in_boundaries & ~has_geometry])
-    unmatched_table = ids_of(table_codes[(table_codes >= 0) & ~in_boundaries])
-    unmatched_boundaries = ids_of(ward_codes[(ward_codes >= 0) & (table_count[np.maximum(ward_codes, 0)] == 0)])
+def _near_miss_notes(
+    unmatched_table: list[str],
+    unmatched_boundaries: list[str],
+    any_match: bool,
+    id_column: str,
+    boundary_id_column: str,
+) -> list[str]:
+    """Hints for IDs that do not match: a difference of case only, or no match at all (another numbering)."""
+    if not (unmatched_table and unmatched_boundaries):
+        return []
+    notes = []
+    folded = {i.casefold(): i for i in unmatched_boundaries}
+    case_only = [f"{i} / {folded[i.casefold()]}" for i in unmatched_table if i.casefold() in folded]
+    if case_only:
+        notes.append(
+            f"{len(case_only)} unmatched ID(s) differ only in upper/lower case: "
+            f"{', '.join(case_only[:10])}. IDs are compared with their case; correct one of the files."
+        )
+    if not any_match:
+        notes.append(
+            f"no ward ID of the table matches the boundaries (table examples: {', '.join(unmatched_table[:3])}; "
+            f"boundary examples: {', '.join(unmatched_boundaries[:3])}). Check that '{id_column}' and "
+            f"'{boundary_id_column}' are the same ward numbering (and the same delimitation year)."
+        )
+    return notes
 
-    # hints for near misses
-    if unmatched_table and unmatched_boundaries:
-        folded = {i.casefold(): i for i in unmatched_boundaries}
-        case_only = [f"{i} / {folded[i.casefold()]}" for i in unmatched_table if i.casefold() in folded]
-        if case_only:
-            notes.append(
-                f"{len(case_only)} unmatched ID(s) differ only in upper/lower case: "
-                f"{', '.join(case_only[:10])}. IDs are compared with their case; correct one of the files."
-            )
-        if not in_boundaries.any():
-            notes.append(
-                f"no ward ID of the table matches the boundaries (table examples: {', '.join(unmatched_table[:3])}; "
-                f"boundary examples: {', '.join(unmatched_boundaries[:3])}). Check that '{id_column}' and "
-                f"'{boundary_id_column}' are the same ward numbering (and the same delimitation year)."
-            )
 
+def _unmatched_names(codes: _WardCodes, wanted: list[tuple]) -> dict[str, str]:
+    """The ward name of each ID in ``wanted`` ((name column, frame, its codes, IDs), ...): from the first row with
+    that ID, where the frame has a name column and the name is not empty."""
     names: dict[str, str] = {}
-    name_table = _name_column(table, id_column)
-    name_wards = _name_column(wards, boundary_id_column)
-    wanted = [
-        (name_wards, wards, ward_codes, unmatched_boundaries),
-        (name_table, table, table_codes, unmatched_table + missing_geometry),
-    ]
-    code_of = (
-        {ward_id: code for code, ward_id in enumerate(uniques)}
-        if unmatched_table or unmatched_boundaries or missing_geometry
-        else {}
-    )
+    if not any(column is not None and ids for column, _, _, ids in wanted):
+        return names
+    code_of = {ward_id: code for code, ward_id in enumerate(codes.uniques)}
     for column, frame, frame_codes, ids in wanted:
         if column is None or not ids:
             continue
         values = frame[column].to_numpy(dtype=object)
-        first_row = _first_positions(frame_codes, n_codes)
+        first_row = _first_positions(frame_codes, codes.n_codes)
         for ward_id in ids:
             row = first_row[code_of[ward_id]]
             value = values[row] if row >= 0 else None
             if value is not None and not pd.isna(value) and str(value).strip():
                 names[ward_id] = str(value).strip()
+    return names
+
+
+def _joined_frame(
+    table: pd.DataFrame,
+    wards,
+    codes: _WardCodes,
+    has_geometry: np.ndarray,
+    matched_geoms: np.ndarray,
+    id_column: str,
+    notes: list[str],
+):
+    """The table rows that have a ward geometry: ``ward_id`` (normalised) first, the table's columns, ``geometry``.
+
+    A table column ``ward_id`` that is not the ID column is renamed ``ward_id_table``; the ID column ``ward_id`` is
+    kept as ``ward_id_as_given`` when normalising changed some IDs (both noted)."""
+    import geopandas as gpd
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
     take = np.flatnonzero(has_geometry)
     if not _COPY_ON_WRITE:
@@ -383,7 +487,7 @@ def join_wards(
         joined_table = table.copy(deep=False)
     else:
         joined_table = table.iloc[take]
-    ids_out = unique_ids.take(pa.array(table_codes[take]))
+    ids_out = codes.unique_ids.take(pa.array(codes.table[take]))
     if "ward_id" in joined_table.columns:
         if id_column == "ward_id":
             as_given = _arrow_text(joined_table["ward_id"])
@@ -403,23 +507,7 @@ def join_wards(
                 f"the table's column 'ward_id' is not the ID column ('{id_column}'); renamed it 'ward_id_table'"
             )
     joined_table.insert(0, "ward_id", pd.array(ids_out if _COPY_ON_WRITE else ids_out.to_pylist(), dtype="str"))
-    joined = gpd.GeoDataFrame(joined_table, geometry=gpd.array.from_shapely(matched_geoms[take], crs=wards.crs))
-
-    report = JoinReport(
-        matched=int(has_geometry.sum()),
-        unmatched_table=unmatched_table,
-        unmatched_boundaries=unmatched_boundaries,
-        duplicate_table_ids=duplicate_table_ids,
-        duplicate_boundary_ids=duplicate_boundary_ids,
-        missing_ids_table=missing_ids_table,
-        missing_ids_boundaries=missing_ids_boundaries,
-        missing_geometry=missing_geometry,
-        names=names,
-        name_column_table=name_table,
-        name_column_boundaries=name_wards,
-        notes=notes,
-    )
-    return joined, report
+    return gpd.GeoDataFrame(joined_table, geometry=gpd.array.from_shapely(matched_geoms[take], crs=wards.crs))
 
 
 def _first_positions(codes: np.ndarray, n_codes: int) -> np.ndarray:

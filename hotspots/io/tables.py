@@ -43,7 +43,8 @@ class TableRead:
     ----------
     table : pandas.DataFrame
         Every cell as a Python ``str`` exactly as in the file (object dtype), empty cells as ``pd.NA``. Header names
-        are stripped of surrounding whitespace and BOM. RangeIndex: data row ``i`` is spreadsheet row ``i + 2``.
+        are stripped of surrounding whitespace and BOM. RangeIndex; row ``i`` starts on line ``line_numbers[i]`` of
+        the file (``i + 2`` only when the header is on line 1 and no record spans several lines).
     source : str
         File name for messages.
     encoding : str
@@ -55,7 +56,8 @@ class TableRead:
     notes : list of str
         What was assumed or skipped while reading (shown to the user).
     line_numbers : list of int
-        For each data row, the line (CSV) or sheet row (xlsx) where it starts in the file.
+        For each data row, the line (CSV) or sheet row (xlsx) where it starts in the file, counting Excel's
+        ``sep=`` line, blank lines and line breaks inside quoted cells; what validation messages name.
     sheet : str or None
         Sheet read from a workbook.
     """
@@ -224,20 +226,7 @@ def _read_csv(src: _Source, raw: bytes, sha: str) -> TableRead:
     text, encoding, notes = _decode(src, raw)
     if "\r" in text and "\n" not in text:  # old Mac line ends
         text = text.replace("\r", "\n")
-    first_line = 1
-    delim = None
-    m = re.match(r"\ufeff?sep=([,;\t|])[ \t]*\r?\n", text)
-    if m:  # Excel's separator hint line
-        delim = m.group(1)
-        text = text[m.end() :]
-        first_line = 2
-        notes.append(f"used the separator line 'sep={delim}' at the top of {src.name}")
-    m = re.match(r"(?:[ \t]*\r?\n)+", text)
-    if m:
-        first_line += text[: m.end()].count("\n")
-        text = text[m.end() :]
-    if not text.strip():
-        raise InputFileError(f"{src.name} is empty. Check that you saved the table before uploading it.")
+    text, first_line, delim = _skip_leading_lines(src, text, notes)
     if delim is None:
         delim = _sniff_delimiter(text[:200_000].splitlines()[:200])
     columns = _split_plain_csv(text, delim)
@@ -251,19 +240,55 @@ def _read_csv(src: _Source, raw: bytes, sha: str) -> TableRead:
     try:
         rows = list(csv.reader(io.StringIO(text), delimiter=delim, strict=False))
     except csv.Error as exc:
-        raise DataError(
-            f'{src.name}: cannot split the file into fields ({exc}). Check for an unclosed quote ("). {SAVE_AS_CSV}'
-        ) from None
-    physical_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
-    if physical_lines == len(rows):  # no line break inside a quoted cell: record i is on line first_line + i
-        starts = list(range(first_line, first_line + len(rows)))
-    else:
-        starts, prev = [], 0
-        reader = csv.reader(io.StringIO(text), delimiter=delim, strict=False)
-        for _ in reader:
-            starts.append(prev + first_line)
-            prev = reader.line_num
+        raise _split_error(src, text, first_line, exc) from None
+    starts = _record_lines(text, delim, first_line, len(rows))
     return _finish_table(src, rows[0], rows[1:], starts[1:], sha, encoding, delim, notes, sheet=None)
+
+
+def _skip_leading_lines(src: _Source, text: str, notes: list[str]) -> tuple[str, int, str | None]:
+    """(the text from the header on, the header's line in the file, the separator named by Excel's ``sep=`` line).
+
+    Excel's separator line and blank lines above the header are skipped (and counted)."""
+    first_line, delim = 1, None
+    m = re.match(r"\ufeff?sep=([,;\t|])[ \t]*\r?\n", text)
+    if m:  # Excel's separator hint line
+        delim = m.group(1)
+        text = text[m.end() :]
+        first_line = 2
+        notes.append(f"used the separator line 'sep={delim}' at the top of {src.name}")
+    m = re.match(r"(?:[ \t]*\r?\n)+", text)
+    if m:
+        first_line += text[: m.end()].count("\n")
+        text = text[m.end() :]
+    if not text.strip():
+        raise InputFileError(f"{src.name} is empty. Check that you saved the table before uploading it.")
+    return text, first_line, delim
+
+
+def _record_lines(text: str, delim: str, first_line: int, records: int) -> list[int]:
+    """The line of the file where each of the ``records`` records of ``text`` (as csv.reader splits it) starts."""
+    physical_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if physical_lines == records:  # no line break inside a quoted cell: record i is on line first_line + i
+        return list(range(first_line, first_line + records))
+    starts, prev = [], 0
+    reader = csv.reader(io.StringIO(text), delimiter=delim, strict=False)
+    for _ in reader:
+        starts.append(prev + first_line)
+        prev = reader.line_num
+    return starts
+
+
+def _split_error(src: _Source, text: str, first_line: int, exc: csv.Error) -> DataError:
+    lone_cr = re.search("\r(?!\n)", text)
+    if lone_cr is not None and "new-line" in str(exc):
+        line = first_line + text.count("\n", 0, lone_cr.start())
+        return DataError(
+            f"{src.name}: line {line} ends with a carriage return alone while other lines end with a line feed "
+            f"(the file mixes line ends), so it cannot be split into fields. {SAVE_AS_CSV}"
+        )
+    return DataError(
+        f'{src.name}: cannot split the file into fields ({exc}). Check for an unclosed quote ("). {SAVE_AS_CSV}'
+    )
 
 
 # CSV text without quotes whose lines all have the same number of fields is split by pyarrow's C reader (what
@@ -325,82 +350,102 @@ def _finish_table(
     """Common checks for CSV and xlsx (header, ragged rows, padding); builds the all-text DataFrame.
 
     ``body`` cells are ``str`` or None; "" and None are empty cells. ``body`` is a list of rows, or a 2-D object
-    array when every row has as many fields as the header.
+    array when every row has as many fields as the header. ``body_starts`` is the line (CSV) or sheet row (xlsx) of
+    each row of ``body``; the rows kept keep theirs (``TableRead.line_numbers``).
     """
     where = "line" if delim is not None else "row"
     width = len(header)
-    if isinstance(body, np.ndarray):
-        body, values = [], body
-    else:
-        values = None
-    counts = np.fromiter(map(len, body), dtype=np.int64, count=len(body))
-
-    def blank(cells: Iterable[Any]) -> bool:
-        return all(c is None or c == "" for c in cells)
-
-    # rows with more fields than the header are fine when the extra fields are empty (Excel pads with separators)
-    longer = np.flatnonzero(counts > width)
-    ragged_long = [int(i) for i in longer if not blank(body[i][width:])]
-    ragged_short = np.flatnonzero((counts < width) & (counts > 0)).tolist()
-    # an empty line has no fields at all: it becomes a row of empty cells, it does not shift the rows below
-    if longer.size or ragged_short or (counts == 0).any():
-        for i in np.flatnonzero(counts != width):
-            r = body[i]
-            body[i] = list(r[:width]) + [None] * (width - len(r))
-    ragged = sorted(ragged_long + ragged_short)
-    if values is None:
-        values = np.empty((len(body), width), dtype=object)
-        if body and width:
-            values[:] = body
+    values, ragged = _cells_grid(body, width)
     empty_cells = np.equal(values, None) | (values == "")
-
-    # trailing empty header cells with no data under them are padding, not columns
-    header = [("" if h is None else str(h)).strip().strip("\ufeff\u200b").strip() for h in header]
-    keep = width
-    while keep > 0 and not header[keep - 1] and empty_cells[:, keep - 1].all():
-        keep -= 1
+    header = _clean_header(header)
+    keep = _header_width(header, empty_cells)
     if keep == 0:
         raise DataError(
             f"{src.name} has no column names in its first {where}. Add a header row such as "
             "'ward_id,incidents,...' as the first line."
         )
     if ragged:
-        lines_ = [body_starts[i] for i in ragged]
-        found = sorted({int(counts[i]) for i in ragged})
-        raise ValidationError(
-            [
-                Problem(
-                    "row_length",
-                    f"{len(ragged)} {where}(s) have a different number of fields ({', '.join(map(str, found))}) than the "
-                    f"header ({width}).",
-                    source=src.name,
-                    rows=lines_,
-                    fix=(
-                        "A ward name or number probably contains the separator "
-                        f"({_DELIMITER_NAMES.get(delim, delim)}) without quotes, or cells were shifted; fix these lines or "
-                        + SAVE_AS_CSV[0].lower()
-                        + SAVE_AS_CSV[1:]
-                    )
-                    if delim is not None
-                    else "Check these rows in the sheet.",
-                )
-            ],
-            title=f"Cannot read the table {src.name}",
-        )
+        raise _ragged_rows_error(src, ragged, body_starts, width, delim, where)
     if keep < width:
-        values = values[:, :keep]
-        empty_cells = empty_cells[:, :keep]
-        header = header[:keep]
+        values, empty_cells, header = values[:, :keep], empty_cells[:, :keep], header[:keep]
+    n = _rows_with_data(src, empty_cells, body_starts, where, notes)
+    values, empty_cells, body_starts = values[:n], empty_cells[:n], body_starts[:n]
+    header = _column_names(src, header, where, notes)
+    values[empty_cells] = pd.NA
+    table = pd.DataFrame(values, columns=pd.Index(header, dtype=object), dtype=object)
+    return TableRead(table, src.name, encoding, delim, sha, notes, list(body_starts), sheet)
 
-    # drop empty rows at the end (Excel writes ',,,,' for cleared rows); empty rows in the middle stay as NA rows
+
+def _blank(cells: Iterable[Any]) -> bool:
+    return all(c is None or c == "" for c in cells)
+
+
+def _cells_grid(body: list[list[Any]] | np.ndarray, width: int) -> tuple[np.ndarray, dict[int, int]]:
+    """The cells as a 2-D object array of ``width`` columns, and the rows (index: number of fields) whose fields do
+    not fit under the header.
+
+    Rows with more fields than the header are fine when the extra fields are empty (Excel pads with separators); an
+    empty line has no fields at all: it becomes a row of empty cells, it does not shift the rows below.
+    """
+    if isinstance(body, np.ndarray):
+        return body, {}
+    counts = np.fromiter(map(len, body), dtype=np.int64, count=len(body))
+    ragged_long = [int(i) for i in np.flatnonzero(counts > width) if not _blank(body[i][width:])]
+    ragged_short = np.flatnonzero((counts < width) & (counts > 0)).tolist()
+    for i in np.flatnonzero(counts != width):
+        row = body[i]
+        body[i] = list(row[:width]) + [None] * (width - len(row))
+    values = np.empty((len(body), width), dtype=object)
+    if body and width:
+        values[:] = body
+    return values, {i: int(counts[i]) for i in sorted(ragged_long + ragged_short)}
+
+
+def _clean_header(header: list[Any]) -> list[str]:
+    return [("" if h is None else str(h)).strip().strip("\ufeff\u200b").strip() for h in header]
+
+
+def _header_width(header: list[str], empty_cells: np.ndarray) -> int:
+    """The number of columns: trailing empty header cells with no data under them are padding, not columns."""
+    keep = len(header)
+    while keep > 0 and not header[keep - 1] and empty_cells[:, keep - 1].all():
+        keep -= 1
+    return keep
+
+
+def _ragged_rows_error(
+    src: _Source, ragged: dict[int, int], body_starts: list[int], width: int, delim: str | None, where: str
+) -> ValidationError:
+    found = sorted(set(ragged.values()))
+    return ValidationError(
+        [
+            Problem(
+                "row_length",
+                f"{len(ragged)} {where}(s) have a different number of fields ({', '.join(map(str, found))}) than the "
+                f"header ({width}).",
+                source=src.name,
+                rows=[body_starts[i] for i in ragged],
+                fix=(
+                    "A ward name or number probably contains the separator "
+                    f"({_DELIMITER_NAMES.get(delim, delim)}) without quotes, or cells were shifted; fix these lines or "
+                    + SAVE_AS_CSV[0].lower()
+                    + SAVE_AS_CSV[1:]
+                )
+                if delim is not None
+                else "Check these rows in the sheet.",
+            )
+        ],
+        title=f"Cannot read the table {src.name}",
+    )
+
+
+def _rows_with_data(src: _Source, empty_cells: np.ndarray, body_starts: list[int], where: str, notes: list[str]) -> int:
+    """How many rows to keep: empty rows at the end are dropped (Excel writes ',,,,' for cleared rows); empty rows
+    in the middle stay as rows without data (noted)."""
     row_empty = empty_cells.all(axis=1)
     n = len(row_empty)
     while n > 0 and row_empty[n - 1]:
         n -= 1
-    if n < len(row_empty):
-        values = values[:n]
-        empty_cells = empty_cells[:n]
-        body_starts = body_starts[:n]
     if n == 0:
         raise DataError(f"{src.name} has column names but no data rows. Check that you saved the sheet with the data.")
     inner_empty = np.flatnonzero(row_empty[:n])
@@ -409,7 +454,12 @@ def _finish_table(
             f"{inner_empty.size} empty row(s) in {src.name} kept as rows without data ({where}s "
             f"{', '.join(str(body_starts[i]) for i in inner_empty[:20])})"
         )
+    return n
 
+
+def _column_names(src: _Source, header: list[str], where: str, notes: list[str]) -> list[str]:
+    """The header as column names: refused when it looks like data, is mostly unnamed or repeats a name; a few
+    unnamed columns are called ``unnamed_<i>`` (noted)."""
     if all(h and _looks_numeric(h) for h in header):
         raise DataError(
             f"{src.name}: the first {where} ({', '.join(header[:5])}...) looks like data, not column names. Insert a "
@@ -422,6 +472,7 @@ def _finish_table(
             f"{', '.join(map(str, blanks[:10]))}). The first {where} must hold the column names: delete any title or "
             "blank rows above them."
         )
+    header = list(header)
     for i in blanks:
         header[i - 1] = f"unnamed_{i}"
         notes.append(f"column {i} of {src.name} has no name; called it 'unnamed_{i}'")
@@ -438,10 +489,7 @@ def _finish_table(
             ],
             title=f"Cannot read the table {src.name}",
         )
-
-    values[empty_cells] = pd.NA
-    table = pd.DataFrame(values, columns=pd.Index(header, dtype=object), dtype=object)
-    return TableRead(table, src.name, encoding, delim, sha, notes, list(body_starts), sheet)
+    return header
 
 
 def _looks_numeric(text: str) -> bool:
@@ -449,33 +497,8 @@ def _looks_numeric(text: str) -> bool:
 
 
 def _read_xlsx(src: _Source, raw: bytes, sha: str) -> TableRead:
-    try:
-        import openpyxl
-    except ImportError as exc:  # pragma: no cover - openpyxl is a dependency
-        raise InputFileError(f"Reading {src.name} needs openpyxl (pip install openpyxl), or save it as CSV.") from exc
-    import warnings
-
+    sheets, rows, formats = _first_sheet(src, raw)
     notes: list[str] = []
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # openpyxl warns about data validation / styles it ignores
-            book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for damaged or encrypted files
-        raise InputFileError(
-            f"Cannot open the workbook {src.name} ({type(exc).__name__}: {exc}). If it is password-protected, "
-            f"remove the password. {SAVE_AS_CSV}"
-        ) from None
-    try:
-        sheets = book.sheetnames
-        sheet = book.worksheets[0]
-        rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-        formats = {}
-        if len(rows) > 1:
-            for cell in next(sheet.iter_rows(min_row=2, max_row=2)):
-                if getattr(cell, "column", None) is not None:
-                    formats[cell.column - 1] = getattr(cell, "number_format", "General") or "General"
-    finally:
-        book.close()
     if len(sheets) > 1:
         notes.append(
             f"read the first sheet '{sheets[0]}' of {src.name} (it has {len(sheets)} sheets: "
@@ -514,8 +537,40 @@ def _read_xlsx(src: _Source, raw: bytes, sha: str) -> TableRead:
                 f"column '{str(header[j]).strip()}' of {src.name} is formatted as a percentage in Excel; "
                 "read the stored values (12% is 0.12)"
             )
-    starts = list(range(first_row + 1, first_row + len(text_rows)))
+    starts = list(range(first_row + 1, first_row + len(text_rows)))  # the sheet row of each data row
     return _finish_table(src, header, text_rows[1:], starts, sha, "xlsx", None, notes, sheet=sheets[0])
+
+
+def _first_sheet(src: _Source, raw: bytes) -> tuple[list[str], list[list[Any]], dict[int, str]]:
+    """(the workbook's sheet names, the first sheet's rows from sheet row 1 on, the number format of each column
+    of sheet row 2)."""
+    try:
+        import openpyxl
+    except ImportError as exc:  # pragma: no cover - openpyxl is a dependency
+        raise InputFileError(f"Reading {src.name} needs openpyxl (pip install openpyxl), or save it as CSV.") from exc
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about data validation / styles it ignores
+            book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for damaged or encrypted files
+        raise InputFileError(
+            f"Cannot open the workbook {src.name} ({type(exc).__name__}: {exc}). If it is password-protected, "
+            f"remove the password. {SAVE_AS_CSV}"
+        ) from None
+    try:
+        sheets = book.sheetnames
+        sheet = book.worksheets[0]
+        rows = [list(r) for r in sheet.iter_rows(values_only=True)]  # from sheet row 1 (empty rows included)
+        formats = {}
+        if len(rows) > 1:
+            for cell in next(sheet.iter_rows(min_row=2, max_row=2)):
+                if getattr(cell, "column", None) is not None:
+                    formats[cell.column - 1] = getattr(cell, "number_format", "General") or "General"
+    finally:
+        book.close()
+    return sheets, rows, formats
 
 
 def _cell_text(value: Any) -> Any:
