@@ -145,8 +145,8 @@ def _read_and_validate(indicators, boundaries, *, name, indicators_name, boundar
             table_read = read_table(indicators, name=indicators_name)
             validated = None
             if framework is not None:
-                validated = validate_table(table_read.table, framework, id_column=id_column,
-                                           source=table_read.source, decimal=guess_decimal(table_read))
+                validated = validate_table(table_read, framework, id_column=id_column,
+                                           decimal=guess_decimal(table_read))
         except BaseException:
             boundaries_future.cancel()
             raise
@@ -191,7 +191,7 @@ def prepare_city(raw: RawCity, framework: Framework, *, id_column: str,
     tr = raw.table_read
     if validated is None:
         decimal = decimal or guess_decimal(tr)
-        validated = validate_table(tr.table, framework, id_column=id_column, source=tr.source, decimal=decimal)
+        validated = validate_table(tr, framework, id_column=id_column, decimal=decimal)
     bid = boundary_id_column or id_column
     joined, report = join_wards(
         validated.table, raw.boundaries_read.wards, id_column="ward_id", boundary_id_column=bid,

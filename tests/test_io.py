@@ -146,10 +146,11 @@ def test_excel_trailing_separators_and_empty_rows_are_padding():
     assert len(read.table) == 2
 
 
-def test_empty_row_in_the_middle_is_kept_and_noted():
+def test_empty_row_in_the_middle_is_skipped_and_noted():
+    # a blank line holds no ward: it is left out (and said, with its line), the rows after it keep their lines
     read = read_table(b"ward_id,x\n1,2\n\n3,4\n", name="gap.csv")
-    assert len(read.table) == 3 and read.table.iloc[1].isna().all()
-    assert any("line" in n and "3" in n for n in read.notes)
+    assert read.table["ward_id"].tolist() == ["1", "3"] and read.line_numbers == [2, 4]
+    assert any("skipped" in n and "lines 3" in n for n in read.notes)
 
 
 def test_ragged_rows_name_their_line_numbers():

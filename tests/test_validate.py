@@ -168,12 +168,12 @@ def test_true_lines_on_the_fast_path_and_the_csv_reader_path(monkeypatch, fast):
     assert failures(info.value) == {(c, k, v, line - 1, w) for c, k, v, line, w in EXCEL_CSV_FAILURES}
 
 
-def test_blank_line_in_the_middle_is_a_row_without_ward_id_on_its_line():
+def test_blank_line_in_the_middle_is_skipped_and_later_lines_stay_true():
     data = b"ward_id,population," + ",".join(FW.columns).encode() + b"\n1,10,1,1,1,1,1,1\n\n2,-5,1,1,1,1,1,1\n"
     with pytest.raises(ValidationError) as info:
         validate_table(read_table(data, name="gap.csv"), FW, id_column="ward_id")
-    # line 3 is the blank line, line 4 the ward with a negative population
-    assert failures(info.value) == {("ward_id", "empty id", None, 3, None), ("population", "negative", "-5", 4, "2")}
+    # line 3 is the blank line (skipped: it holds no ward), line 4 the ward with a negative population
+    assert failures(info.value) == {("population", "negative", "-5", 4, "2")}
 
 
 def test_xlsx_problems_name_the_row_of_the_sheet(tmp_path):
@@ -325,3 +325,26 @@ def test_any_input_loads_or_raises_the_packages_own_error(raw, name):
         assert str(error)  # a message, whatever went wrong
     else:
         assert len(validated.table) == len(read.table) == len(read.line_numbers)
+
+
+def test_command_line_reports_the_files_true_line(tmp_path):
+    # Excel's "sep=;" line and a blank line: the bad row is on line 5 of the file (it was reported as "line 3")
+    import hotspots
+    from hotspots.cli import main
+
+    city = hotspots.demo_city("kolkata")
+    rows = city.indicators_path.read_text(encoding="utf-8").splitlines()
+    header, first, second = rows[0], rows[1], rows[2].split(",")
+    second[header.split(",").index("school_dropout_rate")] = "lots"
+    text = "sep=,\n" + header + "\n\n" + first + "\n" + ",".join(second) + "\n" + "\n".join(rows[3:]) + "\n"
+    path = tmp_path / "excel.csv"
+    path.write_text(text, encoding="utf-8")
+    import contextlib
+    import io
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = main(["validate", "--indicators", str(path), "--boundaries", str(city.boundaries_path),
+                     "--id-column", "ward_id"])
+    assert code == 1
+    assert "line 5" in err.getvalue() and "line 3" not in err.getvalue(), err.getvalue()

@@ -11,15 +11,13 @@ hashed by Streamlit: the key arguments before them say what they depend on.
 
 from __future__ import annotations
 
-import json
-
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 from hotspots.framework import Framework
 from hotspots.io import IdGuess, guess_id_columns, numeric_columns
-from hotspots.pipeline import city_graph, prepare_city, read_city, score_cities, score_city
+from hotspots.method import Method
+from hotspots.pipeline import city_graph, city_key, prepare_city, read_city, score_cities, score_city
 from hotspots.spatial import DimensionCorrelation, bivariate_local_moran, dimension_correlation
 
 SEED = 12345  # the pipeline's default seed: the same permutations as the command line
@@ -46,53 +44,23 @@ def load_raw(
 
 
 @st.cache_resource(show_spinner="Checking and joining the data…", max_entries=64)
-def _prepared(
-    files_key: str, columns_key: str, id_column: str, boundary_id_column: str, name: str, _raw, _framework: Framework
-):
+def _prepared(key: str, id_column: str, boundary_id_column: str, _raw, _framework: Framework):
     return prepare_city(_raw, _framework, id_column=id_column, boundary_id_column=boundary_id_column)
 
 
 @st.cache_resource(show_spinner="Finding neighbouring wards…", max_entries=64)
-def _graph(boundaries_key: str, boundary_id_column: str, neighbours: str, _city):
-    return city_graph(_city, neighbours)
+def _graph(graph_key: str, _city, _method: Method):
+    return city_graph(_city, _method)
 
 
 @st.cache_resource(show_spinner="Scoring wards and testing for hot spots…", max_entries=64)
-def _scored(
-    city_key: str,
-    framework_json: str,
-    neighbours: str,
-    permutations: int,
-    correction: str,
-    _city,
-    _framework: Framework,
-    _graph,
-):
-    return score_city(
-        _city, _framework, graph=_graph, permutations=permutations, correction=correction, neighbours=neighbours
-    )
+def _scored(city_key: str, method_key: str, graph_key: str, _city, _method: Method, _graph):
+    return score_city(_city, _method, graph=_graph)
 
 
 @st.cache_resource(show_spinner="Scoring the cities on one common scale…", max_entries=16)
-def _scored_common(
-    cities_key: str,
-    framework_json: str,
-    neighbours: str,
-    permutations: int,
-    correction: str,
-    _cities: dict,
-    _framework: Framework,
-    _graphs: dict,
-):
-    return score_cities(
-        _cities,
-        _framework,
-        scale="common",
-        graphs=_graphs,
-        permutations=permutations,
-        correction=correction,
-        neighbours=neighbours,
-    )
+def _scored_common(cities_key: tuple, method_key: str, _cities: dict, _method: Method, _graphs: dict):
+    return score_cities(_cities, _method, scale="common", graphs=_graphs)
 
 
 @st.cache_data(show_spinner="Testing where kinds of risk meet…", max_entries=64)
@@ -132,7 +100,7 @@ def raw_city(spec: dict):
 
 
 def _files_key(raw) -> str:
-    return f"{raw.table_read.sha256}:{raw.boundaries_read.sha256}:{raw.synthetic}"
+    return raw.key
 
 
 def table_numeric_columns(raw) -> list[str]:
@@ -145,71 +113,48 @@ def id_guess(raw) -> IdGuess:
     return _id_guess(_files_key(raw), _raw=raw)
 
 
+def method_of(inputs: dict) -> Method:
+    """The sidebar's choices as the package's Method (its key is the cache key of every scored city)."""
+    return Method(
+        framework=inputs["framework"],
+        neighbours=inputs["neighbours"],
+        permutations=inputs["permutations"],
+        seed=SEED,
+        correction=inputs["correction"],
+    )
+
+
 def prepared_city(spec: dict, framework: Framework):
     """Read, validate and join a city (each step cached). Raises the package's errors."""
     raw = raw_city(spec)
-    return _prepared(
-        _files_key(raw),
-        framework.columns_key(),
-        spec["id_column"],
-        spec["boundary_id_column"],
-        spec["name"],
-        _raw=raw,
-        _framework=framework,
-    )
+    key = city_key(raw, framework.columns_key(), spec["id_column"], spec["boundary_id_column"])
+    return _prepared(key, spec["id_column"], spec["boundary_id_column"], _raw=raw, _framework=framework)
 
 
 def neighbour_graph_of(spec: dict, inputs: dict):
-    """The city's neighbour graph (cached per boundary file and neighbour rule) and its cache key."""
+    """The city's neighbour graph (cached per boundary file, ID column and neighbour rule) and its cache key.
+
+    The graph carries its ward IDs and every statistic aligns values to it by ward ID, so one graph serves every
+    table joined to the same boundaries (another year, another row order) and never mixes wards up.
+    """
     city = prepared_city(spec, inputs["framework"])
-    key = [city.raw.boundaries_read.sha256, spec["boundary_id_column"], inputs["neighbours"]]
-    return _graph(*key, _city=city), json.dumps(key)
-
-
-def _city_key(spec: dict, raw) -> str:
-    """What a city's scores depend on besides the model (to be replaced by the package's city key)."""
-    return json.dumps(
-        [
-            raw.table_read.sha256,
-            raw.boundaries_read.sha256,
-            raw.synthetic,
-            spec["name"],
-            spec["id_column"],
-            spec["boundary_id_column"],
-        ]
-    )
+    method = method_of(inputs)
+    key = city.graph_key(method)
+    return _graph(key, _city=city, _method=method), key
 
 
 def scored_city(spec: dict, inputs: dict):
-    """A city scored with the current model (cached per city, model and hotspot options)."""
-    framework = inputs["framework"]
-    city = prepared_city(spec, framework)
-    graph, _ = neighbour_graph_of(spec, inputs)
-    return _scored(
-        _city_key(spec, city.raw),
-        framework.to_json(),
-        inputs["neighbours"],
-        inputs["permutations"],
-        inputs["correction"],
-        _city=city,
-        _framework=framework,
-        _graph=graph,
-    )
+    """A city scored with the current model (cached per city key and method key, from the package)."""
+    method = method_of(inputs)
+    city = prepared_city(spec, method.framework)
+    graph, graph_key = neighbour_graph_of(spec, inputs)
+    return _scored(city.key, method.key, graph_key, _city=city, _method=method, _graph=graph)
 
 
 def scored_on_common_scale(specs: dict[str, dict], inputs: dict) -> dict:
-    """Several cities scored on one scale learned from all their wards (cached per set of cities and model)."""
-    framework = inputs["framework"]
-    prepared = {label: prepared_city(spec, framework) for label, spec in specs.items()}
+    """Several cities scored on one scale learned from all their wards (cached per set of cities and method)."""
+    method = method_of(inputs)
+    prepared = {label: prepared_city(spec, method.framework) for label, spec in specs.items()}
     graphs = {label: neighbour_graph_of(spec, inputs)[0] for label, spec in specs.items()}
-    key = json.dumps([[label, c.raw.table_read.sha256, c.raw.boundaries_read.sha256] for label, c in prepared.items()])
-    return _scored_common(
-        key,
-        framework.to_json(),
-        inputs["neighbours"],
-        inputs["permutations"],
-        inputs["correction"],
-        _cities=prepared,
-        _framework=framework,
-        _graphs=graphs,
-    )
+    key = tuple((label, city.key) for label, city in prepared.items())
+    return _scored_common(key, method.key, _cities=prepared, _method=method, _graphs=graphs)

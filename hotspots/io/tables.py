@@ -368,8 +368,10 @@ def _finish_table(
         raise _ragged_rows_error(src, ragged, body_starts, width, delim, where)
     if keep < width:
         values, empty_cells, header = values[:, :keep], empty_cells[:, :keep], header[:keep]
-    n = _rows_with_data(src, empty_cells, body_starts, where, notes)
-    values, empty_cells, body_starts = values[:n], empty_cells[:n], body_starts[:n]
+    rows = _rows_with_data(src, empty_cells, body_starts, where, notes)
+    if len(rows) < len(values):
+        values, empty_cells = values[rows], empty_cells[rows]
+        body_starts = [body_starts[i] for i in rows]
     header = _column_names(src, header, where, notes)
     values[empty_cells] = pd.NA
     table = pd.DataFrame(values, columns=pd.Index(header, dtype=object), dtype=object)
@@ -439,22 +441,23 @@ def _ragged_rows_error(
     )
 
 
-def _rows_with_data(src: _Source, empty_cells: np.ndarray, body_starts: list[int], where: str, notes: list[str]) -> int:
-    """How many rows to keep: empty rows at the end are dropped (Excel writes ',,,,' for cleared rows); empty rows
-    in the middle stay as rows without data (noted)."""
+def _rows_with_data(src: _Source, empty_cells: np.ndarray, body_starts: list[int], where: str, notes: list[str]
+                    ) -> np.ndarray:
+    """The rows to keep: rows with no value at all (blank lines, Excel's ',,,,' for cleared rows) hold no ward and
+    are left out, and said so with their lines."""
     row_empty = empty_cells.all(axis=1)
+    if row_empty.all():
+        raise DataError(f"{src.name} has column names but no data rows. Check that you saved the sheet with the data.")
     n = len(row_empty)
     while n > 0 and row_empty[n - 1]:
         n -= 1
-    if n == 0:
-        raise DataError(f"{src.name} has column names but no data rows. Check that you saved the sheet with the data.")
     inner_empty = np.flatnonzero(row_empty[:n])
     if inner_empty.size:
         notes.append(
-            f"{inner_empty.size} empty row(s) in {src.name} kept as rows without data ({where}s "
+            f"{inner_empty.size} empty row(s) in {src.name} hold no ward and were skipped ({where}s "
             f"{', '.join(str(body_starts[i]) for i in inner_empty[:20])})"
         )
-    return n
+    return np.flatnonzero(~row_empty)
 
 
 def _column_names(src: _Source, header: list[str], where: str, notes: list[str]) -> list[str]:
