@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 pytest.importorskip("streamlit")
@@ -508,3 +509,21 @@ def test_caching_lives_in_one_module_and_the_package_never_imports_streamlit():
     for path in (ROOT / "hotspots").rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert "import streamlit" not in text and "from streamlit" not in text, path
+
+
+def test_a_reordered_table_on_the_same_boundaries_gets_its_own_wards_statistics(kolkata_files):
+    # the app caches the neighbour graph per boundary file; a second table on the same boundaries (another year, or
+    # a reordered copy) put 55 of 144 Kolkata wards in the wrong class when statistics followed row order
+    at = _app()
+    demo = _ranked(at).set_index("ward_id").sort_index()
+    lines = kolkata_files[0].decode("utf-8").splitlines()
+    reordered = "\n".join([lines[0]] + lines[1:][::-1]).encode("utf-8")
+    _upload(at, reordered, "reordered.csv", kolkata_files[1], "kolkata.geojson", name="Reordered")
+    at.button(key="add_city").click().run()
+    _no_exception(at)
+    _open(at, "Map")
+    assert at.selectbox(key="city").value == "Reordered"
+    mine = _ranked(at).set_index("ward_id").sort_index()
+    assert list(mine.index) == list(demo.index)
+    pd.testing.assert_series_equal(mine["hotspot_class"], demo["hotspot_class"])
+    pd.testing.assert_series_equal(mine["risk_class"], demo["risk_class"])
