@@ -17,6 +17,8 @@ ours / baseline.
     python bench/bench_io.py 100000          # chosen sizes
     python bench/bench_io.py --repeats 9 --folder /tmp/b100k 100000
     python bench/bench_io.py --code /tmp/old_checkout      # time another checkout's hotspots (before / after)
+
+Also prints ``serial_ratio``: ours with the GeoJSON parsed in one piece, to show what the parallel splitter buys.
 """
 
 from __future__ import annotations
@@ -35,11 +37,14 @@ RUN = r"""
 import sys, time
 import geopandas as gpd, pandas as pd, pyogrio  # imported before timing, for both
 who, csv, geojson = sys.argv[1:4]
-if who == "ours":
+if who in ("ours", "serial"):
     from hotspots.framework import default_framework
     from hotspots.pipeline import load_city
     import hotspots.io  # load_city imports it lazily: without .pyc files (PYTHONDONTWRITEBYTECODE) compiling it
                         # would be timed as reading (about 15 ms)
+    if who == "serial":  # the same reader with the GeoJSON parsed in one piece (is the parallel splitter worth it?)
+        import hotspots.io.boundaries
+        hotspots.io.boundaries.PARALLEL_GEOJSON_BYTES = float("inf")
     framework = default_framework()
     start = time.perf_counter()
     city = load_city(csv, geojson, framework, id_column="ward_id")
@@ -77,19 +82,21 @@ def run(who: str, csv: Path, geojson: Path, code: Path = ROOT) -> tuple[float, i
 
 def bench(n: int, folder: Path, repeats: int, code: Path = ROOT) -> dict:
     csv, geojson = inputs(n, folder)
-    best = {"ours": float("inf"), "base": float("inf")}
+    best = {"ours": float("inf"), "serial": float("inf"), "base": float("inf")}
     rows = {}
     for _ in range(repeats):
-        for who in ("ours", "base"):  # alternate, so that both see the same machine load
+        for who in ("ours", "serial", "base"):  # alternate, so that all see the same machine load
             seconds, rows[who] = run(who, csv, geojson, code)
             best[who] = min(best[who], seconds)
-    assert rows["ours"] == rows["base"] == n, rows
+    assert rows["ours"] == rows["serial"] == rows["base"] == n, rows
     return {
         "n": n,
         "repeats": repeats,
         "ours_s": round(best["ours"], 3),
         "base_s": round(best["base"], 3),
         "ratio": round(best["ours"] / best["base"], 3),
+        "serial_s": round(best["serial"], 3),
+        "serial_ratio": round(best["serial"] / best["base"], 3),  # without the parallel GeoJSON splitter
         "geojson_MB": round(geojson.stat().st_size / 1e6, 1),
         "csv_MB": round(csv.stat().st_size / 1e6, 1),
     }

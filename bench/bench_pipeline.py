@@ -24,8 +24,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT.parent / "shared" / "bench" / "reference_pipeline.py"
-DEFAULT_COLUMNS = ["youth_unemployment_rate", "school_dropout_rate", "unlicensed_institutions",
-                   "institution_licensing_rate", "hate_incidents", "extremist_propaganda_reports"]
+DEFAULT_COLUMNS = [
+    "youth_unemployment_rate",
+    "school_dropout_rate",
+    "unlicensed_institutions",
+    "institution_licensing_rate",
+    "hate_incidents",
+    "extremist_propaganda_reports",
+]
 
 
 def make_inputs(n: int, folder: Path) -> tuple[Path, Path]:
@@ -123,16 +129,40 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
             csv, gj = make_inputs(n, tmp)
-            ours = run_json([py, "-c", STAGES_OURS, str(csv), str(gj), str(tmp / "out.geojson"), str(args.permutations)])
-            cli = timed([py, "-m", "hotspots", "score", "--indicators", str(csv), "--boundaries", str(gj),
-                         "--id-column", "ward_id", "--permutations", str(args.permutations),
-                         "--out", str(tmp / "cli.geojson")])
+            ours = run_json(
+                [py, "-c", STAGES_OURS, str(csv), str(gj), str(tmp / "out.geojson"), str(args.permutations)]
+            )
+            cli = timed(
+                [
+                    py,
+                    "-m",
+                    "hotspots",
+                    "score",
+                    "--indicators",
+                    str(csv),
+                    "--boundaries",
+                    str(gj),
+                    "--id-column",
+                    "ward_id",
+                    "--permutations",
+                    str(args.permutations),
+                    "--out",
+                    str(tmp / "cli.geojson"),
+                ]
+            )
             ref = run_json([py, str(REFERENCE), str(n), str(args.permutations)])
             base_read = run_json([py, "-c", READ_BASELINE, str(csv), str(gj)])
-            ref_nonumba = run_json([py, "-c",
-                                    "import sys; sys.modules['numba'] = None; sys.argv = sys.argv[1:]; "
-                                    f"exec(open({str(REFERENCE)!r}).read())", str(REFERENCE), str(n),
-                                    str(args.permutations)])
+            ref_nonumba = run_json(
+                [
+                    py,
+                    "-c",
+                    "import sys; sys.modules['numba'] = None; sys.argv = sys.argv[1:]; "
+                    f"exec(open({str(REFERENCE)!r}).read())",
+                    str(REFERENCE),
+                    str(n),
+                    str(args.permutations),
+                ]
+            )
         ref_stats = min(ref["gi_star"] + ref["local_moran"], ref_nonumba["gi_star"] + ref_nonumba["local_moran"])
         ref_total_nomap = min(r["total"] - r["map_html"] for r in (ref, ref_nonumba))
         rows = {

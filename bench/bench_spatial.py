@@ -108,11 +108,18 @@ def run(code: str, timeout: float) -> dict:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("sizes", nargs="*", type=int, default=[144, 1000, 10_000, 100_000])
-    parser.add_argument("--permutations", default="auto",
-                        help="ours: 'auto' (default; 999 for every ward, more for the wards with small p-values) or "
-                             "a number; esda always runs 999 (or this number)")
-    parser.add_argument("--correction", default="fdr", choices=["fdr", "bonferroni", "none"],
-                        help="ours: the correction 'auto' sizes the permutations for (default fdr)")
+    parser.add_argument(
+        "--permutations",
+        default="auto",
+        help="ours: 'auto' (default; 999 for every ward, more for the wards with small p-values) or "
+        "a number; esda always runs 999 (or this number)",
+    )
+    parser.add_argument(
+        "--correction",
+        default="fdr",
+        choices=["fdr", "bonferroni", "none"],
+        help="ours: the correction 'auto' sizes the permutations for (default fdr)",
+    )
     parser.add_argument("--repeat", type=int, default=1, help="fresh processes per measurement (best is kept)")
     parser.add_argument("--skip-esda", action="store_true", help="time ours only")
     parser.add_argument("--timeout", type=float, default=3600)
@@ -124,8 +131,9 @@ def main(argv: list[str] | None = None) -> None:
         runs = {}
         ours_perms = args.permutations if args.permutations == "auto" else int(args.permutations)
         esda_perms = 999 if args.permutations == "auto" else int(args.permutations)
-        jobs = [("ours", SYNTHETIC_WARDS + OURS.format(root=str(ROOT), n=n, perms=ours_perms,
-                                                        correction=args.correction))]
+        jobs = [
+            ("ours", SYNTHETIC_WARDS + OURS.format(root=str(ROOT), n=n, perms=ours_perms, correction=args.correction))
+        ]
         if not args.skip_esda:
             for hide in (False, True):
                 code = SYNTHETIC_WARDS + ESDA.format(n=n, perms=esda_perms, hide_numba=hide)

@@ -5,8 +5,7 @@ The data flow is the layout: :mod:`hotspots.io` (read) -> :mod:`hotspots.validat
 :mod:`hotspots.pipeline` runs them in one call.
 """
 
-__version__ = "0.1.0"  # the one place the version is set: pyproject.toml reads it from here
-
+from ._version import __version__  # the one place the version is set (pyproject.toml reads it there)
 from .classify import CLASS_LABELS, Classification, classify
 from .demo import DemoCity, demo_cities, demo_city
 from .errors import (
@@ -32,8 +31,8 @@ from .pipeline import (
     prepare_city,
     read_city,
     run,
-    score_cities,
     score,
+    score_cities,
     score_city,
 )
 from .scoring import RiskScorer, ScoreResult, prepare_indicators, score_wards
@@ -50,13 +49,48 @@ from .validate import ValidatedTable, validate_table
 
 __all__ = [
     "__version__",
-    "CLASS_LABELS", "Classification", "classify",
-    "DemoCity", "demo_cities", "demo_city",
-    "DataError", "FrameworkError", "HotspotsError", "InputFileError", "NotFittedError", "Problem", "ValidationError",
-    "Framework", "Indicator", "default_framework", "Method",
-    "CityData", "RawCity", "RiskResult", "city_graph", "city_key", "classify_scores", "find_hotspots", "score", "load_city", "prepare_city", "read_city", "run", "score_city", "score_cities",
-    "NeighbourGraph", "adjust_pvalues", "bivariate_local_moran", "dimension_correlation", "global_moran",
-    "hotspot_statistics", "neighbour_graph",
-    "RiskScorer", "ScoreResult", "prepare_indicators", "score_wards",
-    "ValidatedTable", "validate_table",
+    "CLASS_LABELS",
+    "Classification",
+    "classify",
+    "DemoCity",
+    "demo_cities",
+    "demo_city",
+    "DataError",
+    "FrameworkError",
+    "HotspotsError",
+    "InputFileError",
+    "NotFittedError",
+    "Problem",
+    "ValidationError",
+    "Framework",
+    "Indicator",
+    "default_framework",
+    "Method",
+    "CityData",
+    "RawCity",
+    "RiskResult",
+    "city_graph",
+    "city_key",
+    "classify_scores",
+    "find_hotspots",
+    "score",
+    "load_city",
+    "prepare_city",
+    "read_city",
+    "run",
+    "score_city",
+    "score_cities",
+    "NeighbourGraph",
+    "adjust_pvalues",
+    "bivariate_local_moran",
+    "dimension_correlation",
+    "global_moran",
+    "hotspot_statistics",
+    "neighbour_graph",
+    "RiskScorer",
+    "ScoreResult",
+    "prepare_indicators",
+    "score_wards",
+    "ValidatedTable",
+    "validate_table",
 ]

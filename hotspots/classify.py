@@ -132,9 +132,7 @@ class FisherJenks(Scheme):
 
 
 #: Scheme name -> scheme class: the one list of classification names.
-SCHEMES: dict[str, type[Scheme]] = {
-    scheme.name: scheme for scheme in (Quantiles, FisherJenks, EqualInterval, Fixed)
-}
+SCHEMES: dict[str, type[Scheme]] = {scheme.name: scheme for scheme in (Quantiles, FisherJenks, EqualInterval, Fixed)}
 
 
 def order_statistics(sorted_values: np.ndarray, size: int) -> np.ndarray:
@@ -202,12 +200,18 @@ class Classification:
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {"scheme": self.scheme, "bins": self.bins, "labels": list(CLASS_LABELS), "counts": self.counts,
-                "notes": list(self.notes)}
+        return {
+            "scheme": self.scheme,
+            "bins": self.bins,
+            "labels": list(CLASS_LABELS),
+            "counts": self.counts,
+            "notes": list(self.notes),
+        }
 
 
-def classify(values, scheme: str = "quantiles", k: int = 5, thresholds=None, index=None,
-             reference=None, bins=None) -> Classification:
+def classify(
+    values, scheme: str = "quantiles", k: int = 5, thresholds=None, index=None, reference=None, bins=None
+) -> Classification:
     """Put values into five classes labelled Very low .. Very high; NaN becomes "No data".
 
     Parameters
@@ -260,5 +264,6 @@ def _assign(arr: np.ndarray, bins: list[float], scheme: str, k: int, index, note
     label_arr = np.where(codes >= 0, np.array(CLASS_LABELS, dtype=object)[np.clip(codes, 0, k - 1)], NO_DATA)
     labels = pd.Series(label_arr, index=index, name="risk_class", dtype=object)
     counts = {lab: int((label_arr == lab).sum()) for lab in (*CLASS_LABELS, NO_DATA)}
-    return Classification(labels=labels, codes=codes, bins=list(bins), scheme=scheme, counts=counts, levels=levels,
-                          notes=notes)
+    return Classification(
+        labels=labels, codes=codes, bins=list(bins), scheme=scheme, counts=counts, levels=levels, notes=notes
+    )

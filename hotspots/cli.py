@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from ._version import __version__
 from .errors import HotspotsError
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 1, 2
@@ -21,8 +22,9 @@ def _add_inputs(p: argparse.ArgumentParser) -> None:
     p.add_argument("--boundaries", required=True, help="ward boundaries: GeoJSON, zipped Shapefile, GeoPackage or KML")
     p.add_argument("--id-column", required=True, help="ward ID column of the indicator table")
     p.add_argument("--boundary-id-column", help="ward ID column of the boundaries (default: --id-column)")
-    p.add_argument("--framework",
-                   help="framework file (JSON or TOML); default: the shipped hotspots/data/framework_default.json")
+    p.add_argument(
+        "--framework", help="framework file (JSON or TOML); default: the shipped hotspots/data/framework_default.json"
+    )
     p.add_argument("--name", default="", help="city name for titles")
 
 
@@ -31,16 +33,28 @@ def _add_model(p: argparse.ArgumentParser) -> None:
 
     p.add_argument("--classification", choices=list(SCHEMES), help="map classes (default: the framework's)")
     p.add_argument("--neighbours", default="queen", help="queen (default), rook, knn:K or distance:METRES")
-    p.add_argument("--permutations", type=_permutations, default="auto",
-                   help="permutations for the pseudo p-values: 'auto' (default: 999, and more for the wards with "
-                        "small p-values, enough that 99%% is reachable after the correction) or a number; 0 switches "
-                        "the test off (classes say 'not tested')")
+    p.add_argument(
+        "--permutations",
+        type=_permutations,
+        default="auto",
+        help="permutations for the pseudo p-values: 'auto' (default: 999, and more for the wards with "
+        "small p-values, enough that 99%% is reachable after the correction) or a number; 0 switches "
+        "the test off (classes say 'not tested')",
+    )
     p.add_argument("--seed", type=int, default=12345, help="random seed (default 12345)")
-    p.add_argument("--correction", choices=["fdr", "bonferroni", "none"], default="fdr",
-                   help="multiple-testing correction (default fdr)")
+    p.add_argument(
+        "--correction",
+        choices=["fdr", "bonferroni", "none"],
+        default="fdr",
+        help="multiple-testing correction (default fdr)",
+    )
     p.add_argument("--no-hotspots", action="store_true", help="skip the hotspot statistics")
-    p.add_argument("--suppress-below", type=int, default=5,
-                   help="leave counts from 1 to N-1 empty in exports (default 5; 0 turns it off)")
+    p.add_argument(
+        "--suppress-below",
+        type=int,
+        default=5,
+        help="leave counts from 1 to N-1 empty in exports (default 5; 0 turns it off)",
+    )
 
 
 def _permutations(text: str):
@@ -57,8 +71,6 @@ def _permutations(text: str):
 
 
 def build_parser(prog: str = "hotspots") -> argparse.ArgumentParser:
-    from . import __version__
-
     parser = argparse.ArgumentParser(prog=prog, description="Ward-level risk scores and hotspots.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--debug", action="store_true", help="show full tracebacks")
@@ -98,8 +110,14 @@ def _prepare(args):
     from .pipeline import load_city
 
     fw = _framework(args)
-    city = load_city(args.indicators, args.boundaries, fw, id_column=args.id_column,
-                     boundary_id_column=args.boundary_id_column, name=args.name)
+    city = load_city(
+        args.indicators,
+        args.boundaries,
+        fw,
+        id_column=args.id_column,
+        boundary_id_column=args.boundary_id_column,
+        name=args.name,
+    )
     return fw, city
 
 
@@ -111,10 +129,14 @@ def _report(city) -> str:
         f"matched: {j.matched}",
     ]
     if j.unmatched_table:
-        lines.append(f"in the table but not in the boundaries ({len(j.unmatched_table)}): {', '.join(map(str, j.unmatched_table))}")
+        lines.append(
+            f"in the table but not in the boundaries ({len(j.unmatched_table)}): {', '.join(map(str, j.unmatched_table))}"
+        )
     if j.unmatched_boundaries:
-        lines.append(f"in the boundaries but not in the table ({len(j.unmatched_boundaries)}): "
-                     f"{', '.join(map(str, j.unmatched_boundaries))}")
+        lines.append(
+            f"in the boundaries but not in the table ({len(j.unmatched_boundaries)}): "
+            f"{', '.join(map(str, j.unmatched_boundaries))}"
+        )
     for c, m in city.table.missing.items():
         if m:
             lines.append(f"missing values in {c}: {m}")
@@ -129,8 +151,16 @@ def _score(args, out_suffixes):
     if out.suffix.lower() not in out_suffixes:
         raise _Usage(f"--out must end in {' or '.join(out_suffixes)} (got '{args.out}')")
     fw, city = _prepare(args)
-    result = score_city(city, fw, hotspots=not args.no_hotspots, permutations=args.permutations, seed=args.seed,
-                        correction=args.correction, neighbours=args.neighbours, suppress_below=args.suppress_below)
+    result = score_city(
+        city,
+        fw,
+        hotspots=not args.no_hotspots,
+        permutations=args.permutations,
+        seed=args.seed,
+        correction=args.correction,
+        neighbours=args.neighbours,
+        suppress_below=args.suppress_below,
+    )
     return out, result
 
 
@@ -176,8 +206,10 @@ def _dispatch(args) -> int:
 
         if args.list or not args.city:
             for key, c in demo_cities().items():
-                print(f"{key:10s} {c.name} ({c.country}), {c.n_wards} wards, SYNTHETIC data: "
-                      f"{c.indicators_path.name}, {c.boundaries_path.name}")
+                print(
+                    f"{key:10s} {c.name} ({c.country}), {c.n_wards} wards, SYNTHETIC data: "
+                    f"{c.indicators_path.name}, {c.boundaries_path.name}"
+                )
             return EXIT_OK
         if not args.out:
             raise _Usage("demo CITY needs --out DIR")
@@ -206,9 +238,17 @@ def _dispatch(args) -> int:
         from .maps import map_html, risk_map
 
         out, result = _score(args, (".html", ".htm"))
-        m = risk_map(result.layer, dimensions=result.dimension_names, indicators=result.framework.columns,
-                     breaks=result.breaks, count_columns=result.count_columns, suppress_below=result.suppress_below,
-                     title=result.city.name, synthetic=result.city.synthetic, tiles=args.tiles)
+        m = risk_map(
+            result.layer,
+            dimensions=result.dimension_names,
+            indicators=result.framework.columns,
+            breaks=result.breaks,
+            count_columns=result.count_columns,
+            suppress_below=result.suppress_below,
+            title=result.city.name,
+            synthetic=result.city.synthetic,
+            tiles=args.tiles,
+        )
         from .export import write_text
 
         write_text(out, map_html(m))

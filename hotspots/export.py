@@ -17,11 +17,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._version import __version__
 from .errors import InputFileError
 
 SCORE_FIELDS = ("risk_score", "risk_rank", "risk_class", "coverage")
 HOTSPOT_FIELDS = (
-    "gi_star_z", "gi_star_p", "gi_star_p_adj", "hotspot_class", "lisa_i", "lisa_p", "lisa_p_adj", "lisa_cluster",
+    "gi_star_z",
+    "gi_star_p",
+    "gi_star_p_adj",
+    "hotspot_class",
+    "lisa_i",
+    "lisa_p",
+    "lisa_p_adj",
+    "lisa_cluster",
     "neighbour_count",
 )
 DEFAULT_SUPPRESS_BELOW = 5
@@ -40,7 +48,9 @@ _PRECISION_OF.update({c: "p" for c in ("gi_star_p", "gi_star_p_adj", "lisa_p", "
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def export_columns(layer: pd.DataFrame, indicator_columns, dimension_names, population_column="population") -> list[str]:
+def export_columns(
+    layer: pd.DataFrame, indicator_columns, dimension_names, population_column="population"
+) -> list[str]:
     """The columns that go into an export, in order; anything else in ``layer`` stays out."""
     wanted = ["ward_id", "ward_name", population_column, *indicator_columns]
     wanted += [f"{d}_score" for d in dimension_names] + list(SCORE_FIELDS) + list(HOTSPOT_FIELDS)
@@ -67,8 +77,15 @@ def suppress_small_counts(table: pd.DataFrame, count_columns, below: int = DEFAU
     return out, done
 
 
-def export_table(layer, indicator_columns, dimension_names, *, count_columns=(), suppress_below=DEFAULT_SUPPRESS_BELOW,
-                 population_column="population"):
+def export_table(
+    layer,
+    indicator_columns,
+    dimension_names,
+    *,
+    count_columns=(),
+    suppress_below=DEFAULT_SUPPRESS_BELOW,
+    population_column="population",
+):
     """The attribute table exactly as it is exported (selected columns, small counts suppressed)."""
     cols = export_columns(layer, indicator_columns, dimension_names, population_column)
     table = round_for_export(pd.DataFrame(layer[cols]).copy(), dimension_names)
@@ -86,12 +103,19 @@ def round_for_export(table: pd.DataFrame, dimension_names=()) -> pd.DataFrame:
     return table
 
 
-def build_metadata(*, framework: dict, score_log: dict | None = None, classification: dict | None = None,
-                   hotspots: dict | None = None, inputs: list[dict] | None = None, notes: list[str] | None = None,
-                   suppression: dict | None = None, synthetic: bool = False, title: str = "") -> dict[str, Any]:
+def build_metadata(
+    *,
+    framework: dict,
+    score_log: dict | None = None,
+    classification: dict | None = None,
+    hotspots: dict | None = None,
+    inputs: list[dict] | None = None,
+    notes: list[str] | None = None,
+    suppression: dict | None = None,
+    synthetic: bool = False,
+    title: str = "",
+) -> dict[str, Any]:
     """The ``metadata`` member: method, weights, parameters, provenance."""
-    from . import __version__
-
     meta: dict[str, Any] = {
         "title": title,
         "software": {"name": "hotspots", "version": __version__},
@@ -123,11 +147,15 @@ def provenance(result, suppressed: dict) -> dict[str, Any]:
     notes += list(getattr(result.classification, "notes", []) or [])
     join = city.join
     if join.unmatched_table:
-        notes.append(f"{len(join.unmatched_table)} ward(s) of the table have no boundary and are not in this layer: "
-                     + ", ".join(map(str, join.unmatched_table[:50])))
+        notes.append(
+            f"{len(join.unmatched_table)} ward(s) of the table have no boundary and are not in this layer: "
+            + ", ".join(map(str, join.unmatched_table[:50]))
+        )
     if join.unmatched_boundaries:
-        notes.append(f"{len(join.unmatched_boundaries)} boundary ward(s) have no row in the table (no data): "
-                     + ", ".join(map(str, join.unmatched_boundaries[:50])))
+        notes.append(
+            f"{len(join.unmatched_boundaries)} boundary ward(s) have no row in the table (no data): "
+            + ", ".join(map(str, join.unmatched_boundaries[:50]))
+        )
     below = result.suppress_below
     meta = build_metadata(
         framework=result.framework.to_dict(),
@@ -136,8 +164,13 @@ def provenance(result, suppressed: dict) -> dict[str, Any]:
         hotspots=None if result.hotspots is None else result.hotspots.metadata,
         inputs=city.raw.inputs,
         notes=notes,
-        suppression={"rule": f"counts from 1 to {below - 1} are left empty in exports", "threshold": below,
-                     "suppressed_cells": suppressed} if below and below > 1 else None,
+        suppression={
+            "rule": f"counts from 1 to {below - 1} are left empty in exports",
+            "threshold": below,
+            "suppressed_cells": suppressed,
+        }
+        if below and below > 1
+        else None,
         synthetic=city.synthetic,
         title=f"Ward risk scores: {city.name}" + (" (SYNTHETIC DEMO DATA)" if city.synthetic else ""),
     )
@@ -239,7 +272,9 @@ def write_text(path, text: str) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise InputFileError(f"Cannot write {path}: {exc.strerror or exc}. Check the folder exists and is writable.") from None
+        raise InputFileError(
+            f"Cannot write {path}: {exc.strerror or exc}. Check the folder exists and is writable."
+        ) from None
     return path
 
 

@@ -124,7 +124,7 @@ class Framework:
             if ind.dimension not in self.dimensions:
                 problems.append(
                     f"indicator '{ind.column}' names the unknown dimension '{ind.dimension}'. "
-                    f"Known dimensions: {', '.join(self.dimensions)}; add it to \"dimensions\" or fix the name."
+                    f'Known dimensions: {", ".join(self.dimensions)}; add it to "dimensions" or fix the name.'
                 )
             try:
                 _positive_number(ind.weight, f"indicator '{ind.column}'")
@@ -220,7 +220,9 @@ class Framework:
         unknown = set(indicator_weights) - set(self.columns)
         unknown_dims = set(dimension_weights or {}) - set(self.dimensions)
         if unknown or unknown_dims:
-            raise FrameworkError(f"with_weights: unknown indicators {sorted(unknown)} or dimensions {sorted(unknown_dims)}")
+            raise FrameworkError(
+                f"with_weights: unknown indicators {sorted(unknown)} or dimensions {sorted(unknown_dims)}"
+            )
         indicators = tuple(
             replace(ind, weight=indicator_weights.get(ind.column, ind.weight)) for ind in self.indicators
         )
@@ -273,9 +275,20 @@ class Framework:
         """Build a framework from a dict as in the JSON file format (see README)."""
         where = f" in {source}" if source else ""
         if not isinstance(data, dict):
-            raise FrameworkError(f"The framework{where} must be a JSON object with \"dimensions\" and \"indicators\".")
-        known = {"dimensions", "indicators", "normalisation", "normalization", "aggregation", "classification",
-                 "thresholds", "population_column", "description", "name", "metadata"}
+            raise FrameworkError(f'The framework{where} must be a JSON object with "dimensions" and "indicators".')
+        known = {
+            "dimensions",
+            "indicators",
+            "normalisation",
+            "normalization",
+            "aggregation",
+            "classification",
+            "thresholds",
+            "population_column",
+            "description",
+            "name",
+            "metadata",
+        }
         unknown = sorted(set(data) - known)
         if unknown:
             raise FrameworkError(
@@ -284,18 +297,20 @@ class Framework:
         dims = data.get("dimensions")
         if not isinstance(dims, dict):
             raise FrameworkError(
-                f"The framework{where} needs \"dimensions\": an object of dimension name to weight, "
+                f'The framework{where} needs "dimensions": an object of dimension name to weight, '
                 'e.g. {"individual": 1, "institutional": 1, "ideological": 1}.'
             )
         raw_indicators = data.get("indicators")
         if not isinstance(raw_indicators, list):
-            raise FrameworkError(f"The framework{where} needs \"indicators\": a list of objects with \"column\" and \"dimension\".")
+            raise FrameworkError(
+                f'The framework{where} needs "indicators": a list of objects with "column" and "dimension".'
+            )
         indicators = []
         fields = {"column", "dimension", "weight", "direction", "per_population", "unit", "label"}
         for k, item in enumerate(raw_indicators, start=1):
             if not isinstance(item, dict) or "column" not in item or "dimension" not in item:
                 raise FrameworkError(
-                    f"The framework{where}: indicator #{k} must be an object with at least \"column\" and \"dimension\"."
+                    f'The framework{where}: indicator #{k} must be an object with at least "column" and "dimension".'
                 )
             extra = sorted(set(item) - fields)
             if extra:
@@ -346,7 +361,9 @@ class Framework:
         try:
             raw = path.read_bytes()
         except OSError as exc:
-            raise InputFileError(f"Cannot read the framework file {path}: {exc.strerror or exc}. Check the path.") from None
+            raise InputFileError(
+                f"Cannot read the framework file {path}: {exc.strerror or exc}. Check the path."
+            ) from None
         if path.suffix.lower() == ".toml":
             import tomllib
 

@@ -25,8 +25,8 @@ from .export import (
     write_text,
 )
 from .framework import Framework, default_framework
-from .method import Method
 from .io import guess_decimal, join_wards, normalise_ids, read_boundaries, read_table
+from .method import Method
 from .scoring import RiskScorer, ScoreResult
 from .validate import ValidatedTable, validate_table
 
@@ -105,48 +105,85 @@ class CityData:
         return table if on_map.all() else table[on_map]
 
 
-def read_city(indicators, boundaries, *, name: str = "", indicators_name: str | None = None,
-              boundaries_name: str | None = None, boundary_id_column: str | None = None,
-              synthetic: bool | None = None) -> RawCity:
+def read_city(
+    indicators,
+    boundaries,
+    *,
+    name: str = "",
+    indicators_name: str | None = None,
+    boundaries_name: str | None = None,
+    boundary_id_column: str | None = None,
+    synthetic: bool | None = None,
+) -> RawCity:
     """Read a city's indicator table and boundary file (paths, bytes or uploaded files).
 
     The boundary file is parsed in a background thread (GDAL releases the GIL) while the table is read.
     """
-    return _read_and_validate(indicators, boundaries, name=name, indicators_name=indicators_name,
-                              boundaries_name=boundaries_name, boundary_id_column=boundary_id_column,
-                              synthetic=synthetic)[0]
+    return _read_and_validate(
+        indicators,
+        boundaries,
+        name=name,
+        indicators_name=indicators_name,
+        boundaries_name=boundaries_name,
+        boundary_id_column=boundary_id_column,
+        synthetic=synthetic,
+    )[0]
 
 
-def load_city(indicators, boundaries, framework: Framework, *, id_column: str,
-              boundary_id_column: str | None = None, name: str = "", indicators_name: str | None = None,
-              boundaries_name: str | None = None, synthetic: bool | None = None) -> CityData:
+def load_city(
+    indicators,
+    boundaries,
+    framework: Framework,
+    *,
+    id_column: str,
+    boundary_id_column: str | None = None,
+    name: str = "",
+    indicators_name: str | None = None,
+    boundaries_name: str | None = None,
+    synthetic: bool | None = None,
+) -> CityData:
     """Read, validate and join a city in one call (:func:`read_city` then :func:`prepare_city`, overlapped).
 
     The boundary file is parsed in a background thread while the table is read and validated, so that reading
     and checking the table costs (almost) nothing on top of reading the boundaries.
     """
     raw, validated = _read_and_validate(
-        indicators, boundaries, name=name, indicators_name=indicators_name, boundaries_name=boundaries_name,
-        boundary_id_column=boundary_id_column or id_column, synthetic=synthetic, framework=framework,
+        indicators,
+        boundaries,
+        name=name,
+        indicators_name=indicators_name,
+        boundaries_name=boundaries_name,
+        boundary_id_column=boundary_id_column or id_column,
+        synthetic=synthetic,
+        framework=framework,
         id_column=id_column,
     )
-    return prepare_city(raw, framework, id_column=id_column, boundary_id_column=boundary_id_column,
-                        validated=validated)
+    return prepare_city(raw, framework, id_column=id_column, boundary_id_column=boundary_id_column, validated=validated)
 
 
-def _read_and_validate(indicators, boundaries, *, name, indicators_name, boundaries_name, boundary_id_column,
-                       synthetic, framework=None, id_column=None):
+def _read_and_validate(
+    indicators,
+    boundaries,
+    *,
+    name,
+    indicators_name,
+    boundaries_name,
+    boundary_id_column,
+    synthetic,
+    framework=None,
+    id_column=None,
+):
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hotspots-read") as pool:
-        boundaries_future = pool.submit(read_boundaries, boundaries, name=boundaries_name,
-                                        id_column=boundary_id_column)
+        boundaries_future = pool.submit(read_boundaries, boundaries, name=boundaries_name, id_column=boundary_id_column)
         try:
             table_read = read_table(indicators, name=indicators_name)
             validated = None
             if framework is not None:
-                validated = validate_table(table_read, framework, id_column=id_column,
-                                           decimal=guess_decimal(table_read))
+                validated = validate_table(
+                    table_read, framework, id_column=id_column, decimal=guess_decimal(table_read)
+                )
         except BaseException:
             boundaries_future.cancel()
             raise
@@ -157,8 +194,12 @@ def _read_and_validate(indicators, boundaries, *, name, indicators_name, boundar
             or "synthetic" in str(boundaries_read.source).lower()
             or _declares_synthetic(boundaries)
         )
-    raw = RawCity(name=name or Path(str(table_read.source)).stem, table_read=table_read,
-                  boundaries_read=boundaries_read, synthetic=bool(synthetic))
+    raw = RawCity(
+        name=name or Path(str(table_read.source)).stem,
+        table_read=table_read,
+        boundaries_read=boundaries_read,
+        synthetic=bool(synthetic),
+    )
     return raw, validated
 
 
@@ -181,9 +222,15 @@ def _declares_synthetic(source) -> bool:
     return re.search(rb'"metadata"\s*:\s*\{[^{}]*"synthetic"\s*:\s*true', head) is not None
 
 
-def prepare_city(raw: RawCity, framework: Framework, *, id_column: str,
-                 boundary_id_column: str | None = None, decimal: str | None = None,
-                 validated: ValidatedTable | None = None) -> CityData:
+def prepare_city(
+    raw: RawCity,
+    framework: Framework,
+    *,
+    id_column: str,
+    boundary_id_column: str | None = None,
+    decimal: str | None = None,
+    validated: ValidatedTable | None = None,
+) -> CityData:
     """Validate the table against the framework and join it to the boundaries.
 
     ``validated`` skips the validation when the table was already validated against this framework.
@@ -194,8 +241,12 @@ def prepare_city(raw: RawCity, framework: Framework, *, id_column: str,
         validated = validate_table(tr, framework, id_column=id_column, decimal=decimal)
     bid = boundary_id_column or id_column
     joined, report = join_wards(
-        validated.table, raw.boundaries_read.wards, id_column="ward_id", boundary_id_column=bid,
-        table_source=tr.source, boundary_source=raw.boundaries_read.source,
+        validated.table,
+        raw.boundaries_read.wards,
+        id_column="ward_id",
+        boundary_id_column=bid,
+        table_source=tr.source,
+        boundary_source=raw.boundaries_read.source,
     )
     wards = _all_boundary_wards(joined, raw.boundaries_read.wards, bid, report, validated.table.columns)
     notes = list(tr.notes) + list(raw.boundaries_read.notes) + list(validated.notes) + list(report.notes)
@@ -211,8 +262,17 @@ def prepare_city(raw: RawCity, framework: Framework, *, id_column: str,
             f"{len(report.unmatched_table)} row(s) of the table have no ward in the boundaries: they are not scored "
             f"and do not enter the scale, which is learned on the {report.matched} ward(s) on the map."
         )
-    return CityData(name=raw.name, wards=wards, table=validated, join=report, raw=raw, notes=notes,
-                    id_column=id_column, boundary_id_column=bid, columns_key=framework.columns_key())
+    return CityData(
+        name=raw.name,
+        wards=wards,
+        table=validated,
+        join=report,
+        raw=raw,
+        notes=notes,
+        id_column=id_column,
+        boundary_id_column=bid,
+        columns_key=framework.columns_key(),
+    )
 
 
 def city_key(raw: RawCity, columns_key: str, id_column: str, boundary_id_column: str | None = None) -> str:
@@ -237,8 +297,9 @@ def _all_boundary_wards(joined, boundaries, bid, report, table_columns):
         return matched.reset_index(drop=True)
     ids = normalise_ids(boundaries[bid])
     extra_mask = ids.isin(set(report.unmatched_boundaries)).to_numpy()
-    extra = gpd.GeoDataFrame({"ward_id": ids[extra_mask].to_numpy()},
-                             geometry=boundaries.geometry.to_numpy()[extra_mask], crs=boundaries.crs)
+    extra = gpd.GeoDataFrame(
+        {"ward_id": ids[extra_mask].to_numpy()}, geometry=boundaries.geometry.to_numpy()[extra_mask], crs=boundaries.crs
+    )
     if extra["ward_id"].duplicated().any():
         extra = extra.dissolve(by="ward_id", as_index=False)
     out = pd.concat([matched, extra], ignore_index=True)
@@ -250,8 +311,9 @@ def city_graph(city: CityData, neighbours: Method | str = "queen"):
     from .spatial import neighbour_graph
 
     if isinstance(neighbours, Method):
-        return neighbour_graph(city.wards, method=neighbours.neighbours, id_column="ward_id",
-                               snap_tolerance=neighbours.snap_tolerance)
+        return neighbour_graph(
+            city.wards, method=neighbours.neighbours, id_column="ward_id", snap_tolerance=neighbours.snap_tolerance
+        )
     return neighbour_graph(city.wards, method=neighbours, id_column="ward_id")
 
 
@@ -285,15 +347,21 @@ class RiskResult:
 
         notes = list(self.hotspots.notes)
         if meta.get("islands"):
-            notes.append(f"{len(meta['islands'])} ward(s) have no neighbouring ward (islands) and get no hotspot "
-                         f"statistic (shown as not tested): {named(meta['islands'])}.")
+            notes.append(
+                f"{len(meta['islands'])} ward(s) have no neighbouring ward (islands) and get no hotspot "
+                f"statistic (shown as not tested): {named(meta['islands'])}."
+            )
         if meta.get("isolated_by_no_data"):
-            notes.append(f"{len(meta['isolated_by_no_data'])} ward(s) have neighbours, but none with data, and get "
-                         f"no hotspot statistic: {named(meta['isolated_by_no_data'])}.")
+            notes.append(
+                f"{len(meta['isolated_by_no_data'])} ward(s) have neighbours, but none with data, and get "
+                f"no hotspot statistic: {named(meta['isolated_by_no_data'])}."
+            )
         n = int(meta.get("n_with_data", len(self.layer)))
         if n < 30:
-            notes.append(f"Only {n} wards have a score: with so few wards a hot spot can rarely be significant; "
-                         "read the map of scores rather than the hotspot layer.")
+            notes.append(
+                f"Only {n} wards have a score: with so few wards a hot spot can rarely be significant; "
+                "read the map of scores rather than the hotspot layer."
+            )
         return notes
 
     def metadata(self, suppressed: dict | None = None) -> dict[str, Any]:
@@ -308,9 +376,14 @@ class RiskResult:
         return [i.column for i in self.framework.indicators if i.unit == "count"]
 
     def export_table(self):
-        return export_table(self.layer, self.framework.columns, self.dimension_names, count_columns=self.count_columns,
-                            suppress_below=self.suppress_below,
-                            population_column=self.framework.population_column)
+        return export_table(
+            self.layer,
+            self.framework.columns,
+            self.dimension_names,
+            count_columns=self.count_columns,
+            suppress_below=self.suppress_below,
+            population_column=self.framework.population_column,
+        )
 
     def to_geojson(self, path=None) -> str:
         table, suppressed = self.export_table()
@@ -327,16 +400,35 @@ class RiskResult:
             import json
 
             write_text(path, text)
-            write_text(Path(str(path) + ".metadata.json"),
-                       json.dumps(self.metadata(suppressed), indent=2, ensure_ascii=False, default=str) + "\n")
+            write_text(
+                Path(str(path) + ".metadata.json"),
+                json.dumps(self.metadata(suppressed), indent=2, ensure_ascii=False, default=str) + "\n",
+            )
         return text
 
     def explain(self, ward_id: str) -> pd.DataFrame:
-        """One ward's breakdown (indicator contributions to its dimension and risk scores, and its ranks)."""
-        idx = self.city.table.table.index[self.city.table.table["ward_id"] == str(ward_id)]
+        """One ward's breakdown (indicator contributions to its dimension and risk scores, and its ranks).
+
+        A count below the suppression threshold is shown as "suppressed (< N)", as in every export, and so is a
+        rate made from it (with the population beside it, the rate would give the count back).
+        """
+        table = self.city.scored_table
+        idx = table.index[table["ward_id"] == str(ward_id)]
         if len(idx) == 0:
-            raise DataError(f"No ward with ID {ward_id!r} in {self.city.name}.")
-        return self.scores.explain(idx[0])
+            raise DataError(f"No ward with ID {ward_id!r} in {self.city.name} (or it has no boundary).")
+        breakdown = self.scores.explain(idx[0])
+        small = self._small_counts(table.loc[idx[0]])
+        if small:
+            breakdown["value"] = breakdown["value"].astype(object)
+            breakdown.loc[breakdown["indicator"].isin(small), "value"] = f"suppressed (< {self.suppress_below})"
+        return breakdown
+
+    def _small_counts(self, row: pd.Series) -> list[str]:
+        """The count indicators of one table row that the suppression rule blanks out."""
+        if not self.suppress_below or self.suppress_below <= 1:
+            return []
+        values = pd.to_numeric(row.reindex(self.count_columns), errors="coerce")
+        return [c for c, v in values.items() if 0 < v < self.suppress_below]
 
 
 def score(city: CityData, method: Method, *, scorer: RiskScorer | None = None) -> ScoreResult:
@@ -347,8 +439,9 @@ def score(city: CityData, method: Method, *, scorer: RiskScorer | None = None) -
     return scorer.transform(table)
 
 
-def classify_scores(scores: ScoreResult, method: Method, *, class_reference: dict[str, Any] | None = None
-                    ) -> tuple[Classification, dict[str, list[float]]]:
+def classify_scores(
+    scores: ScoreResult, method: Method, *, class_reference: dict[str, Any] | None = None
+) -> tuple[Classification, dict[str, list[float]]]:
     """Step 2: the risk classes and the class breaks of every score column.
 
     ``class_reference``: per score column, the values to learn the breaks from (default: these scores); see
@@ -357,13 +450,21 @@ def classify_scores(scores: ScoreResult, method: Method, *, class_reference: dic
     framework = method.framework
     class_reference = class_reference or {}
     frame = scores.scores
-    cls = classify(frame["risk_score"].to_numpy(), framework.classification, thresholds=framework.thresholds,
-                   index=frame.index, reference=class_reference.get("risk_score"))
+    cls = classify(
+        frame["risk_score"].to_numpy(),
+        framework.classification,
+        thresholds=framework.thresholds,
+        index=frame.index,
+        reference=class_reference.get("risk_score"),
+    )
     breaks = {"risk_score": cls.bins}
     for d in framework.dimension_names:
-        breaks[f"{d}_score"] = classify(frame[f"{d}_score"].to_numpy(), framework.classification,
-                                        thresholds=framework.thresholds,
-                                        reference=class_reference.get(f"{d}_score")).bins
+        breaks[f"{d}_score"] = classify(
+            frame[f"{d}_score"].to_numpy(),
+            framework.classification,
+            thresholds=framework.thresholds,
+            reference=class_reference.get(f"{d}_score"),
+        ).bins
     return cls, breaks
 
 
@@ -371,8 +472,9 @@ def find_hotspots(risk: pd.Series, graph, method: Method):
     """Step 3: Gi* hot spots and local Moran clusters of the risk score, keyed by ward ID."""
     from .spatial import hotspot_statistics
 
-    return hotspot_statistics(risk, graph, permutations=method.permutations, seed=method.seed,
-                              correction=method.correction)
+    return hotspot_statistics(
+        risk, graph, permutations=method.permutations, seed=method.seed, correction=method.correction
+    )
 
 
 def _method_of(framework_or_method: Framework | Method, options: dict[str, Any]) -> Method:
@@ -382,8 +484,15 @@ def _method_of(framework_or_method: Framework | Method, options: dict[str, Any])
     return Method(framework=framework_or_method, **options)
 
 
-def score_city(city: CityData, framework: Framework | Method, *, scorer: RiskScorer | None = None, graph=None,
-               class_reference: dict[str, Any] | None = None, **options) -> RiskResult:
+def score_city(
+    city: CityData,
+    framework: Framework | Method,
+    *,
+    scorer: RiskScorer | None = None,
+    graph=None,
+    class_reference: dict[str, Any] | None = None,
+    **options,
+) -> RiskResult:
     """Score a prepared city, classify it and (optionally) find its hotspots: the three steps in turn.
 
     Parameters
@@ -403,8 +512,15 @@ def score_city(city: CityData, framework: Framework | Method, *, scorer: RiskSco
     cls, breaks = classify_scores(result, method, class_reference=class_reference)
     scored = pd.concat([city.scored_table[["ward_id"]], result.scores], axis=1)
     scored["risk_class"] = cls.labels
-    layer = city.wards[[c for c in city.wards.columns if c in ("ward_id", "ward_name", framework.population_column)
-                        or c in framework.columns or c == city.wards.geometry.name]]
+    layer = city.wards[
+        [
+            c
+            for c in city.wards.columns
+            if c in ("ward_id", "ward_name", framework.population_column)
+            or c in framework.columns
+            or c == city.wards.geometry.name
+        ]
+    ]
     layer = layer.merge(scored, on="ward_id", how="left")
     layer["risk_class"] = layer["risk_class"].fillna("No data")
     layer["coverage"] = layer["coverage"].fillna(0.0)
@@ -417,12 +533,27 @@ def score_city(city: CityData, framework: Framework | Method, *, scorer: RiskSco
         stats = hot.frame.drop(columns="ward_id").reindex(layer["ward_id"].astype(str))
         for c in stats.columns:
             layer[c] = stats[c].to_numpy()
-    return RiskResult(city=city, framework=framework, scores=result, classification=cls, breaks=breaks,
-                      layer=layer, hotspots=hot, suppress_below=method.suppress_below, method=method)
+    return RiskResult(
+        city=city,
+        framework=framework,
+        scores=result,
+        classification=cls,
+        breaks=breaks,
+        layer=layer,
+        hotspots=hot,
+        suppress_below=method.suppress_below,
+        method=method,
+    )
 
 
-def score_cities(cities: dict[str, CityData], framework: Framework | Method, *, scale: str | None = None,
-                 graphs: dict | None = None, **score_options) -> dict[str, RiskResult]:
+def score_cities(
+    cities: dict[str, CityData],
+    framework: Framework | Method,
+    *,
+    scale: str | None = None,
+    graphs: dict | None = None,
+    **score_options,
+) -> dict[str, RiskResult]:
     """Score several cities with one model, each on its own scale or all on one common scale.
 
     Parameters
@@ -461,9 +592,18 @@ def score_cities(cities: dict[str, CityData], framework: Framework | Method, *, 
     return out
 
 
-def run(indicators, boundaries, *, id_column: str, boundary_id_column: str | None = None,
-        framework: Framework | str | Path | None = None, classification: str | None = None, name: str = "",
-        method: Method | None = None, **score_options) -> RiskResult:
+def run(
+    indicators,
+    boundaries,
+    *,
+    id_column: str,
+    boundary_id_column: str | None = None,
+    framework: Framework | str | Path | None = None,
+    classification: str | None = None,
+    name: str = "",
+    method: Method | None = None,
+    **score_options,
+) -> RiskResult:
     """Read, validate, join, score and analyse one city in one call.
 
     ``method`` gives the whole run (e.g. ``Method.from_metadata(meta)`` re-runs an export); otherwise the
@@ -486,6 +626,7 @@ def run(indicators, boundaries, *, id_column: str, boundary_id_column: str | Non
         method = Method(framework=framework, **score_options)
     elif framework is not None or classification or score_options:
         raise DataError("Give either method=... or the framework and options, not both.")
-    city = load_city(indicators, boundaries, method.framework, id_column=id_column,
-                     boundary_id_column=boundary_id_column, name=name)
+    city = load_city(
+        indicators, boundaries, method.framework, id_column=id_column, boundary_id_column=boundary_id_column, name=name
+    )
     return score_city(city, method)

@@ -131,13 +131,13 @@ class ScoreResult:
         weighted = Wa * np.nan_to_num(dims)
         total = weighted.sum(axis=1, keepdims=True)
         risk = self.scores["risk_score"].to_numpy()[:, None]
-        dim_factor = np.divide(Wa, Wa.sum(axis=1, keepdims=True), out=np.zeros_like(Wa), where=Wa.sum(axis=1, keepdims=True) > 0)
+        dim_factor = np.divide(
+            Wa, Wa.sum(axis=1, keepdims=True), out=np.zeros_like(Wa), where=Wa.sum(axis=1, keepdims=True) > 0
+        )
         if fw.aggregation == "arithmetic":
             to_risk = to_dim * dim_factor[:, dim_of]
         else:
-            to_risk = np.divide(
-                risk * Wa[:, dim_of] * to_dim, total, out=np.zeros_like(to_dim), where=total > 0
-            )
+            to_risk = np.divide(risk * Wa[:, dim_of] * to_dim, total, out=np.zeros_like(to_dim), where=total > 0)
         to_dim[~avail] = np.nan
         to_risk[~avail] = np.nan
         cols = fw.columns
@@ -258,13 +258,17 @@ class RiskScorer:
                 span = p["max"] - p["min"]
                 if span == 0:
                     n = np.where(np.isnan(x), np.nan, 0.5)
-                    notes.append(f"Indicator '{ind.column}' is the same in every ward: it does not separate wards (set to the middle).")
+                    notes.append(
+                        f"Indicator '{ind.column}' is the same in every ward: it does not separate wards (set to the middle)."
+                    )
                 else:
                     n = (x - p["min"]) / span
             elif fw.normalisation == "zscore":
                 if p["sd"] == 0:
                     n = np.where(np.isnan(x), np.nan, 0.5)
-                    notes.append(f"Indicator '{ind.column}' is the same in every ward: it does not separate wards (set to the middle).")
+                    notes.append(
+                        f"Indicator '{ind.column}' is the same in every ward: it does not separate wards (set to the middle)."
+                    )
                 else:
                     n = (np.clip((x - p["mean"]) / p["sd"], -3.0, 3.0) + 3.0) / 6.0
             else:
@@ -329,7 +333,9 @@ class RiskScorer:
         no_data = int(np.isnan(risk).sum())
         partial = int(((coverage < 1 - 1e-9) & ~np.isnan(risk)).sum())
         if no_data:
-            notes.append(f"{no_data} ward(s) have no value for any indicator: they are shown as 'no data', not scored 0.")
+            notes.append(
+                f"{no_data} ward(s) have no value for any indicator: they are shown as 'no data', not scored 0."
+            )
         if partial:
             notes.append(
                 f"{partial} ward(s) miss some indicators: they are scored on the indicators they have, with the weights "
@@ -337,14 +343,24 @@ class RiskScorer:
             )
         log = {
             "framework": fw.to_dict(),
-            "normalisation": {"method": fw.normalisation, "fitted_on_wards": self.n_wards_fit_, "parameters": self.params_},
+            "normalisation": {
+                "method": fw.normalisation,
+                "fitted_on_wards": self.n_wards_fit_,
+                "parameters": self.params_,
+            },
             "aggregation": fw.aggregation,
             "scale": "0-10",
             "missing_values": "scored on available indicators with weights renormalised; coverage = share of weight available",
         }
         return ScoreResult(
-            prepared=prepared, normalised=normalised, scores=scores, framework=fw, log=log, notes=notes,
-            _indicator_share=share, _dimension_share=W / W.sum(),
+            prepared=prepared,
+            normalised=normalised,
+            scores=scores,
+            framework=fw,
+            log=log,
+            notes=notes,
+            _indicator_share=share,
+            _dimension_share=W / W.sum(),
         )
 
     def fit_transform(self, table: pd.DataFrame) -> ScoreResult:

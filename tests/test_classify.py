@@ -59,8 +59,21 @@ def test_schemes_are_the_one_list_of_names():
     from hotspots.framework import CLASSIFICATIONS
 
     assert CLASSIFICATIONS == tuple(SCHEMES) == ("quantiles", "fisher_jenks", "equal_interval", "fixed")
-    args = build_parser().parse_args(["score", "--indicators", "a.csv", "--boundaries", "b.geojson",
-                                      "--id-column", "ward_id", "--out", "x.csv", "--classification", "fixed"])
+    args = build_parser().parse_args(
+        [
+            "score",
+            "--indicators",
+            "a.csv",
+            "--boundaries",
+            "b.geojson",
+            "--id-column",
+            "ward_id",
+            "--out",
+            "x.csv",
+            "--classification",
+            "fixed",
+        ]
+    )
     assert args.classification == "fixed"
 
 

@@ -49,9 +49,18 @@ def cli(capsys):
 
 def python_dash_m(*args, cwd) -> subprocess.CompletedProcess:
     """``python -m hotspots ARGS`` in a new process, importing this checkout's package from any working folder."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep)}
-    return subprocess.run([sys.executable, "-m", "hotspots", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, env=env, timeout=300)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "hotspots", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=300,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -71,8 +80,9 @@ def test_python_dash_m_runs_from_any_folder(tmp_path):
 
 def test_python_dash_m_exit_code_1_and_no_traceback(kolkata, tmp_path):
     _, gj = kolkata
-    r = python_dash_m("validate", "--indicators", tmp_path / "nope.csv", "--boundaries", gj, "--id-column", "ward_id",
-                      cwd=tmp_path)
+    r = python_dash_m(
+        "validate", "--indicators", tmp_path / "nope.csv", "--boundaries", gj, "--id-column", "ward_id", cwd=tmp_path
+    )
     assert r.returncode == 1, r.stderr
     assert "nope.csv" in r.stderr and "Traceback" not in r.stderr
     assert r.stdout == ""
@@ -96,8 +106,21 @@ def test_validate_ok(cli, kolkata):
 def test_score_geojson_and_csv(cli, kolkata, tmp_path):
     csv, gj = kolkata
     out = tmp_path / "k.geojson"
-    r = cli("score", "--indicators", csv, "--boundaries", gj, "--id-column", "ward_id", "--permutations", 99,
-            "--classification", "fisher_jenks", "--out", out)
+    r = cli(
+        "score",
+        "--indicators",
+        csv,
+        "--boundaries",
+        gj,
+        "--id-column",
+        "ward_id",
+        "--permutations",
+        99,
+        "--classification",
+        "fisher_jenks",
+        "--out",
+        out,
+    )
     assert r.returncode == 0, r.stderr
     data = json.loads(out.read_text(encoding="utf-8"))
     assert len(data["features"]) == 144
@@ -107,12 +130,33 @@ def test_score_geojson_and_csv(cli, kolkata, tmp_path):
     assert {i["role"] for i in meta["inputs"]} == {"indicators", "boundaries"}
     assert all(len(i["sha256"]) == 64 for i in meta["inputs"])
     props = data["features"][0]["properties"]
-    for key in ("ward_id", "risk_score", "risk_rank", "risk_class", "coverage", "individual_score",
-                "gi_star_z", "gi_star_p", "hotspot_class", "lisa_cluster"):
+    for key in (
+        "ward_id",
+        "risk_score",
+        "risk_rank",
+        "risk_class",
+        "coverage",
+        "individual_score",
+        "gi_star_z",
+        "gi_star_p",
+        "hotspot_class",
+        "lisa_cluster",
+    ):
         assert key in props
     out_csv = tmp_path / "k.csv"
-    r = cli("score", "--indicators", csv, "--boundaries", gj, "--id-column", "ward_id", "--permutations", 99,
-            "--out", out_csv)
+    r = cli(
+        "score",
+        "--indicators",
+        csv,
+        "--boundaries",
+        gj,
+        "--id-column",
+        "ward_id",
+        "--permutations",
+        99,
+        "--out",
+        out_csv,
+    )
     assert r.returncode == 0, r.stderr
     table = pd.read_csv(out_csv, encoding="utf-8-sig")
     assert len(table) == 144 and "hotspot_class" in table.columns
@@ -123,8 +167,19 @@ def test_score_geojson_and_csv(cli, kolkata, tmp_path):
 def test_islands_reported_by_name(cli, tmp_path):
     r = cli("demo", "male", "--out", tmp_path)
     csv, gj = next(tmp_path.glob("*.csv")), next(tmp_path.glob("*.geojson"))
-    r = cli("score", "--indicators", csv, "--boundaries", gj, "--id-column", "ward_id", "--permutations", 99,
-            "--out", tmp_path / "m.geojson")
+    r = cli(
+        "score",
+        "--indicators",
+        csv,
+        "--boundaries",
+        gj,
+        "--id-column",
+        "ward_id",
+        "--permutations",
+        99,
+        "--out",
+        tmp_path / "m.geojson",
+    )
     assert r.returncode == 0, r.stderr
     assert "islands" in r.stderr and "Vilimalé" in r.stderr and "Hulhumalé" in r.stderr
     meta = json.loads((tmp_path / "m.geojson").read_text(encoding="utf-8"))["metadata"]
@@ -134,10 +189,12 @@ def test_islands_reported_by_name(cli, tmp_path):
 def test_map_html_offline(cli, kolkata, tmp_path):
     csv, gj = kolkata
     out = tmp_path / "map.html"
-    r = cli("map", "--indicators", csv, "--boundaries", gj, "--id-column", "ward_id", "--permutations", 99, "--out", out)
+    r = cli(
+        "map", "--indicators", csv, "--boundaries", gj, "--id-column", "ward_id", "--permutations", 99, "--out", out
+    )
     assert r.returncode == 0, r.stderr
     html = out.read_text(encoding="utf-8")
-    assert "<script src=\"http" not in html and "L.map" in html
+    assert '<script src="http' not in html and "L.map" in html
     # the tooltips hide the small counts the exports hide (--suppress-below 5 by default)
     data = json.loads(re.search(r"var D = (\{.*?\});\n", html).group(1).replace("<\\/", "</"))
     rows = {row["label"]: row.get("num") for row in data["rows"]}
@@ -154,10 +211,34 @@ def test_fisher_jenks_with_few_score_levels(cli, kolkata, tmp_path, levels):
     csv, gj = kolkata
     few = _bad(tmp_path, csv, lambda t: t.assign(hate_incidents=pd.to_numeric(t.hate_incidents).clip(upper=levels - 1)))
     fw = tmp_path / "few.json"
-    fw.write_text(json.dumps({"dimensions": {"ideological": 1}, "indicators": [
-        {"column": "hate_incidents", "dimension": "ideological", "direction": "higher_is_riskier", "unit": "other"}]}))
-    args = ["--indicators", few, "--boundaries", gj, "--id-column", "ward_id", "--framework", fw,
-            "--classification", "fisher_jenks", "--no-hotspots"]
+    fw.write_text(
+        json.dumps(
+            {
+                "dimensions": {"ideological": 1},
+                "indicators": [
+                    {
+                        "column": "hate_incidents",
+                        "dimension": "ideological",
+                        "direction": "higher_is_riskier",
+                        "unit": "other",
+                    }
+                ],
+            }
+        )
+    )
+    args = [
+        "--indicators",
+        few,
+        "--boundaries",
+        gj,
+        "--id-column",
+        "ward_id",
+        "--framework",
+        fw,
+        "--classification",
+        "fisher_jenks",
+        "--no-hotspots",
+    ]
     r = cli("score", *args, "--out", tmp_path / "few.geojson")
     assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
     meta = json.loads((tmp_path / "few.geojson").read_text(encoding="utf-8"))["metadata"]["classification"]
@@ -178,11 +259,15 @@ def _bad(tmp_path, csv, edit):
 @pytest.mark.parametrize(
     "edit, words",
     [
-        (lambda t: t.assign(school_dropout_rate=["abc"] + list(t.school_dropout_rate[1:])),
-         ["bad.csv", "school_dropout_rate", "line 2", "not numbers"]),
+        (
+            lambda t: t.assign(school_dropout_rate=["abc"] + list(t.school_dropout_rate[1:])),
+            ["bad.csv", "school_dropout_rate", "line 2", "not numbers"],
+        ),
         (lambda t: t.assign(hate_incidents=["-3"] + list(t.hate_incidents[1:])), ["hate_incidents", "negative"]),
-        (lambda t: t.assign(youth_unemployment_rate=["150"] + list(t.youth_unemployment_rate[1:])),
-         ["youth_unemployment_rate", "above 100"]),
+        (
+            lambda t: t.assign(youth_unemployment_rate=["150"] + list(t.youth_unemployment_rate[1:])),
+            ["youth_unemployment_rate", "above 100"],
+        ),
         (lambda t: pd.concat([t, t.iloc[[0, 1]]]), ["individual-level", "one row per ward"]),
         (lambda t: t.drop(columns=["hate_incidents"]), ["hate_incidents", "framework"]),
     ],
@@ -204,24 +289,63 @@ def test_bad_files_and_columns(cli, kolkata, tmp_path):
     r = cli("validate", "--indicators", csv, "--boundaries", gj, "--id-column", "ward")
     assert r.returncode == 1 and "ward_id" in r.stderr and "Traceback" not in r.stderr
     fw = tmp_path / "fw.json"
-    fw.write_text(json.dumps({"dimensions": {"individual": 1},
-                              "indicators": [{"column": "youth_unemployment_rate", "dimension": "urban"}]}))
+    fw.write_text(
+        json.dumps(
+            {
+                "dimensions": {"individual": 1},
+                "indicators": [{"column": "youth_unemployment_rate", "dimension": "urban"}],
+            }
+        )
+    )
     r = cli("validate", "--indicators", csv, "--boundaries", gj, "--id-column", "ward_id", "--framework", fw)
     assert r.returncode == 1 and "unknown dimension 'urban'" in r.stderr
-    fw.write_text(json.dumps({"dimensions": {"individual": 1},
-                              "indicators": [{"column": "youth_unemployment_rate", "dimension": "individual",
-                                              "weight": "x"}]}))
+    fw.write_text(
+        json.dumps(
+            {
+                "dimensions": {"individual": 1},
+                "indicators": [{"column": "youth_unemployment_rate", "dimension": "individual", "weight": "x"}],
+            }
+        )
+    )
     r = cli("validate", "--indicators", csv, "--boundaries", gj, "--id-column", "ward_id", "--framework", fw)
     assert r.returncode == 1 and "not a positive number" in r.stderr
     pts = tmp_path / "points.geojson"
-    pts.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"ward_id": "1"}, "geometry": {"type": "Point", "coordinates": [88.3, 22.5]}}]}))
+    pts.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"ward_id": "1"},
+                        "geometry": {"type": "Point", "coordinates": [88.3, 22.5]},
+                    }
+                ],
+            }
+        )
+    )
     r = cli("validate", "--indicators", csv, "--boundaries", pts, "--id-column", "ward_id")
     assert r.returncode == 1 and "points.geojson" in r.stderr and "Traceback" not in r.stderr
     proj = tmp_path / "projected.geojson"
-    proj.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"ward_id": "1"}, "geometry": {"type": "Polygon", "coordinates": [
-            [[600000, 2500000], [601000, 2500000], [601000, 2501000], [600000, 2500000]]]}}]}))
+    proj.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"ward_id": "1"},
+                        "geometry": {
+                            "type": "Polygon",
+                            "coordinates": [
+                                [[600000, 2500000], [601000, 2500000], [601000, 2501000], [600000, 2500000]]
+                            ],
+                        },
+                    }
+                ],
+            }
+        )
+    )
     r = cli("validate", "--indicators", csv, "--boundaries", proj, "--id-column", "ward_id")
     assert r.returncode == 1 and "CRS" in r.stderr and "Traceback" not in r.stderr
 

@@ -16,7 +16,7 @@ def layer():
     return gpd.GeoDataFrame(
         {
             "ward_id": ["1", "2"],
-            "ward_name": ["=HYPERLINK(\"x\")", "ওয়ার্ড ২"],
+            "ward_name": ['=HYPERLINK("x")', "ওয়ার্ড ২"],
             "population": [1000.0, 2000.0],
             "hate_incidents": [3.0, 12.0],
             "individual_score": [1.5, np.nan],
@@ -34,8 +34,17 @@ def layer():
 def test_only_model_columns_go_out():
     table, _ = export_table(layer(), ["hate_incidents"], ["individual"], suppress_below=0)
     assert "councillor_name" not in table.columns
-    assert list(table.columns) == ["ward_id", "ward_name", "population", "hate_incidents", "individual_score",
-                                   "risk_score", "risk_rank", "risk_class", "coverage"]
+    assert list(table.columns) == [
+        "ward_id",
+        "ward_name",
+        "population",
+        "hate_incidents",
+        "individual_score",
+        "risk_score",
+        "risk_rank",
+        "risk_class",
+        "coverage",
+    ]
 
 
 def test_geojson_is_rfc7946_and_round_trips(tmp_path):
@@ -55,14 +64,16 @@ def test_geojson_is_rfc7946_and_round_trips(tmp_path):
     assert meta == {"framework": {"x": 1}}
     pd.testing.assert_frame_equal(
         pd.DataFrame(back.drop(columns="geometry")).astype({"risk_rank": "Int64"}),
-        table.reset_index(drop=True), check_dtype=False,
+        table.reset_index(drop=True),
+        check_dtype=False,
     )
     assert all(a.equals(b) for a, b in zip(back.geometry, g.geometry))
 
 
 def test_small_counts_suppressed():
-    table, suppressed = export_table(layer(), ["hate_incidents"], ["individual"], count_columns=["hate_incidents"],
-                                     suppress_below=5)
+    table, suppressed = export_table(
+        layer(), ["hate_incidents"], ["individual"], count_columns=["hate_incidents"], suppress_below=5
+    )
     assert suppressed == {"hate_incidents": 1}
     assert np.isnan(table.loc[0, "hate_incidents"]) and table.loc[1, "hate_incidents"] == 12
 
@@ -72,7 +83,12 @@ def test_csv_neutralises_formulas_and_keeps_scripts():
     text = csv_text(table)
     assert text.startswith("\ufeff")
     assert "'=HYPERLINK" in text and "ওয়ার্ড ২" in text
-    assert neutralise_formulas(pd.DataFrame({"a": ["-1", "+x", "@y", "ok"]}))["a"].tolist() == ["'-1", "'+x", "'@y", "ok"]
+    assert neutralise_formulas(pd.DataFrame({"a": ["-1", "+x", "@y", "ok"]}))["a"].tolist() == [
+        "'-1",
+        "'+x",
+        "'@y",
+        "ok",
+    ]
 
 
 def test_record_separator_inside_a_name_round_trips(tmp_path):

@@ -9,8 +9,12 @@ ISSUE_EXAMPLE = {
     "dimensions": {"individual": 1, "institutional": 1, "ideological": 1},
     "indicators": [
         {"column": "youth_unemployment_rate", "dimension": "individual", "weight": 1, "direction": "higher_is_riskier"},
-        {"column": "institution_licensing_rate", "dimension": "institutional", "weight": 1,
-         "direction": "lower_is_riskier"},
+        {
+            "column": "institution_licensing_rate",
+            "dimension": "institutional",
+            "weight": 1,
+            "direction": "lower_is_riskier",
+        },
         {"column": "hate_incidents", "dimension": "ideological", "weight": 1, "per_population": 10000},
     ],
     "normalisation": "minmax",
@@ -29,8 +33,12 @@ def test_issue_example_parses_with_defaults():
 def test_default_framework_covers_default_indicators():
     fw = default_framework()
     assert set(fw.columns) == {
-        "youth_unemployment_rate", "school_dropout_rate", "unlicensed_institutions",
-        "institution_licensing_rate", "hate_incidents", "extremist_propaganda_reports",
+        "youth_unemployment_rate",
+        "school_dropout_rate",
+        "unlicensed_institutions",
+        "institution_licensing_rate",
+        "hate_incidents",
+        "extremist_propaganda_reports",
     }
     assert fw.dimension_names == ["individual", "institutional", "ideological"]
     by_col = {i.column: i for i in fw.indicators}

@@ -20,7 +20,7 @@ from shapely.geometry import box
 
 import hotspots
 from hotspots.errors import DataError
-from hotspots.spatial import hotspot_statistics, neighbour_graph, needed_permutations, reachable_levels
+from hotspots.spatial import hotspot_statistics, needed_permutations, neighbour_graph, reachable_levels
 
 BOUNDARIES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "boundaries"
 METRIC_CRS = 32643
@@ -212,13 +212,13 @@ def kolkata():
 
 def test_bonferroni_with_auto_permutations_finds_kolkatas_hot_spots(kolkata):
     # 144 wards, |z| up to 5.3: with 999 permutations no Bonferroni-adjusted p can go below 144 x 2/1000 = 0.29
-    fixed = hotspots.run(kolkata.indicators_path, kolkata.boundaries_path, id_column="ward_id",
-                         correction="bonferroni", permutations=999)
+    fixed = hotspots.run(
+        kolkata.indicators_path, kolkata.boundaries_path, id_column="ward_id", correction="bonferroni", permutations=999
+    )
     assert set(fixed.layer["hotspot_class"]) <= {"not significant", "not tested", "no data"}
     assert any("no ward can reach" in note for note in fixed.hotspot_notes())
     assert fixed.hotspots.metadata["permutations"]["held_back"]["99%"] > 0
-    auto = hotspots.run(kolkata.indicators_path, kolkata.boundaries_path, id_column="ward_id",
-                        correction="bonferroni")
+    auto = hotspots.run(kolkata.indicators_path, kolkata.boundaries_path, id_column="ward_id", correction="bonferroni")
     assert (auto.layer["hotspot_class"] == "hot spot 99%").any()
     plan = auto.hotspots.metadata["permutations"]
     assert plan["requested"] == "auto" and plan["refined"] >= 57_999 and all(plan["reachable_levels"].values())
@@ -239,8 +239,18 @@ def test_zero_permutations_means_not_tested(kolkata):
 # results keyed by ward ID, never by row position
 # ---------------------------------------------------------------------------------------------------------------
 
-_STAT_COLUMNS = ["gi_star_z", "gi_star_p", "gi_star_p_adj", "hotspot_class", "lisa_i", "lisa_p", "lisa_cluster",
-                 "neighbour_count", "risk_score", "risk_class"]
+_STAT_COLUMNS = [
+    "gi_star_z",
+    "gi_star_p",
+    "gi_star_p_adj",
+    "hotspot_class",
+    "lisa_i",
+    "lisa_p",
+    "lisa_cluster",
+    "neighbour_count",
+    "risk_score",
+    "risk_class",
+]
 
 
 def _shuffled_copy(city, tmp_path, seed: int):

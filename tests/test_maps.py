@@ -608,9 +608,16 @@ def test_kolkata_map_hides_every_count_the_export_hides(kolkata_result):
     import html as html_lib
 
     result = kolkata_result
-    page = maps.map_html(maps.risk_map(result.layer, dimensions=result.dimension_names,
-                                       indicators=result.framework.columns, breaks=result.breaks,
-                                       count_columns=result.count_columns, suppress_below=result.suppress_below))
+    page = maps.map_html(
+        maps.risk_map(
+            result.layer,
+            dimensions=result.dimension_names,
+            indicators=result.framework.columns,
+            breaks=result.breaks,
+            count_columns=result.count_columns,
+            suppress_below=result.suppress_below,
+        )
+    )
     data = embedded_data(page)
     table, suppressed = result.export_table()
     # the issue: 84 of Kolkata's 144 wards have an extremist-propaganda count the exports blank out

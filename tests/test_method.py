@@ -35,8 +35,13 @@ def test_method_is_frozen_hashable_and_keyed_by_content():
 
 @pytest.mark.parametrize(
     "options, match",
-    [({"permutations": -1}, "permutations"), ({"correction": "holm"}, "correction"), ({"scaling": "x"}, "scaling"),
-     ({"suppress_below": -2}, "suppress_below"), ({"seed": "abc"}, "seed")],
+    [
+        ({"permutations": -1}, "permutations"),
+        ({"correction": "holm"}, "correction"),
+        ({"scaling": "x"}, "scaling"),
+        ({"suppress_below": -2}, "suppress_below"),
+        ({"seed": "abc"}, "seed"),
+    ],
 )
 def test_bad_options_are_refused_with_a_message(options, match):
     with pytest.raises(DataError, match=match):
@@ -46,7 +51,10 @@ def test_bad_options_are_refused_with_a_message(options, match):
 def test_an_export_rebuilds_the_run_that_made_it(kolkata, tmp_path):
     method = Method(
         framework=hotspots.default_framework().with_options(classification="equal_interval"),
-        permutations=199, seed=7, correction="none", suppress_below=10,
+        permutations=199,
+        seed=7,
+        correction="none",
+        suppress_below=10,
     )
     first = hotspots.run(kolkata.indicators_path, kolkata.boundaries_path, id_column="ward_id", method=method)
     first.to_geojson(tmp_path / "k.geojson")
@@ -69,14 +77,14 @@ def test_metadata_without_a_method_member_is_rebuilt_from_its_parts(kolkata):
 
 def test_run_refuses_a_method_and_options_together(kolkata):
     with pytest.raises(DataError, match="either method"):
-        hotspots.run(kolkata.indicators_path, kolkata.boundaries_path, id_column="ward_id", method=Method(),
-                     permutations=9)
+        hotspots.run(
+            kolkata.indicators_path, kolkata.boundaries_path, id_column="ward_id", method=Method(), permutations=9
+        )
 
 
 def test_the_three_steps_can_be_called_alone(kolkata):
     method = Method(permutations=99)
-    city = hotspots.load_city(kolkata.indicators_path, kolkata.boundaries_path, method.framework,
-                              id_column="ward_id")
+    city = hotspots.load_city(kolkata.indicators_path, kolkata.boundaries_path, method.framework, id_column="ward_id")
     scores = hotspots.score(city, method)
     classes, breaks = hotspots.classify_scores(scores, method)
     risk = pd.Series(scores.scores["risk_score"].to_numpy(), index=city.scored_table["ward_id"])
@@ -85,7 +93,8 @@ def test_the_three_steps_can_be_called_alone(kolkata):
     np.testing.assert_allclose(whole.layer.set_index("ward_id").loc[risk.index, "risk_score"], risk.to_numpy())
     assert breaks["risk_score"] == whole.breaks["risk_score"]
     pd.testing.assert_series_equal(
-        found.frame["hotspot_class"], whole.layer.set_index("ward_id")["hotspot_class"].reindex(found.frame.index),
+        found.frame["hotspot_class"],
+        whole.layer.set_index("ward_id")["hotspot_class"].reindex(found.frame.index),
         check_names=False,
     )
 

@@ -168,7 +168,7 @@ def test_the_tests_import_this_checkout():
 
 def test_version_is_read_from_the_package():
     assert "version" in PROJECT["dynamic"] and "version" not in PROJECT
-    assert PYPROJECT["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "hotspots.__version__"}
+    assert PYPROJECT["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "hotspots._version.__version__"}
     assert isinstance(hotspots.__version__, str) and hotspots.__version__[0].isdigit()
 
 

@@ -8,12 +8,14 @@ import pandas as pd
 import pytest
 
 import hotspots
-from hotspots.spatial import HOTSPOT_CLASSES
 from hotspots.demo import demo_cities
+from hotspots.spatial import HOTSPOT_CLASSES
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "boundaries"
-needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=f"real boundary files not found at {SHARED} "
-                                  "(they live beside the project, in ../shared/data/boundaries)")
+needs_shared = pytest.mark.skipif(
+    not SHARED.is_dir(),
+    reason=f"real boundary files not found at {SHARED} (they live beside the project, in ../shared/data/boundaries)",
+)
 
 
 @pytest.mark.parametrize("key", list(demo_cities()))
@@ -37,24 +39,27 @@ def test_demo_kolkata_has_hotspots_and_round_trips(tmp_path):
     result.to_geojson(out)
     back, meta = hotspots.export.read_geojson(out)
     table, _ = result.export_table()
-    pd.testing.assert_frame_equal(pd.DataFrame(back.drop(columns="geometry")), table.reset_index(drop=True),
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(
+        pd.DataFrame(back.drop(columns="geometry")), table.reset_index(drop=True), check_dtype=False
+    )
     assert meta["framework"] == result.framework.to_dict()
 
 
 def _indicator_table(ids, seed=0):
     rng = np.random.default_rng(seed)
     n = len(ids)
-    return pd.DataFrame({
-        "WARD": ids,
-        "population": rng.integers(5000, 80000, n),
-        "youth_unemployment_rate": rng.uniform(2, 40, n).round(1),
-        "school_dropout_rate": rng.uniform(1, 20, n).round(1),
-        "unlicensed_institutions": rng.poisson(5, n),
-        "institution_licensing_rate": rng.uniform(40, 100, n).round(1),
-        "hate_incidents": rng.poisson(3, n),
-        "extremist_propaganda_reports": rng.poisson(2, n),
-    })
+    return pd.DataFrame(
+        {
+            "WARD": ids,
+            "population": rng.integers(5000, 80000, n),
+            "youth_unemployment_rate": rng.uniform(2, 40, n).round(1),
+            "school_dropout_rate": rng.uniform(1, 20, n).round(1),
+            "unlicensed_institutions": rng.poisson(5, n),
+            "institution_licensing_rate": rng.uniform(40, 100, n).round(1),
+            "hate_incidents": rng.poisson(3, n),
+            "extremist_propaganda_reports": rng.poisson(2, n),
+        }
+    )
 
 
 @needs_shared
@@ -133,3 +138,18 @@ def test_rows_without_a_ward_do_not_move_the_scale(tmp_path):
     pd.testing.assert_series_equal(a["risk_score"], b["risk_score"])
     assert (a["risk_class"] == b["risk_class"]).all()
     assert any("do not enter the scale" in note for note in more.city.notes)
+
+
+def test_ward_breakdown_suppresses_small_counts():
+    # the app's ward breakdown showed the counts of 1-4 that the exports blank out
+    city = demo_cities()["kolkata"]
+    result = hotspots.run(city.indicators_path, city.boundaries_path, id_column="ward_id", permutations=0)
+    table, _ = result.export_table()
+    counts = result.count_columns
+    blanked = table[counts].isna() & result.layer[counts].notna().to_numpy()
+    ward = result.layer.loc[blanked.any(axis=1).to_numpy(), "ward_id"].iloc[0]
+    breakdown = result.explain(ward).set_index("indicator")
+    row = blanked.loc[(result.layer["ward_id"] == ward).to_numpy()].iloc[0]
+    for column in counts:
+        shown = breakdown.loc[column, "value"]
+        assert (shown == "suppressed (< 5)") == bool(row[column]), (column, shown)

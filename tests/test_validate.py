@@ -344,7 +344,8 @@ def test_command_line_reports_the_files_true_line(tmp_path):
 
     err = io.StringIO()
     with contextlib.redirect_stderr(err):
-        code = main(["validate", "--indicators", str(path), "--boundaries", str(city.boundaries_path),
-                     "--id-column", "ward_id"])
+        code = main(
+            ["validate", "--indicators", str(path), "--boundaries", str(city.boundaries_path), "--id-column", "ward_id"]
+        )
     assert code == 1
     assert "line 5" in err.getvalue() and "line 3" not in err.getvalue(), err.getvalue()

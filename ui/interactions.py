@@ -10,7 +10,7 @@ from hotspots.errors import HotspotsError
 from hotspots.maps import bivariate_map
 from hotspots.report import correlation_pairs
 from ui.cache import bivariate_clusters, neighbour_graph_of, score_correlation, scored_city
-from ui.common import permutation_words, CORRECTION_WORDS, basemap_tiles, city_title, show_error, synthetic_banner
+from ui.common import CORRECTION_WORDS, basemap_tiles, city_title, permutation_words, show_error, synthetic_banner
 
 BIVARIATE_MAP_HEIGHT = 560
 NEIGHBOURS_AROUND = {

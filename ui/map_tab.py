@@ -12,7 +12,7 @@ from hotspots.errors import HotspotsError
 from hotspots.maps import ward_at
 from hotspots.report import summarise_layer
 from ui.cache import scored_city
-from ui.common import permutation_words, CORRECTION_WORDS, city_map, plain, show_error, synthetic_banner
+from ui.common import CORRECTION_WORDS, city_map, permutation_words, plain, show_error, synthetic_banner
 
 MAP_HEIGHT = 620
 RETURNED_OBJECTS = ["last_object_clicked_tooltip", "last_object_clicked"]

@@ -441,8 +441,9 @@ def _ragged_rows_error(
     )
 
 
-def _rows_with_data(src: _Source, empty_cells: np.ndarray, body_starts: list[int], where: str, notes: list[str]
-                    ) -> np.ndarray:
+def _rows_with_data(
+    src: _Source, empty_cells: np.ndarray, body_starts: list[int], where: str, notes: list[str]
+) -> np.ndarray:
     """The rows to keep: rows with no value at all (blank lines, Excel's ',,,,' for cleared rows) hold no ward and
     are left out, and said so with their lines."""
     row_empty = empty_cells.all(axis=1)

@@ -123,7 +123,6 @@ class OfflineMap(folium.Map):
         self.default_css = list(assets["css"])
 
 
-
 def map_html(m: folium.Map) -> str:
     """Standalone HTML of a map with Leaflet's JS and CSS inlined: opens with no network.
 
@@ -152,7 +151,6 @@ def map_html(m: folium.Map) -> str:
     if marker_js in text or marker_css in text:  # pragma: no cover - folium changed its link markup
         raise RuntimeError("Could not inline Leaflet into the map HTML: folium's link markup changed.")
     return text
-
 
 
 @lru_cache(maxsize=8)

@@ -165,7 +165,6 @@ def encode_geometry(layer: gpd.GeoDataFrame, *, width: int = 800, height: int = 
     return text
 
 
-
 def ward_at(layer: gpd.GeoDataFrame, lat: float, lng: float) -> str | None:
     """The ``ward_id`` of the ward containing a point (e.g. a click on the map), or ``None`` outside every ward.
 

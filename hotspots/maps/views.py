@@ -103,8 +103,12 @@ def _score_view(label: str, classes: Classification) -> dict:
         text = f"≤ {_fmt(upper)}" if i == 0 else f"{_fmt(bins[i - 1])} – {_fmt(upper)}"
         rows.append((f"background:{RISK_COLORS[level]}", text))
     rows.append((f"background:{NO_DATA_COLOR}", "No data"))
-    return {"label": label, "cls": _codes(classes.codes), "colors": list(RISK_COLORS),
-            "legend": _legend_html(label, rows)}
+    return {
+        "label": label,
+        "cls": _codes(classes.codes),
+        "colors": list(RISK_COLORS),
+        "legend": _legend_html(label, rows),
+    }
 
 
 def _category_codes(values: pd.Series, categories: Sequence[str]) -> np.ndarray:
@@ -231,8 +235,9 @@ def _check_suppress_below(below) -> int:
     return int(below)
 
 
-def _tooltip_rows(layer: gpd.GeoDataFrame, dimensions: Sequence[str], indicators: Sequence[str],
-                  suppression: _Suppression) -> list[dict]:
+def _tooltip_rows(
+    layer: gpd.GeoDataFrame, dimensions: Sequence[str], indicators: Sequence[str], suppression: _Suppression
+) -> list[dict]:
     rows = [{"label": "Risk score (0–10)", "num": _numbers(layer["risk_score"])}]
     if "risk_class" in layer:
         rows.append({"label": "Risk class", **_texts(layer["risk_class"])})
@@ -392,7 +397,9 @@ def risk_map(
 
 def _score_views(layer: gpd.GeoDataFrame, dimensions: Sequence[str], breaks: Mapping, scheme: str) -> list[dict]:
     views = []
-    for column, label in [("risk_score", "Composite risk")] + [(f"{d}_score", f"{_label(d)} score") for d in dimensions]:
+    for column, label in [("risk_score", "Composite risk")] + [
+        (f"{d}_score", f"{_label(d)} score") for d in dimensions
+    ]:
         values = pd.to_numeric(layer[column], errors="coerce").to_numpy(dtype=float)
         views.append(_score_view(label, _score_classes(values, column, breaks.get(column), scheme)))
     return views
@@ -502,8 +509,15 @@ def bivariate_map(
             if column in statistics.columns:
                 rows.append({"label": label, "num": _numbers(pd.Series(statistics[column].to_numpy()))})
     info = _info_html(title, synthetic, False, compact) if compact else _bivariate_info(title, synthetic)
-    data = _map_data(layer, views=[_bivariate_view(labels, x_label, y_label)], hot=None, rows=rows, info=info,
-                     tiles=tiles, compact=compact)
+    data = _map_data(
+        layer,
+        views=[_bivariate_view(labels, x_label, y_label)],
+        hot=None,
+        rows=rows,
+        info=info,
+        tiles=tiles,
+        compact=compact,
+    )
     return make_map(layer, geometry, data, tiles=tiles, assets=assets, width=width, height=height)
 
 
@@ -521,8 +535,10 @@ def _cluster_labels(layer: gpd.GeoDataFrame, clusters) -> tuple[pd.Series, pd.Da
             ward_ids = layer["ward_id"].astype(str)
             unknown = ward_ids[~ward_ids.isin(keyed.index)]
             if len(unknown):
-                raise DataError(f"The clusters have no entry for wards {list(unknown[:10])}: compute them on the "
-                                "same wards as the layer.")
+                raise DataError(
+                    f"The clusters have no entry for wards {list(unknown[:10])}: compute them on the "
+                    "same wards as the layer."
+                )
             statistics = keyed.reindex(ward_ids).reset_index(drop=True)
         labels = pd.Series(statistics["bv_cluster"].to_numpy(), dtype=object)
     else:

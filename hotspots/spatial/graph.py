@@ -19,7 +19,6 @@ import pandas as pd
 
 from hotspots.errors import DataError
 
-
 #: Default snapping tolerance in metres. Ward layers digitised separately (or simplified) leave sliver gaps and
 #: small overlaps between wards that touch on the ground. In the Delhi ward layer (datameet) the pairs of wards that
 #: libpysal's exact Queen misses are separated by 0.04-6.4 m along hundreds of metres of common boundary (measured:
@@ -31,7 +30,6 @@ from hotspots.errors import DataError
 DEFAULT_SNAP_M = 5.0
 
 _METHODS_HELP = "'queen', 'rook', 'knn:K' (e.g. 'knn:6') or 'distance:METRES' (e.g. 'distance:1500')"
-
 
 
 @dataclass
@@ -424,7 +422,6 @@ def _subgraph(indptr, indices, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray
     rows = np.repeat(np.arange(n), np.diff(indptr))
     valid = keep[rows] & keep[indices]
     return _csr_from_pairs(int(keep.sum()), new_position[rows[valid]], new_position[indices[valid]])
-
 
 
 def align_values(values, graph: NeighbourGraph, name: str = "values") -> np.ndarray:

@@ -331,8 +331,9 @@ def _scatter_frame(graph, has_data, sub_card, columns) -> pd.DataFrame:
     for name in ("gi_star_z", "gi_star_p", "gi_star_p_adj"):
         frame[name] = scatter(columns[name]) if name in columns else np.nan
     frame["hotspot_class"] = (
-        scatter(columns["hotspot_class"], "no data", object) if "hotspot_class" in columns else
-        np.where(has_data, "not computed", "no data").astype(object)
+        scatter(columns["hotspot_class"], "no data", object)
+        if "hotspot_class" in columns
+        else np.where(has_data, "not computed", "no data").astype(object)
     )
     for name in ("lisa_i", "lisa_p", "lisa_p_adj"):
         frame[name] = scatter(columns[name]) if name in columns else np.nan
@@ -341,8 +342,9 @@ def _scatter_frame(graph, has_data, sub_card, columns) -> pd.DataFrame:
     q_column[q == 0] = pd.NA
     frame["lisa_q"] = q_column
     frame["lisa_cluster"] = (
-        scatter(columns["lisa_cluster"], "no data", object) if "lisa_cluster" in columns else
-        np.where(has_data, "not computed", "no data").astype(object)
+        scatter(columns["lisa_cluster"], "no data", object)
+        if "lisa_cluster" in columns
+        else np.where(has_data, "not computed", "no data").astype(object)
     )
     frame["neighbour_count"] = scatter(sub_card, 0, np.int64)
     frame["permutations"] = scatter(columns["permutations"], 0, np.int64)
