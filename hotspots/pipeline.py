@@ -114,10 +114,12 @@ def read_city(
     boundaries_name: str | None = None,
     boundary_id_column: str | None = None,
     synthetic: bool | None = None,
+    sheet: str | None = None,
 ) -> RawCity:
     """Read a city's indicator table and boundary file (paths, bytes or uploaded files).
 
     The boundary file is parsed in a background thread (GDAL releases the GIL) while the table is read.
+    ``sheet``: the sheet of a workbook to read (default: the first; see :func:`hotspots.io.read_table`).
     """
     return _read_and_validate(
         indicators,
@@ -127,6 +129,7 @@ def read_city(
         boundaries_name=boundaries_name,
         boundary_id_column=boundary_id_column,
         synthetic=synthetic,
+        sheet=sheet,
     )[0]
 
 
@@ -141,11 +144,13 @@ def load_city(
     indicators_name: str | None = None,
     boundaries_name: str | None = None,
     synthetic: bool | None = None,
+    sheet: str | None = None,
 ) -> CityData:
     """Read, validate and join a city in one call (:func:`read_city` then :func:`prepare_city`, overlapped).
 
     The boundary file is parsed in a background thread while the table is read and validated, so that reading
-    and checking the table costs (almost) nothing on top of reading the boundaries.
+    and checking the table costs (almost) nothing on top of reading the boundaries. ``sheet``: the sheet of a
+    workbook to read (default: the first sheet that has ``id_column``).
     """
     raw, validated = _read_and_validate(
         indicators,
@@ -157,6 +162,7 @@ def load_city(
         synthetic=synthetic,
         framework=framework,
         id_column=id_column,
+        sheet=sheet,
     )
     return prepare_city(raw, framework, id_column=id_column, boundary_id_column=boundary_id_column, validated=validated)
 
@@ -172,13 +178,14 @@ def _read_and_validate(
     synthetic,
     framework=None,
     id_column=None,
+    sheet=None,
 ):
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hotspots-read") as pool:
         boundaries_future = pool.submit(read_boundaries, boundaries, name=boundaries_name, id_column=boundary_id_column)
         try:
-            table_read = read_table(indicators, name=indicators_name)
+            table_read = read_table(indicators, name=indicators_name, sheet=sheet, id_column=id_column)
             validated = None
             if framework is not None:
                 validated = validate_table(

@@ -201,6 +201,8 @@ def _unpack(
     if isinstance(table, TableRead):
         frame, where = table.table, ("line" if table.delimiter is not None else "row")
         source = source or table.source
+        if len(table.sheets) > 1:  # a workbook of several sheets: messages name the sheet read
+            source = f"{source} (sheet '{table.sheet}')"
         decimal = decimal or guess_decimal(table)
         if line_numbers is None and (len(table.line_numbers) or not len(frame)):
             line_numbers = table.line_numbers
