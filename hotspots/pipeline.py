@@ -67,6 +67,10 @@ class CityData:
         table row keep empty values (they are mapped as "no data").
     table : the validated table (every table row, matched or not).
     join : the join report (unmatched wards both ways).
+    kept_id_columns : the user's own ward ID columns kept in ``wards`` beside ``ward_id``, with the IDs as read
+        (not normalised), for exports that a GIS joins back on: the boundaries' ID column (its values for every
+        ward), and the table's when it has another name (its text, empty for wards not in the table). Names that
+        are ``ward_id`` or already used by the export are not repeated.
     """
 
     name: str
@@ -78,6 +82,7 @@ class CityData:
     id_column: str = "ward_id"
     boundary_id_column: str = "ward_id"
     columns_key: str = ""
+    kept_id_columns: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -256,6 +261,7 @@ def prepare_city(
         boundary_source=raw.boundaries_read.source,
     )
     wards = _all_boundary_wards(joined, raw.boundaries_read.wards, bid, report, validated.table.columns)
+    wards, kept_id_columns = _with_user_id_columns(wards, raw, id_column, bid)
     notes = list(tr.notes) + list(raw.boundaries_read.notes) + list(validated.notes) + list(report.notes)
     if report.matched == 0:
         raise DataError(
@@ -279,6 +285,7 @@ def prepare_city(
         id_column=id_column,
         boundary_id_column=bid,
         columns_key=framework.columns_key(),
+        kept_id_columns=kept_id_columns,
     )
 
 
@@ -311,6 +318,36 @@ def _all_boundary_wards(joined, boundaries, bid, report, table_columns):
         extra = extra.dissolve(by="ward_id", as_index=False)
     out = pd.concat([matched, extra], ignore_index=True)
     return gpd.GeoDataFrame(out, geometry="geometry", crs=joined.crs)
+
+
+def _with_user_id_columns(wards, raw: RawCity, id_column: str, bid: str):
+    """``wards`` with the user's ID columns beside ``ward_id`` (the IDs as read), and their names."""
+    from .export import HOTSPOT_FIELDS, SCORE_FIELDS
+
+    sources = [(bid, raw.boundaries_read.wards)]
+    if id_column != bid:
+        sources.append((id_column, raw.table_read.table))
+    taken = set(wards.columns) | set(SCORE_FIELDS) | set(HOTSPOT_FIELDS) | {"ward_id", "ward_id_table"}
+    kept = []
+    for column, frame in sources:
+        if column in taken or column.endswith("_score") or column not in frame.columns:
+            continue
+        values = frame[column]
+        as_read: dict[str, Any] = {}
+        for ward_id, value in zip(normalise_ids(values), values.to_numpy(dtype=object)):
+            if ward_id is not pd.NA:
+                as_read.setdefault(ward_id, value)  # a multi-part ward: its first feature's value
+        column_values = [as_read.get(w, pd.NA) for w in wards["ward_id"]]
+        if all(w in as_read for w in wards["ward_id"]):
+            wards[column] = pd.array(column_values, dtype=values.dtype)
+        else:
+            wards[column] = pd.array(column_values, dtype=object)
+        kept.append(column)
+        taken.add(column)
+    if kept:
+        ordered = ["ward_id", *kept] + [c for c in wards.columns if c not in kept and c != "ward_id"]
+        wards = wards[ordered]
+    return wards, tuple(kept)
 
 
 def city_graph(city: CityData, neighbours: Method | str = "queen"):
@@ -390,6 +427,7 @@ class RiskResult:
             count_columns=self.count_columns,
             suppress_below=self.suppress_below,
             population_column=self.framework.population_column,
+            id_columns=self.city.kept_id_columns,
         )
 
     def to_geojson(self, path=None) -> str:
@@ -524,6 +562,7 @@ def score_city(
             c
             for c in city.wards.columns
             if c in ("ward_id", "ward_name", framework.population_column)
+            or c in city.kept_id_columns
             or c in framework.columns
             or c == city.wards.geometry.name
         ]
