@@ -35,6 +35,7 @@ from hotspots.io import (
     read_boundaries,
     read_json_file,
     read_table,
+    workbook_sheets,
 )
 
 # Ward names in the scripts of the region; the Sinhala one holds a zero-width joiner (ශ්‍රී) that must survive.
@@ -285,9 +286,13 @@ def test_xlsx_reads_the_first_sheet_with_the_id_column_and_names_it(tmp_path):
     assert read.table["incidents"].tolist() == ["12", "3"]
     assert read.line_numbers == [2, 3]  # sheet rows of the sheet read
     assert any("read sheet 'Data'" in n and "ward ID column 'ward_id'" in n and "--sheet" in n for n in read.notes)
-    # without an ID column the first sheet is read, as before, and the note says so and how to choose
+    # without an ID column (the app reads before the ID is chosen): the first sheet with two or more columns
     first = read_table(path)
-    assert first.sheet == "Read me" and any("read sheet 'Read me'" in n for n in first.notes)
+    assert first.sheet == "Data" and any(
+        "read sheet 'Data'" in n and "first sheet with a table" in n for n in first.notes
+    )
+    assert workbook_sheets(path) == (["Read me", "Data"], "Data")
+    assert workbook_sheets(b"ward_id,x\n7,1\n", name="wards.csv") == ([], None)
 
 
 def test_xlsx_sheet_by_name_and_unknown_sheet_or_column(tmp_path):

@@ -579,32 +579,70 @@ def _workbook_sheet(
     src: _Source, raw: bytes, sheet: str | None, id_column: str | None
 ) -> tuple[list[str], int, list[list[Any]], dict[int, str], str]:
     """(the sheet names, the position of the sheet to read, its rows from sheet row 1 on, the number format of each
-    column of its row 2, why this sheet): ``sheet`` by name, else the first with ``id_column``, else the first."""
+    column of its row 2, why this sheet)."""
     book = _open_workbook(src, raw)
     try:
         sheets = list(book.sheetnames)
-        if sheet is not None:
-            wanted = {name.strip().casefold(): k for k, name in enumerate(sheets)}
-            position = sheets.index(sheet) if sheet in sheets else wanted.get(sheet.strip().casefold())
-            if position is None:
-                raise InputFileError(
-                    f"{src.name} has no sheet '{sheet}'. Its sheets are: {', '.join(sheets)}. Choose one of them."
-                )
-            return sheets, position, *_sheet_rows(book.worksheets[position]), "the sheet chosen"
-        if id_column is not None and len(sheets) > 1:
-            headers = []
-            for position, worksheet in enumerate(book.worksheets):
-                rows, formats = _sheet_rows(worksheet)
-                header = _header_cells(rows)
-                if id_column.strip() in header:
-                    return sheets, position, rows, formats, f"the first sheet with the ward ID column '{id_column}'"
-                headers.append(f"sheet '{sheets[position]}': {', '.join(header[:8]) or 'empty'}")
-            raise DataError(
-                f"No sheet of {src.name} has the ward ID column '{id_column}' in its first row ("
-                + "; ".join(headers)
-                + "). Choose the sheet with --sheet NAME (in the app: the sheet choice) and its ward ID column."
+        position, why = _choose_sheet(src, book, sheet, id_column)
+        return sheets, position, *_sheet_rows(book.worksheets[position]), why
+    finally:
+        book.close()
+
+
+def _choose_sheet(src: _Source, book, sheet: str | None, id_column: str | None) -> tuple[int, str]:
+    """(position, why): ``sheet`` by name; else the first sheet with ``id_column`` in its header row; else (no ID
+    column given) the first sheet whose header row has two or more cells (a read-me of one column of text is
+    passed over), else the first sheet."""
+    sheets = list(book.sheetnames)
+    if sheet is not None:
+        wanted = {name.strip().casefold(): k for k, name in enumerate(sheets)}
+        position = sheets.index(sheet) if sheet in sheets else wanted.get(sheet.strip().casefold())
+        if position is None:
+            raise InputFileError(
+                f"{src.name} has no sheet '{sheet}'. Its sheets are: {', '.join(sheets)}. Choose one of them."
             )
-        return sheets, 0, *_sheet_rows(book.worksheets[0]), "the first sheet"
+        return position, "the sheet chosen"
+    if len(sheets) < 2:
+        return 0, "the first sheet"
+    headers = [_header_cells(_head_rows(worksheet)) for worksheet in book.worksheets]
+    if id_column is not None:
+        for position, header in enumerate(headers):
+            if id_column.strip() in header:
+                return position, f"the first sheet with the ward ID column '{id_column}'"
+        raise DataError(
+            f"No sheet of {src.name} has the ward ID column '{id_column}' in its first row ("
+            + "; ".join(f"sheet '{name}': {', '.join(h[:8]) or 'empty'}" for name, h in zip(sheets, headers))
+            + "). Choose the sheet with --sheet NAME (in the app: the sheet choice) and its ward ID column."
+        )
+    for position, header in enumerate(headers):
+        if len(header) >= 2:
+            return position, "the first sheet with a table" if position else "the first sheet"
+    return 0, "the first sheet"
+
+
+def _head_rows(worksheet, rows: int = 50) -> list[list[Any]]:
+    """The first rows of a sheet (enough to find its header row)."""
+    return [list(r) for r in worksheet.iter_rows(max_row=rows, values_only=True)]
+
+
+def workbook_sheets(source: Source, *, name: str | None = None) -> tuple[list[str], str | None]:
+    """The sheets of an ``.xlsx`` workbook and the one :func:`read_table` reads without ``sheet`` or ``id_column``.
+
+    For a CSV file (or any file that is not a workbook): ``([], None)``.
+
+    Examples
+    --------
+    >>> workbook_sheets(b"ward_id,x\\n7,1\\n", name="wards.csv")
+    ([], None)
+    """
+    src = _open_source(source, name, "table")
+    raw = src.read_bytes()
+    if _table_kind(src, raw) != "xlsx":
+        return [], None
+    book = _open_workbook(src, raw)
+    try:
+        sheets = list(book.sheetnames)
+        return sheets, sheets[_choose_sheet(src, book, None, None)[0]]
     finally:
         book.close()
 
