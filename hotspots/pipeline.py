@@ -42,8 +42,12 @@ class RawCity:
 
     @property
     def key(self) -> str:
-        """What the city's files are: their SHA-256 digests, the name and the synthetic flag (a cache key)."""
-        return _digest([self.table_read.sha256, self.boundaries_read.sha256, self.name, self.synthetic])
+        """What the city's files are: their SHA-256 digests, the name and the synthetic flag, and the sheet read
+        from a workbook of several sheets (a cache key)."""
+        parts = [self.table_read.sha256, self.boundaries_read.sha256, self.name, self.synthetic]
+        if len(getattr(self.table_read, "sheets", ())) > 1:
+            parts.append(self.table_read.sheet)
+        return _digest(parts)
 
     @property
     def inputs(self) -> list[dict]:

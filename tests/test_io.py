@@ -1234,3 +1234,17 @@ def test_join_leaves_the_table_unchanged_and_gives_str_ids():
     assert table["x"].tolist() == [1.0, 2.0, 3.0]
     none, report = join_wards(pd.DataFrame({"ward_id": ["9"]}), wards, id_column="ward_id")
     assert len(none) == 0 and report.matched == 0 and list(none.columns) == ["ward_id", "geometry"]
+
+
+@needs_real_boundaries
+@pytest.mark.parametrize("as_bytes", [False, True])
+def test_boundaries_without_an_extension_are_read_by_their_content(as_bytes):
+    # README: mumbai/bmc_electoral_wards_2017 is GeoJSON with no file extension, 227 wards keyed on PRABHAG_NO;
+    # an upload arrives as bytes with that name
+    path = BOUNDARIES / "mumbai" / "bmc_electoral_wards_2017"
+    source = path.read_bytes() if as_bytes else path
+    read = read_boundaries(source, name=path.name, id_column="PRABHAG_NO")
+    assert read.format == "GeoJSON" and len(read.wards) == 227 and read.source == path.name
+    _, report = join_wards(indicator_table(read.wards["PRABHAG_NO"]), read.wards, id_column="ward",
+                           boundary_id_column="PRABHAG_NO")  # fmt: skip
+    assert report.matched == 227 and report.complete and report.warnings == []
