@@ -652,12 +652,14 @@ def run(
     classification: str | None = None,
     name: str = "",
     method: Method | None = None,
+    sheet: str | None = None,
     **score_options,
 ) -> RiskResult:
     """Read, validate, join, score and analyse one city in one call.
 
     ``method`` gives the whole run (e.g. ``Method.from_metadata(meta)`` re-runs an export); otherwise the
-    framework (default: the built-in one), ``classification`` and the keyword options make it.
+    framework (default: the built-in one), ``classification`` and the keyword options make it. ``sheet``: the sheet
+    of a workbook (default: the first sheet that has ``id_column``).
 
     Examples
     --------
@@ -677,6 +679,12 @@ def run(
     elif framework is not None or classification or score_options:
         raise DataError("Give either method=... or the framework and options, not both.")
     city = load_city(
-        indicators, boundaries, method.framework, id_column=id_column, boundary_id_column=boundary_id_column, name=name
+        indicators,
+        boundaries,
+        method.framework,
+        id_column=id_column,
+        boundary_id_column=boundary_id_column,
+        name=name,
+        sheet=sheet,
     )
     return score_city(city, method)
