@@ -738,6 +738,7 @@ def test_join_reports_both_ways_duplicates_and_missing_ids():
     assert joined["x"].tolist() == ["a", "b"]  # both rows of a duplicate ID are kept (the validator refuses them)
     assert report.duplicate_table_ids == ["1"]
     assert report.missing_ids_table == [4]  # spreadsheet row (header = row 1)
+    assert "1 table row with no ward ID (row 4)." in report.summary()
     assert report.unmatched_table == ["4"]
     assert report.unmatched_boundaries == ["2", "3"]
     assert report.names == {"2": "Beta", "3": "Gamma"}
@@ -875,7 +876,7 @@ def test_delhi_null_id_feature_is_listed():
     assert all(report.names.get(i) for i in report.unmatched_boundaries)  # named from Ward_Name
     assert report.name_column_boundaries == "Ward_Name"
     # a position is named as a position, beside how many: "1 feature (feature 193)", not "features ...: 193"
-    assert f"1 feature (feature {null_feature}) with no ward ID in the boundaries" in report.summary()
+    assert f"1 feature with no ward ID in the boundaries (feature {null_feature})" in report.summary()
     assert report.warnings == []  # 5 of 289 unmatched: under the share that warns
 
 

@@ -116,11 +116,11 @@ class JoinReport:
                 f"{named(self.unmatched_boundaries)}."
             )
         if self.missing_ids_table:
-            lines.append(f"{_counted(self.missing_ids_table, 'table row', 'row')} with no ward ID in the table.")
+            lines.append(_counted(self.missing_ids_table, "table row", "with no ward ID", "row") + ".")
         if self.missing_ids_boundaries:
             lines.append(
-                f"{_counted(self.missing_ids_boundaries, 'feature', 'feature')} with no ward ID in the boundaries "
-                "(left out of the map)."
+                _counted(self.missing_ids_boundaries, "feature", "with no ward ID in the boundaries", "feature")
+                + ", left out of the map."
             )
         if self.duplicate_table_ids:
             lines.append(f"ward IDs repeated in the table: {', '.join(self.duplicate_table_ids[:20])}.")
@@ -137,11 +137,12 @@ MAX_UNMATCHED_SHARE = 0.2
 """More than this share of the wards of either file unmatched: :attr:`JoinReport.warnings` warns."""
 
 
-def _counted(positions: list[int], noun: str, label: str, shown: int = 20) -> str:
-    """How many and which: ``"1 feature (feature 193)"``, ``"3 table rows (rows 4, 9, 12)"``."""
+def _counted(positions: list[int], noun: str, what: str, label: str, shown: int = 20) -> str:
+    """How many, then which: ``"1 feature with no ward ID (feature 193)"``, ``"3 rows ... (rows 4, 9, 12)"``."""
     n = len(positions)
     listed = ", ".join(map(str, positions[:shown])) + (f" and {n - shown} more" if n > shown else "")
-    return f"{n} {noun}{'' if n == 1 else 's'} ({label}{'' if n == 1 else 's'} {listed})"
+    plural = "" if n == 1 else "s"
+    return f"{n} {noun}{plural} {what} ({label}{plural} {listed})"
 
 
 # pandas 3 (or 2.x with the option set): a DataFrame never shares data that another one changes
