@@ -21,6 +21,9 @@ def _add_inputs(p: argparse.ArgumentParser) -> None:
     p.add_argument("--indicators", required=True, help="ward indicator table: CSV (any Excel flavour) or XLSX")
     p.add_argument("--boundaries", required=True, help="ward boundaries: GeoJSON, zipped Shapefile, GeoPackage or KML")
     p.add_argument("--id-column", required=True, help="ward ID column of the indicator table")
+    p.add_argument(
+        "--sheet", help="sheet of an .xlsx workbook to read (default: the first sheet that has the ward ID column)"
+    )
     p.add_argument("--boundary-id-column", help="ward ID column of the boundaries (default: --id-column)")
     p.add_argument(
         "--framework", help="framework file (JSON or TOML); default: the shipped hotspots/data/framework_default.json"
@@ -32,6 +35,12 @@ def _add_model(p: argparse.ArgumentParser) -> None:
     from .classify import SCHEMES
 
     p.add_argument("--classification", choices=list(SCHEMES), help="map classes (default: the framework's)")
+    p.add_argument(
+        "--thresholds",
+        type=_thresholds,
+        help="class limits for '--classification fixed': four increasing numbers on the 0-10 score scale, "
+        "separated by commas, e.g. 2,4,6,8 (given alone, they imply --classification fixed)",
+    )
     p.add_argument("--neighbours", default="queen", help="queen (default), rook, knn:K or distance:METRES")
     p.add_argument(
         "--permutations",
@@ -70,6 +79,36 @@ def _permutations(text: str):
     return value
 
 
+def _thresholds(text: str) -> tuple[float, ...]:
+    """``"2,4,6,8"`` -> (2.0, 4.0, 6.0, 8.0): four increasing finite numbers (argparse shows the message)."""
+    import math
+
+    parts = [t.strip() for t in text.split(",")]
+    try:
+        values = tuple(float(t) for t in parts)
+    except ValueError:
+        bad = next(t for t in parts if not _is_number(t))
+        raise argparse.ArgumentTypeError(
+            f"{bad!r} in {text!r} is not a number; give four increasing numbers separated by commas, e.g. 2,4,6,8"
+        ) from None
+    if len(values) != 4 or any(not math.isfinite(v) for v in values):
+        raise argparse.ArgumentTypeError(
+            f"expected four numbers separated by commas (the limits between the five classes), e.g. 2,4,6,8; "
+            f"got {len(values)} in {text!r}"
+        )
+    if any(b <= a for a, b in zip(values, values[1:])):
+        raise argparse.ArgumentTypeError(f"the thresholds must increase from left to right, e.g. 2,4,6,8; got {text!r}")
+    return values
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def build_parser(prog: str = "hotspots") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog, description="Ward-level risk scores and hotspots.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -101,8 +140,19 @@ def _framework(args):
     from .framework import Framework, default_framework
 
     fw = Framework.load(args.framework) if args.framework else default_framework()
-    if getattr(args, "classification", None):
-        fw = fw.with_options(classification=args.classification)
+    thresholds = getattr(args, "thresholds", None)
+    classification = getattr(args, "classification", None)
+    if thresholds is not None:
+        if classification not in (None, "fixed"):
+            raise _Usage(f"--thresholds go with --classification fixed, not --classification {classification}")
+        classification = "fixed"
+    if classification == "fixed" and thresholds is None and not fw.thresholds:
+        raise _Usage("--classification fixed needs --thresholds, e.g. --thresholds 2,4,6,8 (limits on the 0-10 scale)")
+    if classification or thresholds is not None:
+        options = {"classification": classification}
+        if thresholds is not None:
+            options["thresholds"] = thresholds
+        fw = fw.with_options(**options)
     return fw
 
 
@@ -117,6 +167,7 @@ def _prepare(args):
         id_column=args.id_column,
         boundary_id_column=args.boundary_id_column,
         name=args.name,
+        sheet=args.sheet,
     )
     return fw, city
 
@@ -137,10 +188,23 @@ def _report(city) -> str:
             f"in the boundaries but not in the table ({len(j.unmatched_boundaries)}): "
             f"{', '.join(map(str, j.unmatched_boundaries))}"
         )
+    if j.missing_ids_boundaries:
+        lines.append(
+            f"boundary features with no ward ID, left out ({len(j.missing_ids_boundaries)}): "
+            f"{', '.join(f'feature {i}' for i in j.missing_ids_boundaries)}"
+        )
+    if j.missing_geometry:
+        lines.append(
+            f"in the table but without a usable boundary, left out ({len(j.missing_geometry)}): "
+            f"{', '.join(j.missing_geometry)}"
+        )
+    table = city.table.table
     for c, m in city.table.missing.items():
         if m:
-            lines.append(f"missing values in {c}: {m}")
+            wards = table.loc[table[c].isna(), "ward_id"].astype(str).tolist()
+            lines.append(f"missing values in {c} ({m}): wards {', '.join(wards)}")
     lines += [f"note: {n}" for n in city.notes]
+    lines += [f"warning: {w}" for w in j.warnings]
     return "\n".join(lines)
 
 
@@ -220,7 +284,10 @@ def _dispatch(args) -> int:
     if args.command == "validate":
         _, city = _prepare(args)
         print(_report(city))
-        print("OK: the table and boundaries can be scored.")
+        if city.join.warnings:
+            print("The table and boundaries can be scored, but check the warnings above first.")
+        else:
+            print("OK: the table and boundaries can be scored.")
         return EXIT_OK
     if args.command == "score":
         start = time.perf_counter()
@@ -230,6 +297,8 @@ def _dispatch(args) -> int:
         else:
             result.to_geojson(out)
         n = len(result.layer)
+        for warning in result.city.join.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
         for note in result.hotspot_notes():
             print(f"note: {note}", file=sys.stderr)
         print(f"wrote {out} ({n} wards, {time.perf_counter() - start:.1f} s)", file=sys.stderr)
@@ -238,6 +307,8 @@ def _dispatch(args) -> int:
         from .maps import map_html, risk_map
 
         out, result = _score(args, (".html", ".htm"))
+        for warning in result.city.join.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
         m = risk_map(
             result.layer,
             dimensions=result.dimension_names,

@@ -49,10 +49,14 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def export_columns(
-    layer: pd.DataFrame, indicator_columns, dimension_names, population_column="population"
+    layer: pd.DataFrame, indicator_columns, dimension_names, population_column="population", *, id_columns=()
 ) -> list[str]:
-    """The columns that go into an export, in order; anything else in ``layer`` stays out."""
-    wanted = ["ward_id", "ward_name", population_column, *indicator_columns]
+    """The columns that go into an export, in order; anything else in ``layer`` stays out.
+
+    ``id_columns``: the user's own ward ID columns (:attr:`hotspots.pipeline.CityData.kept_id_columns`), written
+    right after ``ward_id`` with the IDs as read, so that a GIS can join the export back on them.
+    """
+    wanted = ["ward_id", *id_columns, "ward_name", population_column, *indicator_columns]
     wanted += [f"{d}_score" for d in dimension_names] + list(SCORE_FIELDS) + list(HOTSPOT_FIELDS)
     seen = []
     for c in wanted:
@@ -85,9 +89,10 @@ def export_table(
     count_columns=(),
     suppress_below=DEFAULT_SUPPRESS_BELOW,
     population_column="population",
+    id_columns=(),
 ):
     """The attribute table exactly as it is exported (selected columns, small counts suppressed)."""
-    cols = export_columns(layer, indicator_columns, dimension_names, population_column)
+    cols = export_columns(layer, indicator_columns, dimension_names, population_column, id_columns=id_columns)
     table = round_for_export(pd.DataFrame(layer[cols]).copy(), dimension_names)
     table, suppressed = suppress_small_counts(table, count_columns, suppress_below)
     return table, suppressed

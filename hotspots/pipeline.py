@@ -42,8 +42,12 @@ class RawCity:
 
     @property
     def key(self) -> str:
-        """What the city's files are: their SHA-256 digests, the name and the synthetic flag (a cache key)."""
-        return _digest([self.table_read.sha256, self.boundaries_read.sha256, self.name, self.synthetic])
+        """What the city's files are: their SHA-256 digests, the name and the synthetic flag, and the sheet read
+        from a workbook of several sheets (a cache key)."""
+        parts = [self.table_read.sha256, self.boundaries_read.sha256, self.name, self.synthetic]
+        if len(getattr(self.table_read, "sheets", ())) > 1:
+            parts.append(self.table_read.sheet)
+        return _digest(parts)
 
     @property
     def inputs(self) -> list[dict]:
@@ -67,6 +71,10 @@ class CityData:
         table row keep empty values (they are mapped as "no data").
     table : the validated table (every table row, matched or not).
     join : the join report (unmatched wards both ways).
+    kept_id_columns : the user's own ward ID columns kept in ``wards`` beside ``ward_id``, with the IDs as read
+        (not normalised), for exports that a GIS joins back on: the boundaries' ID column (its values for every
+        ward), and the table's when it has another name (its text, empty for wards not in the table). Names that
+        are ``ward_id`` or already used by the export are not repeated.
     """
 
     name: str
@@ -78,6 +86,7 @@ class CityData:
     id_column: str = "ward_id"
     boundary_id_column: str = "ward_id"
     columns_key: str = ""
+    kept_id_columns: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -114,10 +123,12 @@ def read_city(
     boundaries_name: str | None = None,
     boundary_id_column: str | None = None,
     synthetic: bool | None = None,
+    sheet: str | None = None,
 ) -> RawCity:
     """Read a city's indicator table and boundary file (paths, bytes or uploaded files).
 
     The boundary file is parsed in a background thread (GDAL releases the GIL) while the table is read.
+    ``sheet``: the sheet of a workbook to read (default: the first; see :func:`hotspots.io.read_table`).
     """
     return _read_and_validate(
         indicators,
@@ -127,6 +138,7 @@ def read_city(
         boundaries_name=boundaries_name,
         boundary_id_column=boundary_id_column,
         synthetic=synthetic,
+        sheet=sheet,
     )[0]
 
 
@@ -141,11 +153,13 @@ def load_city(
     indicators_name: str | None = None,
     boundaries_name: str | None = None,
     synthetic: bool | None = None,
+    sheet: str | None = None,
 ) -> CityData:
     """Read, validate and join a city in one call (:func:`read_city` then :func:`prepare_city`, overlapped).
 
     The boundary file is parsed in a background thread while the table is read and validated, so that reading
-    and checking the table costs (almost) nothing on top of reading the boundaries.
+    and checking the table costs (almost) nothing on top of reading the boundaries. ``sheet``: the sheet of a
+    workbook to read (default: the first sheet that has ``id_column``).
     """
     raw, validated = _read_and_validate(
         indicators,
@@ -157,6 +171,7 @@ def load_city(
         synthetic=synthetic,
         framework=framework,
         id_column=id_column,
+        sheet=sheet,
     )
     return prepare_city(raw, framework, id_column=id_column, boundary_id_column=boundary_id_column, validated=validated)
 
@@ -172,13 +187,14 @@ def _read_and_validate(
     synthetic,
     framework=None,
     id_column=None,
+    sheet=None,
 ):
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="hotspots-read") as pool:
         boundaries_future = pool.submit(read_boundaries, boundaries, name=boundaries_name, id_column=boundary_id_column)
         try:
-            table_read = read_table(indicators, name=indicators_name)
+            table_read = read_table(indicators, name=indicators_name, sheet=sheet, id_column=id_column)
             validated = None
             if framework is not None:
                 validated = validate_table(
@@ -249,6 +265,7 @@ def prepare_city(
         boundary_source=raw.boundaries_read.source,
     )
     wards = _all_boundary_wards(joined, raw.boundaries_read.wards, bid, report, validated.table.columns)
+    wards, kept_id_columns = _with_user_id_columns(wards, raw, id_column, bid)
     notes = list(tr.notes) + list(raw.boundaries_read.notes) + list(validated.notes) + list(report.notes)
     if report.matched == 0:
         raise DataError(
@@ -272,6 +289,7 @@ def prepare_city(
         id_column=id_column,
         boundary_id_column=bid,
         columns_key=framework.columns_key(),
+        kept_id_columns=kept_id_columns,
     )
 
 
@@ -304,6 +322,36 @@ def _all_boundary_wards(joined, boundaries, bid, report, table_columns):
         extra = extra.dissolve(by="ward_id", as_index=False)
     out = pd.concat([matched, extra], ignore_index=True)
     return gpd.GeoDataFrame(out, geometry="geometry", crs=joined.crs)
+
+
+def _with_user_id_columns(wards, raw: RawCity, id_column: str, bid: str):
+    """``wards`` with the user's ID columns beside ``ward_id`` (the IDs as read), and their names."""
+    from .export import HOTSPOT_FIELDS, SCORE_FIELDS
+
+    sources = [(bid, raw.boundaries_read.wards)]
+    if id_column != bid:
+        sources.append((id_column, raw.table_read.table))
+    taken = set(wards.columns) | set(SCORE_FIELDS) | set(HOTSPOT_FIELDS) | {"ward_id", "ward_id_table"}
+    kept = []
+    for column, frame in sources:
+        if column in taken or column.endswith("_score") or column not in frame.columns:
+            continue
+        values = frame[column]
+        as_read: dict[str, Any] = {}
+        for ward_id, value in zip(normalise_ids(values), values.to_numpy(dtype=object)):
+            if ward_id is not pd.NA:
+                as_read.setdefault(ward_id, value)  # a multi-part ward: its first feature's value
+        column_values = [as_read.get(w, pd.NA) for w in wards["ward_id"]]
+        if all(w in as_read for w in wards["ward_id"]):
+            wards[column] = pd.array(column_values, dtype=values.dtype)
+        else:
+            wards[column] = pd.array(column_values, dtype=object)
+        kept.append(column)
+        taken.add(column)
+    if kept:
+        ordered = ["ward_id", *kept] + [c for c in wards.columns if c not in kept and c != "ward_id"]
+        wards = wards[ordered]
+    return wards, tuple(kept)
 
 
 def city_graph(city: CityData, neighbours: Method | str = "queen"):
@@ -383,6 +431,7 @@ class RiskResult:
             count_columns=self.count_columns,
             suppress_below=self.suppress_below,
             population_column=self.framework.population_column,
+            id_columns=self.city.kept_id_columns,
         )
 
     def to_geojson(self, path=None) -> str:
@@ -517,6 +566,7 @@ def score_city(
             c
             for c in city.wards.columns
             if c in ("ward_id", "ward_name", framework.population_column)
+            or c in city.kept_id_columns
             or c in framework.columns
             or c == city.wards.geometry.name
         ]
@@ -602,12 +652,14 @@ def run(
     classification: str | None = None,
     name: str = "",
     method: Method | None = None,
+    sheet: str | None = None,
     **score_options,
 ) -> RiskResult:
     """Read, validate, join, score and analyse one city in one call.
 
     ``method`` gives the whole run (e.g. ``Method.from_metadata(meta)`` re-runs an export); otherwise the
-    framework (default: the built-in one), ``classification`` and the keyword options make it.
+    framework (default: the built-in one), ``classification`` and the keyword options make it. ``sheet``: the sheet
+    of a workbook (default: the first sheet that has ``id_column``).
 
     Examples
     --------
@@ -627,6 +679,12 @@ def run(
     elif framework is not None or classification or score_options:
         raise DataError("Give either method=... or the framework and options, not both.")
     city = load_city(
-        indicators, boundaries, method.framework, id_column=id_column, boundary_id_column=boundary_id_column, name=name
+        indicators,
+        boundaries,
+        method.framework,
+        id_column=id_column,
+        boundary_id_column=boundary_id_column,
+        name=name,
+        sheet=sheet,
     )
     return score_city(city, method)

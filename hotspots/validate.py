@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -201,6 +201,8 @@ def _unpack(
     if isinstance(table, TableRead):
         frame, where = table.table, ("line" if table.delimiter is not None else "row")
         source = source or table.source
+        if len(table.sheets) > 1:  # a workbook of several sheets: messages name the sheet read
+            source = f"{source} (sheet '{table.sheet}')"
         decimal = decimal or guess_decimal(table)
         if line_numbers is None and (len(table.line_numbers) or not len(frame)):
             line_numbers = table.line_numbers
@@ -287,6 +289,15 @@ class TableSchema:
             rows per ward means individual-level or unaggregated data, which the tool refuses), values that are not
             numbers, negative counts, percentages above 100, populations of 0 where rates need them.
         """
+        found = self._population_spelled_otherwise(table.table if hasattr(table, "table") else table)
+        if found is not None:  # "Population" or " population ": validated under its own name, then named as used
+            pop = self.population.name
+            validated = replace(self, population=replace(self.population, name=found)).validate(
+                table, source=source, decimal=decimal, line_numbers=line_numbers
+            )
+            validated.table = validated.table.rename(columns={found: pop})
+            validated.notes.append(f"used the column '{found}' of the table as the population column '{pop}'")
+            return validated
         frame, places, decimal = _unpack(table, source, decimal, line_numbers)
         columns = [str(c) for c in frame.columns]
         problems = self._column_problems(columns, places.source)
@@ -303,6 +314,19 @@ class TableSchema:
         return self._validated(frame, columns, places.wards, parsed, decimal)
 
     # --- the steps of validate --------------------------------------------------------------------------------
+
+    def _population_spelled_otherwise(self, frame: pd.DataFrame) -> str | None:
+        """The table's population column when it differs from the framework's name only in case or surrounding
+        spaces ("Population", "POPULATION ", ...) and no column has the exact name; None otherwise (also when
+        several columns would match: then nothing is guessed)."""
+        pop = self.population.name
+        columns = [str(c) for c in frame.columns]
+        if pop in columns:
+            return None
+        wanted = pop.strip().casefold()
+        others = {i.name for i in self.indicators} | {self.id_column}
+        found = [c for c in columns if c.strip().casefold() == wanted and c not in others]
+        return found[0] if len(found) == 1 else None
 
     def _column_problems(self, columns: list[str], source: str) -> list[Problem]:
         """The columns the schema needs that the table does not have."""

@@ -527,3 +527,75 @@ def test_a_reordered_table_on_the_same_boundaries_gets_its_own_wards_statistics(
     assert list(mine.index) == list(demo.index)
     pd.testing.assert_series_equal(mine["hotspot_class"], demo["hotspot_class"])
     pd.testing.assert_series_equal(mine["risk_class"], demo["risk_class"])
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Right first time: a boundary file without an extension, a mostly unmatched pair, a workbook with a read-me first
+# ----------------------------------------------------------------------------------------------------------------
+
+
+def test_boundary_uploader_takes_any_file_name():
+    # st.file_uploader(type=[...]) refused a file without an extension ("files are not allowed")
+    import ast
+
+    tree = ast.parse((ROOT / "ui" / "data_tab.py").read_text(encoding="utf-8"))
+    uploaders = {
+        node.args[0].value: {k.arg: k.value for k in node.keywords}
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "file_uploader"
+    }
+    kind = uploaders["Ward boundaries"]["type"]
+    assert isinstance(kind, ast.Constant) and kind.value is None
+
+
+@needs_real_boundaries
+def test_upload_of_boundaries_without_an_extension():
+    # README: mumbai/bmc_electoral_wards_2017 is GeoJSON with no file extension, 227 wards keyed on PRABHAG_NO
+    import geopandas as gpd
+
+    path = BOUNDARIES / "mumbai" / "bmc_electoral_wards_2017"
+    wards = gpd.read_file(path)
+    table = _analyst_csv(wards["PRABHAG_NO"].tolist(), None, "PRABHAG_NO")
+    at = _app()
+    _upload(at, table, "mumbai.csv", path.read_bytes(), path.name, name="Mumbai")
+    assert not at.error, [e.value for e in at.error]
+    assert at.selectbox(key="upload_boundary_id_column").value == "PRABHAG_NO"
+    assert _metric(at, "Wards matched") == "227"
+
+
+def test_mostly_unmatched_upload_warns_and_shows_no_success(kolkata_files):
+    lines = kolkata_files[0].decode("utf-8").splitlines()
+    part = "\n".join(lines[:1] + lines[41:]).encode("utf-8")  # 104 of the 144 wards
+    at = _app()
+    _upload(at, part, "part.csv", kolkata_files[1], "kolkata.geojson")
+    assert _metric(at, "Wards matched") == "104"
+    shown = " ".join(w.value for w in at.warning).replace("\\", "")
+    assert "Check the ward IDs first" in shown and "40 of the 144 wards in the boundaries (28%)" in shown
+    successes = [s.value for s in at.success if "matched" in s.value]
+    assert len(successes) == 1  # the demo city's report above the upload; none for the upload
+
+
+def test_workbook_with_a_read_me_first_offers_its_sheets(kolkata_files, tmp_path):
+    import io
+
+    import openpyxl
+
+    table = pd.read_csv(io.BytesIO(kolkata_files[0]), dtype=str, keep_default_na=False)
+    book = openpyxl.Workbook()
+    book.active.title = "Read me"
+    book.active.append(["Ward indicators: see the sheet Data"])
+    data = book.create_sheet("Data")
+    data.append(list(table.columns))
+    for row in table.itertuples(index=False):
+        data.append(list(row))
+    book.save(tmp_path / "kolkata.xlsx")
+    at = _app()
+    _upload(at, (tmp_path / "kolkata.xlsx").read_bytes(), "kolkata.xlsx", kolkata_files[1], "kolkata.geojson")
+    assert not at.error, [e.value for e in at.error]
+    sheet = at.selectbox(key="upload_sheet")
+    assert sheet.options == ["Read me", "Data"] and sheet.value == "Data"
+    assert _metric(at, "Wards matched") == "144"
+    assert any("read sheet 'Data' of kolkata.xlsx" in m.value for m in at.markdown)
+    sheet.set_value("Read me").run()
+    _no_exception(at)
+    assert at.error and "sheet 'Read me'" in at.error[0].value.replace("\\", "")

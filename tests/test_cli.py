@@ -364,3 +364,109 @@ def test_version_and_program_name(cli):
     assert r.returncode == 0 and r.stdout.strip() == f"hotspots {hotspots.__version__}"
     r = cli("score")
     assert r.returncode == 2 and r.stderr.startswith("usage: hotspots score")  # the console script's name
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Right first time: thresholds, workbook sheets, what validate names, a mostly unmatched pair
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_fixed_classes_with_thresholds(cli, kolkata, tmp_path):
+    csv, gj = kolkata
+    out = tmp_path / "fixed.geojson"
+    inputs = ("--indicators", csv, "--boundaries", gj, "--id-column", "ward_id", "--no-hotspots")
+    r = cli("score", *inputs, "--classification", "fixed", "--thresholds", "2,4,6,8", "--out", out)
+    assert r.returncode == 0, r.stderr
+    meta = json.loads(out.read_text(encoding="utf-8"))["metadata"]
+    assert meta["classification"]["scheme"] == "fixed"
+    assert meta["framework"]["thresholds"] == [2, 4, 6, 8]
+    r = cli("score", *inputs, "--thresholds", " 1.5, 3,4.5 ,9", "--out", out)  # alone, they imply fixed
+    assert r.returncode == 0, r.stderr
+    assert json.loads(out.read_text(encoding="utf-8"))["metadata"]["classification"]["scheme"] == "fixed"
+
+
+@pytest.mark.parametrize(
+    ("thresholds", "words"),
+    [
+        ("2,4,x,8", "'x' in '2,4,x,8' is not a number"),
+        ("8,6,4,2", "must increase"),
+        ("2,2,6,8", "must increase"),
+        ("2,4", "expected four numbers"),
+        ("2,4,6,nan", "expected four numbers"),
+    ],
+)
+def test_bad_thresholds_are_usage_errors(cli, kolkata, tmp_path, thresholds, words):
+    csv, gj = kolkata
+    r = cli(
+        "score", "--indicators", csv, "--boundaries", gj, "--id-column", "ward_id", "--thresholds", thresholds,
+        "--out", tmp_path / "o.geojson",
+    )  # fmt: skip
+    assert r.returncode == 2 and words in r.stderr and "--thresholds" in r.stderr, r.stderr
+
+
+def test_fixed_without_thresholds_or_with_another_scheme(cli, kolkata, tmp_path):
+    csv, gj = kolkata
+    inputs = ("--indicators", csv, "--boundaries", gj, "--id-column", "ward_id", "--out", tmp_path / "o.geojson")
+    r = cli("score", *inputs, "--classification", "fixed")
+    assert r.returncode == 2 and "--thresholds 2,4,6,8" in r.stderr, r.stderr
+    r = cli("score", *inputs, "--classification", "quantiles", "--thresholds", "2,4,6,8")
+    assert r.returncode == 2 and "--classification fixed" in r.stderr, r.stderr
+
+
+def _readme_first_workbook(csv: Path, path: Path) -> Path:
+    import openpyxl
+
+    table = pd.read_csv(csv, dtype=str, keep_default_na=False)
+    book = openpyxl.Workbook()
+    book.active.title = "Read me"
+    book.active.append(["Ward indicators, synthetic demo: see the Data sheet"])
+    data = book.create_sheet("Data")
+    data.append(list(table.columns))
+    for row in table.itertuples(index=False):
+        data.append(list(row))
+    book.save(path)
+    return path
+
+
+def test_workbook_with_a_read_me_first_and_sheet_option(cli, kolkata, tmp_path):
+    csv, gj = kolkata
+    book = _readme_first_workbook(csv, tmp_path / "kolkata.xlsx")
+    inputs = ("--indicators", book, "--boundaries", gj, "--id-column", "ward_id")
+    r = cli("validate", *inputs)
+    assert r.returncode == 0, r.stderr
+    assert "matched: 144" in r.stdout and "read sheet 'Data' of kolkata.xlsx" in r.stdout
+    r = cli("validate", *inputs, "--sheet", "Data")
+    assert r.returncode == 0 and "matched: 144" in r.stdout, r.stderr
+    r = cli("validate", *inputs, "--sheet", "Read me")  # one line of text: no data rows
+    assert r.returncode == 1 and "This is sheet 'Read me' of kolkata.xlsx, the sheet chosen" in r.stderr, r.stderr
+    r = cli("validate", *inputs, "--sheet", "Sheet9")
+    assert r.returncode == 1 and "kolkata.xlsx has no sheet 'Sheet9'. Its sheets are: Read me, Data" in r.stderr
+
+
+def test_validate_names_dropped_features_and_wards_with_missing_values(cli, kolkata, tmp_path):
+    csv, gj = kolkata
+    collection = json.loads(Path(gj).read_text(encoding="utf-8"))
+    feature = 100  # 1-based, as messages count features
+    lost = collection["features"][feature - 1]["properties"]["ward_id"]
+    collection["features"][feature - 1]["properties"]["ward_id"] = None
+    no_id = tmp_path / "no_id.geojson"
+    no_id.write_text(json.dumps(collection), encoding="utf-8")
+    missing = _bad(tmp_path, csv, lambda t: t.assign(school_dropout_rate=[""] * 2 + list(t.school_dropout_rate[2:])))
+    r = cli("validate", "--indicators", missing, "--boundaries", no_id, "--id-column", "ward_id")
+    assert r.returncode == 0, r.stderr
+    assert f"boundary features with no ward ID, left out (1): feature {feature}" in r.stdout
+    assert f"in the table but not in the boundaries (1): {lost}" in r.stdout
+    assert "missing values in school_dropout_rate (2): wards KMC-001, KMC-002" in r.stdout
+    assert "OK: the table and boundaries can be scored." in r.stdout
+
+
+def test_mostly_unmatched_pair_warns(cli, kolkata, tmp_path):
+    csv, gj = kolkata
+    part = _bad(tmp_path, csv, lambda t: t.iloc[40:])  # 104 of 144 wards: 40 (28%) of the boundaries unmatched
+    r = cli("validate", "--indicators", part, "--boundaries", gj, "--id-column", "ward_id")
+    assert r.returncode == 0, r.stderr
+    assert "warning: 40 of the 144 wards in the boundaries (28%) are not in the table" in r.stdout
+    assert "OK:" not in r.stdout and "check the warnings above" in r.stdout
+    r = cli("score", "--indicators", part, "--boundaries", gj, "--id-column", "ward_id", "--no-hotspots",
+            "--out", tmp_path / "o.csv")  # fmt: skip
+    assert r.returncode == 0 and "warning: 40 of the 144 wards" in r.stderr, r.stderr

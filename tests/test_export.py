@@ -127,3 +127,55 @@ def test_file_stem():
     assert file_stem("Malé") == "malé"  # letters of any script stay
     assert file_stem("../../etc/passwd") == "etc_passwd"  # no path in a download name
     assert file_stem(" ?! ") == "city"
+
+
+def _kolkata_with_own_id_columns(tmp_path):
+    """The Kolkata demo with the user's own ID columns: the boundaries number their wards in an integer 'WARD_NO',
+    the table in a text column 'Ward' written with zeros and spaces ('007 ', as typed); ward 1 is not in the
+    table."""
+    from hotspots.demo import demo_cities
+
+    city = demo_cities()["kolkata"]
+    collection = json.loads(city.boundaries_path.read_text(encoding="utf-8"))
+    for feature in collection["features"]:
+        props = feature["properties"]
+        props["WARD_NO"] = int(props.pop("ward_id").removeprefix("KMC-"))
+    boundaries = tmp_path / "wards.geojson"
+    boundaries.write_text(json.dumps(collection), encoding="utf-8")
+    table = pd.read_csv(city.indicators_path, dtype=str).iloc[1:]
+    table.insert(0, "Ward", [f"{int(w.removeprefix('KMC-')):03d} " for w in table.pop("ward_id")])
+    indicators = tmp_path / "wards.csv"
+    table.to_csv(indicators, index=False)
+    return indicators, boundaries
+
+
+def test_exports_keep_the_users_own_id_columns_as_read(tmp_path):
+    import hotspots
+
+    indicators, boundaries = _kolkata_with_own_id_columns(tmp_path)
+    result = hotspots.run(indicators, boundaries, id_column="Ward", boundary_id_column="WARD_NO", permutations=0)
+    assert result.city.kept_id_columns == ("WARD_NO", "Ward")
+    table, _ = result.export_table()
+    assert list(table.columns[:4]) == ["ward_id", "WARD_NO", "Ward", "ward_name"]
+    by_ward = table.set_index("ward_id")
+    assert by_ward.loc["7", "WARD_NO"] == 7  # the boundaries' integers stay integers (a GIS joins on them)
+    assert by_ward.loc["7", "Ward"] == "007 "  # the table's text as written, not normalised
+    assert by_ward.loc["1", "WARD_NO"] == 1 and pd.isna(by_ward.loc["1", "Ward"])  # ward 1: boundaries only
+    out = tmp_path / "scored.geojson"
+    result.to_geojson(out)
+    back, _ = read_geojson(out)
+    assert back.set_index("ward_id").loc["7", "WARD_NO"] == 7
+    assert back.set_index("ward_id").loc["7", "Ward"] == "007 "
+    csv_out = tmp_path / "scored.csv"
+    result.to_csv(csv_out)
+    assert csv_out.read_text(encoding="utf-8-sig").splitlines()[0].startswith("ward_id,WARD_NO,Ward,ward_name,")
+
+
+def test_an_id_column_called_ward_id_is_not_repeated():
+    import hotspots
+    from hotspots.demo import demo_cities
+
+    city = demo_cities()["kolkata"]
+    result = hotspots.run(city.indicators_path, city.boundaries_path, id_column="ward_id", permutations=0)
+    assert result.city.kept_id_columns == ()
+    assert list(result.export_table()[0].columns[:2]) == ["ward_id", "ward_name"]

@@ -35,6 +35,7 @@ from hotspots.io import (
     read_boundaries,
     read_json_file,
     read_table,
+    workbook_sheets,
 )
 
 # Ward names in the scripts of the region; the Sinhala one holds a zero-width joiner (ශ්‍රී) that must survive.
@@ -259,6 +260,57 @@ def test_xlsx_first_sheet_values_as_text(tmp_path):
     assert any("Indicators" in n and "2 sheets" in n for n in read.notes)
     assert any("percentage" in n for n in read.notes)
     assert read.line_numbers == [2, 3, 4]
+
+
+def _readme_first_workbook(path: Path, *, formula_on_data=False) -> Path:
+    """A workbook as analysts send it: a read-me sheet first, the indicator table on the second sheet."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    readme = book.active
+    readme.title = "Read me"
+    readme.append(["Ward indicators 2024, prepared by the city statistics office"])
+    readme.append(["Sources: police records, school census"])
+    data = book.create_sheet("Data")
+    data.append(["ward_id", "incidents"])
+    data.append([7, 12])
+    data.append([8, "=B2*2" if formula_on_data else 3])
+    book.save(path)
+    return path
+
+
+def test_xlsx_reads_the_first_sheet_with_the_id_column_and_names_it(tmp_path):
+    path = _readme_first_workbook(tmp_path / "wards.xlsx")
+    read = read_table(path, id_column="ward_id")
+    assert read.sheet == "Data" and read.sheets == ["Read me", "Data"]
+    assert read.table["incidents"].tolist() == ["12", "3"]
+    assert read.line_numbers == [2, 3]  # sheet rows of the sheet read
+    assert any("read sheet 'Data'" in n and "ward ID column 'ward_id'" in n and "--sheet" in n for n in read.notes)
+    # without an ID column (the app reads before the ID is chosen): the first sheet with two or more columns
+    first = read_table(path)
+    assert first.sheet == "Data" and any(
+        "read sheet 'Data'" in n and "first sheet with a table" in n for n in first.notes
+    )
+    assert workbook_sheets(path) == (["Read me", "Data"], "Data")
+    assert workbook_sheets(b"ward_id,x\n7,1\n", name="wards.csv") == ([], None)
+
+
+def test_xlsx_sheet_by_name_and_unknown_sheet_or_column(tmp_path):
+    path = _readme_first_workbook(tmp_path / "wards.xlsx")
+    assert read_table(path, sheet="Data").table["ward_id"].tolist() == ["7", "8"]
+    assert read_table(path, sheet=" data ").sheet == "Data"  # case and spaces as typed on a command line
+    with pytest.raises(InputFileError, match=r"wards.xlsx has no sheet 'Sheet2'\. Its sheets are: Read me, Data"):
+        read_table(path, sheet="Sheet2")
+    with pytest.raises(
+        DataError, match=r"No sheet of wards.xlsx has the ward ID column 'Ward No'.*sheet 'Data': ward_id"
+    ):
+        read_table(path, id_column="Ward No")
+
+
+def test_xlsx_formula_check_looks_at_the_sheet_read(tmp_path):
+    path = _readme_first_workbook(tmp_path / "wards.xlsx", formula_on_data=True)  # openpyxl saves no value
+    with pytest.raises(ValidationError, match="B3"):
+        read_table(path, sheet="Data")
 
 
 def test_xlsx_formulas_give_cached_values(tmp_path):
@@ -686,6 +738,7 @@ def test_join_reports_both_ways_duplicates_and_missing_ids():
     assert joined["x"].tolist() == ["a", "b"]  # both rows of a duplicate ID are kept (the validator refuses them)
     assert report.duplicate_table_ids == ["1"]
     assert report.missing_ids_table == [4]  # spreadsheet row (header = row 1)
+    assert "1 table row with no ward ID (row 4)." in report.summary()
     assert report.unmatched_table == ["4"]
     assert report.unmatched_boundaries == ["2", "3"]
     assert report.names == {"2": "Beta", "3": "Gamma"}
@@ -822,7 +875,25 @@ def test_delhi_null_id_feature_is_listed():
     assert len(report.unmatched_boundaries) == 5 and report.matched == 289 - 5
     assert all(report.names.get(i) for i in report.unmatched_boundaries)  # named from Ward_Name
     assert report.name_column_boundaries == "Ward_Name"
-    assert f"features with no ward ID in the boundaries: {null_feature}" in report.summary()
+    # a position is named as a position, beside how many: "1 feature (feature 193)", not "features ...: 193"
+    assert f"1 feature with no ward ID in the boundaries (feature {null_feature})" in report.summary()
+    assert report.warnings == []  # 5 of 289 unmatched: under the share that warns
+
+
+@needs_real_boundaries
+def test_mostly_unmatched_join_warns():
+    # README: chennai/Wards.geojson has 201 wards; a table of 155 of them leaves 46 (23%) unmatched
+    read = read_boundaries(BOUNDARIES / "chennai/Wards.geojson", id_column="Ward_No")
+    table = indicator_table(read.wards["Ward_No"]).iloc[46:]
+    _, report = join_wards(table, read.wards, id_column="ward", boundary_id_column="Ward_No")
+    assert (report.matched, report.table_wards, report.boundary_wards) == (155, 155, 201)
+    assert len(report.warnings) == 1
+    assert "46 of the 201 wards in the boundaries (23%) are not in the table" in report.warnings[0]
+    # 40 of 201 (19.9%) is at the limit: no warning
+    _, report = join_wards(
+        indicator_table(read.wards["Ward_No"]).iloc[40:], read.wards, id_column="ward", boundary_id_column="Ward_No"
+    )
+    assert report.warnings == []
 
 
 @needs_real_boundaries
@@ -1164,3 +1235,17 @@ def test_join_leaves_the_table_unchanged_and_gives_str_ids():
     assert table["x"].tolist() == [1.0, 2.0, 3.0]
     none, report = join_wards(pd.DataFrame({"ward_id": ["9"]}), wards, id_column="ward_id")
     assert len(none) == 0 and report.matched == 0 and list(none.columns) == ["ward_id", "geometry"]
+
+
+@needs_real_boundaries
+@pytest.mark.parametrize("as_bytes", [False, True])
+def test_boundaries_without_an_extension_are_read_by_their_content(as_bytes):
+    # README: mumbai/bmc_electoral_wards_2017 is GeoJSON with no file extension, 227 wards keyed on PRABHAG_NO;
+    # an upload arrives as bytes with that name
+    path = BOUNDARIES / "mumbai" / "bmc_electoral_wards_2017"
+    source = path.read_bytes() if as_bytes else path
+    read = read_boundaries(source, name=path.name, id_column="PRABHAG_NO")
+    assert read.format == "GeoJSON" and len(read.wards) == 227 and read.source == path.name
+    _, report = join_wards(indicator_table(read.wards["PRABHAG_NO"]), read.wards, id_column="ward",
+                           boundary_id_column="PRABHAG_NO")  # fmt: skip
+    assert report.matched == 227 and report.complete and report.warnings == []

@@ -349,3 +349,25 @@ def test_command_line_reports_the_files_true_line(tmp_path):
         )
     assert code == 1
     assert "line 5" in err.getvalue() and "line 3" not in err.getvalue(), err.getvalue()
+
+
+@pytest.mark.parametrize("header", ["Population", "POPULATION", " population "])
+def test_population_column_is_found_whatever_its_case_and_the_note_says_which(header):
+    table = good_table().rename(columns={"population": header})
+    v = validate_table(table, FW, id_column="ward_id", source="wards.csv")
+    assert v.table["population"].tolist() == [12345, 20000, 123456, 9000]
+    assert f"used the column '{header}' of the table as the population column 'population'" in v.notes
+
+
+def test_population_spelled_otherwise_is_checked_under_the_users_name():
+    data = good_table().rename(columns={"population": "Population"}).to_csv(index=False).replace("9000", "-9000")
+    with pytest.raises(ValidationError) as info:
+        validate_table(read_table(data.encode(), name="wards.csv"), FW, id_column="ward_id")
+    # the message names the column as the user wrote it, and the file line of the cell (header = line 1)
+    assert ("Population", "negative", "-9000", 5, "4") in failures(info.value)
+
+
+def test_two_population_spellings_are_not_guessed_between():
+    table = good_table().rename(columns={"population": "Population"}).assign(POPULATION="1")
+    with pytest.raises(ValidationError, match="no 'population' column"):
+        validate_table(table, FW, id_column="ward_id")

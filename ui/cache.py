@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from hotspots.framework import Framework
-from hotspots.io import IdGuess, guess_id_columns, numeric_columns
+from hotspots.io import IdGuess, guess_id_columns, numeric_columns, workbook_sheets
 from hotspots.method import Method
 from hotspots.pipeline import city_graph, city_key, prepare_city, read_city, score_cities, score_city
 from hotspots.spatial import DimensionCorrelation, bivariate_local_moran, dimension_correlation
@@ -31,8 +31,9 @@ def load_raw(
     boundaries_name: str,
     name: str,
     synthetic: bool | None,
+    sheet: str | None = None,
 ):
-    """The city's files as read (cached on their bytes or paths, and names)."""
+    """The city's files as read (cached on their bytes or paths, names and the workbook's sheet)."""
     return read_city(
         indicators,
         boundaries,
@@ -40,7 +41,14 @@ def load_raw(
         indicators_name=indicators_name,
         boundaries_name=boundaries_name,
         synthetic=synthetic,
+        sheet=sheet,
     )
+
+
+@st.cache_data(max_entries=32)
+def table_sheets(indicators: str | bytes, indicators_name: str) -> tuple[list[str], str | None]:
+    """The sheets of an uploaded workbook and the one read by default (``([], None)`` for CSV)."""
+    return workbook_sheets(indicators, name=indicators_name)
 
 
 @st.cache_resource(show_spinner="Checking and joining the data…", max_entries=64)
@@ -96,6 +104,7 @@ def raw_city(spec: dict):
         spec["boundaries_name"],
         spec["name"],
         spec["synthetic"],
+        spec.get("sheet"),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from hotspots.errors import HotspotsError
-from ui.cache import id_guess, load_raw, prepared_city
+from ui.cache import id_guess, load_raw, prepared_city, table_sheets
 from ui.common import plain, show_error, synthetic_banner
 from ui.state import add_city, remember_upload, upload_spec
 
@@ -39,6 +39,8 @@ def render_validation(city) -> None:
     cols[1].metric("Boundary wards read", len(raw.boundaries_read.wards))
     cols[2].metric("Wards matched", join.matched)
     cols[3].metric("Unmatched", len(join.unmatched_table) + len(join.unmatched_boundaries))
+    for warning in join.warnings:  # mostly unmatched: the package's rule (more than 20% of either file)
+        st.warning(f"**Check the ward IDs first.** {plain(warning)}")
     if join.complete:
         st.success("Every table row matched exactly one ward boundary.")
     else:
@@ -82,7 +84,14 @@ def render_upload(inputs: dict) -> None:
     )
     col1, col2 = st.columns(2)
     col1.file_uploader("Indicator table", type=TABLE_TYPES, key="upload_table", on_change=remember_upload)
-    col2.file_uploader("Ward boundaries", type=BOUNDARY_TYPES, key="upload_boundaries", on_change=remember_upload)
+    col2.file_uploader(  # any name: a boundary file without an extension is recognised by its content
+        "Ward boundaries",
+        type=None,
+        key="upload_boundaries",
+        on_change=remember_upload,
+        help=f"GeoJSON, zipped Shapefile, GeoPackage or KML ({', '.join('.' + t for t in BOUNDARY_TYPES)}, "
+        "or a file without an extension).",
+    )
     upload = st.session_state.get("upload")
     if not upload:
         return
@@ -90,8 +99,15 @@ def render_upload(inputs: dict) -> None:
         "City name", value=upload.get("name") or upload["indicators_name"].rsplit(".", 1)[0], key="upload_name"
     )
     try:
+        sheet = _sheet(upload)
         raw = load_raw(
-            upload["indicators"], upload["indicators_name"], upload["boundaries"], upload["boundaries_name"], name, None
+            upload["indicators"],
+            upload["indicators_name"],
+            upload["boundaries"],
+            upload["boundaries_name"],
+            name,
+            None,
+            sheet,
         )
     except HotspotsError as exc:
         show_error(exc, "Cannot read the upload: ")
@@ -99,7 +115,7 @@ def render_upload(inputs: dict) -> None:
     columns = _id_columns(raw, upload["boundaries_name"])
     if columns is None:
         return
-    spec = upload_spec(upload, name, *columns)
+    spec = upload_spec(upload, name, *columns, sheet=sheet)
     try:
         city = prepared_city(spec, inputs["framework"])
     except HotspotsError as exc:
@@ -109,6 +125,20 @@ def render_upload(inputs: dict) -> None:
     if st.button("Add this city", key="add_city", type="primary"):
         add_city(spec)
         st.rerun()
+
+
+def _sheet(upload: dict) -> str | None:
+    """The sheet of an uploaded workbook: a choice when it has several (preselected: the package's default)."""
+    sheets, default = table_sheets(upload["indicators"], upload["indicators_name"])
+    if len(sheets) < 2:
+        return None
+    return st.selectbox(
+        "Sheet of the workbook",
+        sheets,
+        index=sheets.index(default) if default in sheets else 0,
+        key="upload_sheet",
+        help="The sheet that holds the indicator table (one row per ward).",
+    )
 
 
 def _id_columns(raw, boundaries_name: str) -> tuple[str, str] | None:

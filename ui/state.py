@@ -17,7 +17,7 @@ from hotspots.framework import Framework, Indicator, default_framework
 
 _WIDGET_PREFIXES = ("w_ind:", "w_dim:", "opt:")
 _OPTIONS = ("normalisation", "aggregation", "classification")
-_UPLOAD_CHOICES = ("upload_name", "upload_id_column", "upload_boundary_id_column")
+_UPLOAD_CHOICES = ("upload_name", "upload_sheet", "upload_id_column", "upload_boundary_id_column")
 
 
 def demo_specs() -> dict[str, dict]:
@@ -39,9 +39,10 @@ def demo_specs() -> dict[str, dict]:
     return specs
 
 
-def upload_spec(upload: dict, name: str, id_column: str, boundary_id_column: str) -> dict:
-    """The spec of an uploaded pair of files."""
+def upload_spec(upload: dict, name: str, id_column: str, boundary_id_column: str, sheet: str | None = None) -> dict:
+    """The spec of an uploaded pair of files (``sheet``: the workbook's sheet chosen, None for CSV)."""
     return {
+        "sheet": sheet,
         "label": name,
         "name": name,
         "indicators": upload["indicators"],

@@ -8,7 +8,7 @@ later with :func:`parse_numbers`), and every repair, reprojection or assumption 
 
 Public functions
 ----------------
-read_table, parse_numbers, guess_decimal
+read_table, workbook_sheets, parse_numbers, guess_decimal
 read_boundaries
 normalise_ids, join_wards
 file_sha256, read_json_file
@@ -26,7 +26,7 @@ from hotspots.io._common import file_sha256, read_json_file
 from hotspots.io.boundaries import BoundariesRead, read_boundaries
 from hotspots.io.guess import IdGuess, guess_id_columns, numeric_columns  # noqa: F401 (re-exported)
 from hotspots.io.join import JoinReport, join_wards, normalise_ids
-from hotspots.io.tables import TableRead, guess_decimal, parse_numbers, read_table
+from hotspots.io.tables import TableRead, guess_decimal, parse_numbers, read_table, workbook_sheets
 
 # The switches of the fast paths (FAST_CSV, PARALLEL_GEOJSON_BYTES) are not re-exported: they take effect only on
 # the submodules that use them (hotspots.io.tables, hotspots.io.boundaries).
@@ -36,6 +36,7 @@ __all__ = [
     "BoundariesRead",
     "JoinReport",
     "read_table",
+    "workbook_sheets",
     "parse_numbers",
     "guess_decimal",
     "read_boundaries",

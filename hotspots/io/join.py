@@ -46,6 +46,10 @@ class JoinReport:
     name_column_table, name_column_boundaries : str or None
         The columns used for ``names``.
     notes : list of str
+    table_wards, boundary_wards : int
+        Distinct ward IDs in the table and in the boundaries (the denominators of :attr:`warnings`).
+
+    The share of unmatched wards above which the join is called mostly unmatched is :data:`MAX_UNMATCHED_SHARE`.
     """
 
     matched: int
@@ -60,6 +64,8 @@ class JoinReport:
     name_column_table: str | None = None
     name_column_boundaries: str | None = None
     notes: list[str] = field(default_factory=list)
+    table_wards: int = 0
+    boundary_wards: int = 0
 
     @property
     def complete(self) -> bool:
@@ -73,6 +79,23 @@ class JoinReport:
             or self.missing_ids_boundaries
             or self.missing_geometry
         )
+
+    @property
+    def warnings(self) -> list[str]:
+        """Warnings that the join is mostly unmatched: more than :data:`MAX_UNMATCHED_SHARE` of the wards of the
+        table, or of the boundaries, found no partner. Empty when the join is good enough to trust the map."""
+        out = []
+        for count, total, side, other in (
+            (len(self.unmatched_table), self.table_wards, "table", "boundaries"),
+            (len(self.unmatched_boundaries), self.boundary_wards, "boundaries", "table"),
+        ):
+            if total and count / total > MAX_UNMATCHED_SHARE:
+                out.append(
+                    f"{count} of the {total} wards in the {side} ({count / total:.0%}) are not in the {other}. "
+                    "Check that both files use the same ward numbering and the same delimitation year, and that the "
+                    "right ward ID columns are chosen; the map leaves these wards out or shows them as no data."
+                )
+        return out
 
     def summary(self) -> str:
         """The report as plain sentences for the user."""
@@ -93,10 +116,11 @@ class JoinReport:
                 f"{named(self.unmatched_boundaries)}."
             )
         if self.missing_ids_table:
-            lines.append(f"rows with no ward ID in the table: {', '.join(map(str, self.missing_ids_table[:20]))}.")
+            lines.append(_counted(self.missing_ids_table, "table row", "with no ward ID", "row") + ".")
         if self.missing_ids_boundaries:
             lines.append(
-                f"features with no ward ID in the boundaries: {', '.join(map(str, self.missing_ids_boundaries[:20]))}."
+                _counted(self.missing_ids_boundaries, "feature", "with no ward ID in the boundaries", "feature")
+                + ", left out of the map."
             )
         if self.duplicate_table_ids:
             lines.append(f"ward IDs repeated in the table: {', '.join(self.duplicate_table_ids[:20])}.")
@@ -107,6 +131,18 @@ class JoinReport:
         if self.missing_geometry:
             lines.append(f"wards without a usable boundary: {', '.join(self.missing_geometry[:20])}.")
         return "\n".join(lines + self.notes)
+
+
+MAX_UNMATCHED_SHARE = 0.2
+"""More than this share of the wards of either file unmatched: :attr:`JoinReport.warnings` warns."""
+
+
+def _counted(positions: list[int], noun: str, what: str, label: str, shown: int = 20) -> str:
+    """How many, then which: ``"1 feature with no ward ID (feature 193)"``, ``"3 rows ... (rows 4, 9, 12)"``."""
+    n = len(positions)
+    listed = ", ".join(map(str, positions[:shown])) + (f" and {n - shown} more" if n > shown else "")
+    plural = "" if n == 1 else "s"
+    return f"{n} {noun}{plural} {what} ({label}{plural} {listed})"
 
 
 # pandas 3 (or 2.x with the option set): a DataFrame never shares data that another one changes
@@ -309,6 +345,8 @@ def join_wards(
         name_column_table=name_table,
         name_column_boundaries=name_wards,
         notes=notes,
+        table_wards=int((codes.table_count > 0).sum()),
+        boundary_wards=int((codes.ward_count > 0).sum()),
     )
     return joined, report
 

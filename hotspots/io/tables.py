@@ -60,6 +60,8 @@ class TableRead:
         ``sep=`` line, blank lines and line breaks inside quoted cells; what validation messages name.
     sheet : str or None
         Sheet read from a workbook.
+    sheets : list of str
+        Every sheet of a workbook, in workbook order (empty for CSV).
     """
 
     table: pd.DataFrame
@@ -70,9 +72,12 @@ class TableRead:
     notes: list[str] = field(default_factory=list)
     line_numbers: list[int] = field(default_factory=list)
     sheet: str | None = None
+    sheets: list[str] = field(default_factory=list)
 
 
-def read_table(source: Source, *, name: str | None = None) -> TableRead:
+def read_table(
+    source: Source, *, name: str | None = None, sheet: str | None = None, id_column: str | None = None
+) -> TableRead:
     """Read a ward indicator table (CSV or .xlsx) as text.
 
     Parameters
@@ -83,6 +88,11 @@ def read_table(source: Source, *, name: str | None = None) -> TableRead:
         Streamlit's ``UploadedFile`` works as is.
     name : str, optional
         File name for messages (and to know the format) when ``source`` is not a path.
+    sheet : str, optional
+        The sheet of a workbook to read (ignored for CSV). Default: the first sheet that has ``id_column`` in its
+        header row, else the first sheet. The notes name the sheet read.
+    id_column : str, optional
+        The ward ID column, to find the sheet of a workbook whose first sheet is, say, a read-me.
 
     Returns
     -------
@@ -107,7 +117,7 @@ def read_table(source: Source, *, name: str | None = None) -> TableRead:
     sha = hashlib.sha256(raw).hexdigest()
     kind = _table_kind(src, raw)
     if kind == "xlsx":
-        return _read_xlsx(src, raw, sha)
+        return _read_xlsx(src, raw, sha, sheet, id_column)
     return _read_csv(src, raw, sha)
 
 
@@ -500,26 +510,27 @@ def _looks_numeric(text: str) -> bool:
     return bool(re.fullmatch(r"\s*[+-]?(\d+([.,]\d*)?|[.,]\d+)\s*%?\s*", text))
 
 
-def _read_xlsx(src: _Source, raw: bytes, sha: str) -> TableRead:
-    sheets, rows, formats = _first_sheet(src, raw)
+def _read_xlsx(src: _Source, raw: bytes, sha: str, sheet: str | None, id_column: str | None) -> TableRead:
+    sheets, position, rows, formats, why = _workbook_sheet(src, raw, sheet, id_column)
+    name = sheets[position]
     notes: list[str] = []
     if len(sheets) > 1:
         notes.append(
-            f"read the first sheet '{sheets[0]}' of {src.name} (it has {len(sheets)} sheets: "
-            f"{', '.join(sheets)}); move the indicator table to the first sheet to use another"
+            f"read sheet '{name}' of {src.name} ({why}; the workbook has {len(sheets)} sheets: "
+            f"{', '.join(sheets)}); choose another sheet with --sheet NAME (in the app: the sheet choice)"
         )
     else:
-        notes.append(f"read sheet '{sheets[0]}' of {src.name}")
+        notes.append(f"read sheet '{name}' of {src.name}")
     first_row = 1  # sheet row of the header: leading empty rows are skipped
     while rows and all(c is None or (isinstance(c, str) and not c.strip()) for c in rows[0]):
         rows.pop(0)
         first_row += 1
     if not rows:
         raise InputFileError(
-            f"The first sheet '{sheets[0]}' of {src.name} is empty. Put the indicator table on the "
-            "first sheet, with column names in row 1."
+            f"The sheet '{name}' of {src.name} is empty. Put the indicator table on the first sheet, with "
+            "column names in row 1, or choose the sheet that holds it (--sheet NAME)."
         )
-    missing_formulas = _formulas_without_values(raw, rows)
+    missing_formulas = _formulas_without_values(raw, rows, position)
     if missing_formulas:
         raise ValidationError(
             [
@@ -542,12 +553,102 @@ def _read_xlsx(src: _Source, raw: bytes, sha: str) -> TableRead:
                 "read the stored values (12% is 0.12)"
             )
     starts = list(range(first_row + 1, first_row + len(text_rows)))  # the sheet row of each data row
-    return _finish_table(src, header, text_rows[1:], starts, sha, "xlsx", None, notes, sheet=sheets[0])
+    try:
+        read = _finish_table(src, header, text_rows[1:], starts, sha, "xlsx", None, notes, sheet=name)
+    except (DataError, InputFileError) as exc:
+        if len(sheets) < 2 or isinstance(exc, ValidationError):
+            raise
+        raise type(exc)(
+            f"{exc} (This is sheet '{name}' of {src.name}, {why}; its sheets are {', '.join(sheets)}: choose the "
+            "sheet with the indicator table with --sheet NAME, in the app with the sheet choice.)"
+        ) from None
+    read.sheets = list(sheets)
+    return read
 
 
-def _first_sheet(src: _Source, raw: bytes) -> tuple[list[str], list[list[Any]], dict[int, str]]:
-    """(the workbook's sheet names, the first sheet's rows from sheet row 1 on, the number format of each column
-    of sheet row 2)."""
+def _header_cells(rows: list[list[Any]]) -> list[str]:
+    """The stripped text of the first non-empty row of a sheet (its header)."""
+    for row in rows:
+        cells = [str(c).strip() for c in row if c is not None and str(c).strip()]
+        if cells:
+            return cells
+    return []
+
+
+def _workbook_sheet(
+    src: _Source, raw: bytes, sheet: str | None, id_column: str | None
+) -> tuple[list[str], int, list[list[Any]], dict[int, str], str]:
+    """(the sheet names, the position of the sheet to read, its rows from sheet row 1 on, the number format of each
+    column of its row 2, why this sheet)."""
+    book = _open_workbook(src, raw)
+    try:
+        sheets = list(book.sheetnames)
+        position, why = _choose_sheet(src, book, sheet, id_column)
+        return sheets, position, *_sheet_rows(book.worksheets[position]), why
+    finally:
+        book.close()
+
+
+def _choose_sheet(src: _Source, book, sheet: str | None, id_column: str | None) -> tuple[int, str]:
+    """(position, why): ``sheet`` by name; else the first sheet with ``id_column`` in its header row; else (no ID
+    column given) the first sheet whose header row has two or more cells (a read-me of one column of text is
+    passed over), else the first sheet."""
+    sheets = list(book.sheetnames)
+    if sheet is not None:
+        wanted = {name.strip().casefold(): k for k, name in enumerate(sheets)}
+        position = sheets.index(sheet) if sheet in sheets else wanted.get(sheet.strip().casefold())
+        if position is None:
+            raise InputFileError(
+                f"{src.name} has no sheet '{sheet}'. Its sheets are: {', '.join(sheets)}. Choose one of them."
+            )
+        return position, "the sheet chosen"
+    if len(sheets) < 2:
+        return 0, "the first sheet"
+    headers = [_header_cells(_head_rows(worksheet)) for worksheet in book.worksheets]
+    if id_column is not None:
+        for position, header in enumerate(headers):
+            if id_column.strip() in header:
+                return position, f"the first sheet with the ward ID column '{id_column}'"
+        raise DataError(
+            f"No sheet of {src.name} has the ward ID column '{id_column}' in its first row ("
+            + "; ".join(f"sheet '{name}': {', '.join(h[:8]) or 'empty'}" for name, h in zip(sheets, headers))
+            + "). Choose the sheet with --sheet NAME (in the app: the sheet choice) and its ward ID column."
+        )
+    for position, header in enumerate(headers):
+        if len(header) >= 2:
+            return position, "the first sheet with a table" if position else "the first sheet"
+    return 0, "the first sheet"
+
+
+def _head_rows(worksheet, rows: int = 50) -> list[list[Any]]:
+    """The first rows of a sheet (enough to find its header row)."""
+    return [list(r) for r in worksheet.iter_rows(max_row=rows, values_only=True)]
+
+
+def workbook_sheets(source: Source, *, name: str | None = None) -> tuple[list[str], str | None]:
+    """The sheets of an ``.xlsx`` workbook and the one :func:`read_table` reads without ``sheet`` or ``id_column``.
+
+    For a CSV file (or any file that is not a workbook): ``([], None)``.
+
+    Examples
+    --------
+    >>> workbook_sheets(b"ward_id,x\\n7,1\\n", name="wards.csv")
+    ([], None)
+    """
+    src = _open_source(source, name, "table")
+    raw = src.read_bytes()
+    if _table_kind(src, raw) != "xlsx":
+        return [], None
+    book = _open_workbook(src, raw)
+    try:
+        sheets = list(book.sheetnames)
+        return sheets, sheets[_choose_sheet(src, book, None, None)[0]]
+    finally:
+        book.close()
+
+
+def _open_workbook(src: _Source, raw: bytes):
+    """The workbook, read-only with saved formula values (closed by the caller)."""
     try:
         import openpyxl
     except ImportError as exc:  # pragma: no cover - openpyxl is a dependency
@@ -563,18 +664,18 @@ def _first_sheet(src: _Source, raw: bytes) -> tuple[list[str], list[list[Any]], 
             f"Cannot open the workbook {src.name} ({type(exc).__name__}: {exc}). If it is password-protected, "
             f"remove the password. {SAVE_AS_CSV}"
         ) from None
-    try:
-        sheets = book.sheetnames
-        sheet = book.worksheets[0]
-        rows = [list(r) for r in sheet.iter_rows(values_only=True)]  # from sheet row 1 (empty rows included)
-        formats = {}
-        if len(rows) > 1:
-            for cell in next(sheet.iter_rows(min_row=2, max_row=2)):
-                if getattr(cell, "column", None) is not None:
-                    formats[cell.column - 1] = getattr(cell, "number_format", "General") or "General"
-    finally:
-        book.close()
-    return sheets, rows, formats
+    return book
+
+
+def _sheet_rows(sheet) -> tuple[list[list[Any]], dict[int, str]]:
+    """(the sheet's rows from sheet row 1 on, the number format of each column of sheet row 2)."""
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]  # from sheet row 1 (empty rows included)
+    formats = {}
+    if len(rows) > 1:
+        for cell in next(sheet.iter_rows(min_row=2, max_row=2)):
+            if getattr(cell, "column", None) is not None:
+                formats[cell.column - 1] = getattr(cell, "number_format", "General") or "General"
+    return rows, formats
 
 
 def _cell_text(value: Any) -> Any:
@@ -594,12 +695,13 @@ def _cell_text(value: Any) -> Any:
     return str(value)
 
 
-def _formulas_without_values(raw: bytes, rows: list[list[Any]]) -> list[str]:
-    """Cells of the first sheet that hold a formula but no saved result (a workbook written by a script)."""
+def _formulas_without_values(raw: bytes, rows: list[list[Any]], position: int = 0) -> list[str]:
+    """Cells of the sheet read (``position`` in workbook order) that hold a formula but no saved result (a workbook
+    written by a script)."""
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as zf:
             names = sorted(n for n in zf.namelist() if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", n))
-            first = _first_sheet_part(zf) or (names[0] if names else None)
+            first = _sheet_part(zf, position) or (names[position] if position < len(names) else None)
             if first is None:
                 return []
             xml = zf.read(first)
@@ -615,17 +717,17 @@ def _formulas_without_values(raw: bytes, rows: list[list[Any]]) -> list[str]:
     return missing
 
 
-def _first_sheet_part(zf: zipfile.ZipFile) -> str | None:
-    """Path of the first sheet inside an xlsx (workbook order, through the relationships)."""
+def _sheet_part(zf: zipfile.ZipFile, position: int = 0) -> str | None:
+    """Path of the sheet at ``position`` inside an xlsx (workbook order, through the relationships)."""
     try:
         wb = zf.read("xl/workbook.xml")
         rels = zf.read("xl/_rels/workbook.xml.rels")
     except KeyError:
         return None
-    m = re.search(rb"<(?:\w+:)?sheet\b[^>]*?r:id=\"([^\"]+)\"", wb)
-    if not m:
+    found = re.findall(rb"<(?:\w+:)?sheet\b[^>]*?r:id=\"([^\"]+)\"", wb)
+    if position >= len(found):
         return None
-    rid = m.group(1)
+    rid = found[position]
     for rel in re.finditer(rb"<Relationship\b[^>]*>", rels):
         tag = rel.group(0)
         if re.search(rb'Id="' + re.escape(rid) + rb'"', tag):
