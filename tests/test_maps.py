@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import folium
 import geopandas as gpd
@@ -399,7 +400,7 @@ def test_bivariate_map_classes_and_legend(layer, bivariate):
     assert list(view["cls"]) == expected
     assert view["cls"][3] == "-"  # ward 3 has no ideological score: no data
     # GeoDa's colours, every cluster and "No data" in the legend, which names both kinds of risk
-    assert view["colors"] == ["#ff0000", "#0000ff", "#f4ada8", "#a7adf9", "#eeeeee", "#ffffff"]
+    assert view["colors"] == ["#ff0000", "#0000ff", "#f4ada8", "#a7adf9", "#c2c2c2", "#ffffff"]
     for label in ["High-High", "Low-Low", "High-Low", "Low-High", "Not significant", "No data"]:
         assert label in view["legend"]
     assert "Individual here × ideological around" in view["legend"]
@@ -637,3 +638,60 @@ def test_kolkata_map_hides_every_count_the_export_hides(kolkata_result):
                 assert value == (None if pd.isna(exported) else exported)
         assert not any(isinstance(v, (int, float)) and 0 < v < 5 for v in shown)
     assert "suppressed (&lt; 5)" in page
+
+
+# ------------------------------------------------------------------------------------------------- contrast
+
+
+def _luminance(color: str) -> float:
+    """WCAG 2.x relative luminance of a #rrggbb colour."""
+    channels = [int(color.lstrip("#")[k : k + 2], 16) / 255 for k in (0, 2, 4)]
+    r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio, 1 to 21."""
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def test_contrast_helper_matches_wcag():
+    assert _contrast("#000000", "#ffffff") == pytest.approx(21.0)  # WCAG's extreme pair
+    assert _contrast("#777777", "#ffffff") == pytest.approx(4.48, abs=0.01)  # WebAIM's checker: 4.48:1
+    # The colours of the issue: the old hot-spot outline on the top class
+    assert _contrast("#b2182b", "#bd0026") < 1.1
+
+
+def test_hotspot_outlines_stand_out_on_every_fill():
+    """On every fill a hot/cold spot can sit on, the outline or its halo reaches 3:1 (WCAG non-text contrast)."""
+    fills = [*maps.RISK_COLORS, maps.NO_DATA_COLOR, maps.BACKGROUND_COLOR]
+    for label, outline, _, _ in maps.HOTSPOT_STYLES:
+        for fill in fills:
+            best = max(_contrast(outline, fill), _contrast(maps.HALO_COLOR, fill))
+            assert best >= 3.0, f"{label} ({outline} with halo {maps.HALO_COLOR}) on {fill}: {best:.2f}:1"
+        # the outline itself stands out from its halo, or the halo would just widen the outline
+        assert _contrast(outline, maps.HALO_COLOR) >= 3.0
+
+
+def test_hotspot_overlay_draws_a_halo_under_each_outline():
+    view = maps.views._hotspot_overlay(pd.Series(["hot spot 99%", "cold spot 90%", "not significant"]))
+    for style, (_, color, weight, _) in zip(view["styles"], maps.HOTSPOT_STYLES):
+        assert style["color"] == color and style["halo"] == maps.HALO_COLOR
+        assert style["haloWeight"] > weight
+    script = (Path(maps.__file__).parent / "static" / "risk_layers.js").read_text(encoding="utf-8")
+    assert "st.halo" in script and "st.haloWeight" in script
+
+
+def test_lisa_light_classes_are_distinguishable_from_background_and_no_data():
+    """Not significant, not tested, no data and the map background: each pair at least 1.3:1 apart."""
+    colors = {label: color for key, label, color in maps.LISA_STYLES if key in ("not significant", "not tested")}
+    colors["No data"] = maps.NO_DATA_COLOR
+    colors["background"] = maps.BACKGROUND_COLOR
+    names = list(colors)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            ratio = _contrast(colors[a], colors[b])
+            assert ratio >= 1.2, f"{a} ({colors[a]}) vs {b} ({colors[b]}): {ratio:.2f}:1"
+    not_significant = colors["Not significant"]
+    assert _contrast(not_significant, maps.BACKGROUND_COLOR) >= 1.3

@@ -38,22 +38,27 @@ NO_DATA_COLOR = "#9e9e9e"
 #: The map's background without tiles (written in static/map.css).
 BACKGROUND_COLOR = "#e3e7ec"
 
-#: Gi* classes drawn as outlines: (label, colour, weight, dash pattern).
+#: Gi* classes drawn as outlines: (label, colour, weight, dash pattern). The colours are the darkest of ColorBrewer
+#: RdBu: every outline is drawn over a solid :data:`HALO_COLOR` halo, so that on every fill one of the two stands
+#: out (the dark outline on light fills, the white halo on the dark-red top class; contrast tested).
 HOTSPOT_STYLES = (
-    ("hot spot 99%", "#b2182b", 4.0, ""),
-    ("hot spot 95%", "#b2182b", 3.0, "8 4"),
-    ("hot spot 90%", "#b2182b", 2.0, "2 4"),
-    ("cold spot 99%", "#2166ac", 4.0, ""),
-    ("cold spot 95%", "#2166ac", 3.0, "8 4"),
-    ("cold spot 90%", "#2166ac", 2.0, "2 4"),
+    ("hot spot 99%", "#67001f", 4.0, ""),
+    ("hot spot 95%", "#67001f", 3.0, "8 4"),
+    ("hot spot 90%", "#67001f", 2.0, "2 4"),
+    ("cold spot 99%", "#053061", 4.0, ""),
+    ("cold spot 95%", "#053061", 3.0, "8 4"),
+    ("cold spot 90%", "#053061", 2.0, "2 4"),
 )
+#: The halo under every hot/cold spot outline, and how much wider than the outline it is (pixels).
+HALO_COLOR = "#ffffff"
+HALO_EXTRA = 3.0
 #: LISA clusters in GeoDa's colours.
 LISA_STYLES = (
     ("high-high", "High-High", "#ff0000"),
     ("low-low", "Low-Low", "#0000ff"),
     ("high-low", "High-Low", "#f4ada8"),
     ("low-high", "Low-High", "#a7adf9"),
-    ("not significant", "Not significant", "#eeeeee"),
+    ("not significant", "Not significant", "#c2c2c2"),  # GeoDa's #eeeeee is the map background's twin
     ("not tested", "Not tested (no neighbour, or too few wards)", "#ffffff"),
 )
 #: Bivariate local Moran clusters: the first word is the ward's own value, the second its neighbours' (GeoDa's
@@ -130,22 +135,29 @@ def _lisa_view(values: pd.Series) -> dict:
     }
 
 
+_HALO_SWATCH = f"box-shadow:inset 0 0 0 1px {HALO_COLOR},0 0 0 1px {HALO_COLOR}"
+
+
 def _hotspot_overlay(values: pd.Series, compact: bool = False) -> dict:
     classes = _category_codes(values, [key for key, _, _, _ in HOTSPOT_STYLES])
     rows, note = [], ""
     if compact:  # two rows: the line style of each confidence level goes into a note
         for label, color, weight, _ in HOTSPOT_STYLES[::3]:
-            style = f"background:transparent;border:{min(weight, 2.0):g}px solid {color}"
+            style = f"background:transparent;border:{min(weight, 2.0):g}px solid {color};{_HALO_SWATCH}"
             rows.append((style, label.split()[0].capitalize() + " spot"))
         note = "99% solid, 95% dashed, 90% dotted"
     else:
         for label, color, weight, dash in HOTSPOT_STYLES:
             border = "dashed" if dash.startswith("8") else "dotted" if dash else "solid"
-            rows.append((f"background:transparent;border:{weight:g}px {border} {color}", label.capitalize()))
+            style = f"background:transparent;border:{weight:g}px {border} {color};{_HALO_SWATCH}"
+            rows.append((style, label.capitalize()))
     return {
         "label": "Hot/cold spots (Gi*)",
         "cls": _codes(classes),
-        "styles": [{"color": c, "weight": w, "dashArray": d or None} for _, c, w, d in HOTSPOT_STYLES],
+        "styles": [
+            {"color": c, "weight": w, "dashArray": d or None, "halo": HALO_COLOR, "haloWeight": w + HALO_EXTRA}
+            for _, c, w, d in HOTSPOT_STYLES
+        ],
         "legend": _legend_html("Hot/cold spots (Gi*)", rows, note),
     }
 

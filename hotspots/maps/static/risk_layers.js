@@ -66,6 +66,10 @@
       var h = code(D.hot.cls, j);
       if (h < 0) continue;
       var st = D.hot.styles[h];
+      if (st.halo) {  // a solid halo under the outline: one of the two stands out on every fill
+        hot.addLayer(L.polygon(shapes[j], {fill: false, interactive: false, color: st.halo, weight: st.haloWeight,
+                                            opacity: 1}));
+      }
       hot.addLayer(L.polygon(shapes[j], {fill: false, interactive: false, color: st.color, weight: st.weight,
                                           dashArray: st.dashArray, opacity: 1}));
     }
