@@ -219,3 +219,67 @@ def test_demo_map_in_browser(chromium_path, app_url):
     remote = sorted({url[:120] for url in requests if not _is_local(url)})
     assert not remote, f"requests to non-local hosts: {remote}"
     assert any("streamlit_folium" in url for url in requests)
+
+
+# The ward whose polygon centre lies nearest the top (edge = "top") or bottom of the map, in page pixels.
+EDGE_WARD_JS = """(edge) => {
+  const container = document.querySelector('.leaflet-container');
+  const map = window[Object.keys(window).find((k) => k.startsWith('map_') && window[k] && window[k].getContainer)];
+  // the ward's centre must be a point of the ward itself, not of the legend or the info box above it
+  const box = container.getBoundingClientRect();
+  let best = null;
+  container._hsWards.eachLayer((layer) => {
+    const p = map.latLngToContainerPoint(layer.getBounds().getCenter());
+    if (p.x < 20 || p.x > box.width - 20 || p.y < 4 || p.y > box.height - 4) return;
+    if (document.elementFromPoint(box.left + p.x, box.top + p.y) !== layer._path) return;  // legend, info box
+    const score = edge === 'top' ? p.y : -p.y;
+    if (best === null || score < best.score) best = {score: score, x: box.left + p.x, y: box.top + p.y};
+  });
+  return best;
+}"""
+
+
+def test_tooltips_stay_inside_the_map(chromium_path, tmp_path):
+    """Hovering a ward at the top or the bottom edge of the map opens a tooltip that the frame does not cut off."""
+    from playwright.sync_api import sync_playwright
+
+    import hotspots
+    from hotspots import maps
+
+    city = hotspots.demo_city("kolkata")
+    result = hotspots.run(city.indicators_path, city.boundaries_path, id_column="ward_id", permutations=99)
+    page_path = tmp_path / "map.html"
+    fmap = maps.risk_map(
+        result.layer,
+        dimensions=result.dimension_names,
+        indicators=result.framework.columns,
+        breaks=result.breaks,
+        count_columns=result.count_columns,
+    )
+    page_path.write_text(maps.map_html(fmap), encoding="utf-8")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 900, "height": 620})
+            page.goto(page_path.as_uri())
+            page.wait_for_function("() => document.querySelector('.leaflet-container')?._hsWards", timeout=30_000)
+            frame_box = page.locator(".leaflet-container").bounding_box()
+            for edge in ("top", "bottom"):
+                ward = page.evaluate(EDGE_WARD_JS, edge)
+                assert ward is not None, f"no ward near the {edge} edge"
+                page.mouse.move(ward["x"], ward["y"])
+                page.mouse.move(ward["x"] + 1, ward["y"])
+                tip = page.locator(".leaflet-tooltip")
+                tip.wait_for(state="visible", timeout=5_000)
+                box = tip.bounding_box()
+                assert box["height"] > 100, box  # the tooltip with all its rows
+                inside = (
+                    box["x"] >= frame_box["x"] - 0.5
+                    and box["y"] >= frame_box["y"] - 0.5
+                    and box["x"] + box["width"] <= frame_box["x"] + frame_box["width"] + 0.5
+                    and box["y"] + box["height"] <= frame_box["y"] + frame_box["height"] + 0.5
+                )
+                assert inside, f"tooltip of the ward at the {edge} edge {box} leaves the map {frame_box}"
+                page.mouse.move(0, 0)
+        finally:
+            browser.close()

@@ -55,6 +55,26 @@
     d.className = 'hs-tip'; d.innerHTML = h + '</table>';
     return d;
   }, {sticky: true});
+  keepTooltipInside(wards.getTooltip());
+  // Tooltips stay inside the frame: below the pointer in the top half of the map, above it in the bottom half,
+  // then shifted back inside when still cut off (streamlit's iframe clips whatever sticks out).
+  function keepTooltipInside(tip) {
+    if (!tip || !tip._setPosition) return;
+    var place = tip._setPosition;
+    tip._setPosition = function (pos) {
+      var at = map.layerPointToContainerPoint(pos), size = map.getSize();
+      this.options.direction = at.y < size.y / 2 ? 'bottom' : 'top';
+      place.call(this, pos);
+      var el = this.getElement();
+      if (!el) return;
+      var frame = map.getContainer().getBoundingClientRect(), box = el.getBoundingClientRect(), dx = 0, dy = 0;
+      if (box.right > frame.right - 4) dx = frame.right - 4 - box.right;
+      if (box.left + dx < frame.left + 4) dx = frame.left + 4 - box.left;
+      if (box.bottom > frame.bottom - 4) dy = frame.bottom - 4 - box.bottom;
+      if (box.top + dy < frame.top + 4) dy = frame.top + 4 - box.top;
+      if (dx || dy) L.DomUtil.setPosition(el, L.DomUtil.getPosition(el).add([dx, dy]));
+    };
+  }
   map.getContainer()._hsWards = wards;
   wards.on('mouseover', function (e) { e.layer.setStyle({weight: D.weight + 2, color: '#222'}); });
   wards.on('mouseout', function (e) { e.layer.setStyle({weight: D.weight, color: D.line}); });
