@@ -695,3 +695,61 @@ def test_lisa_light_classes_are_distinguishable_from_background_and_no_data():
             assert ratio >= 1.2, f"{a} ({colors[a]}) vs {b} ({colors[b]}): {ratio:.2f}:1"
     not_significant = colors["Not significant"]
     assert _contrast(not_significant, maps.BACKGROUND_COLOR) >= 1.3
+
+
+def test_tooltip_shows_labels_and_the_breakdown_values(kolkata_result):
+    """With the framework's indicators, the tooltip shows each label and the value the ward breakdown shows
+    (rates per 10,000 residents for counts with a denominator), not the raw count under the column name."""
+    import html as html_lib
+
+    result = kolkata_result
+    framework = result.framework
+    page = maps.map_html(
+        maps.risk_map(
+            result.layer,
+            dimensions=result.dimension_names,
+            indicators=framework.indicators,
+            population_column=framework.population_column,
+            count_columns=result.count_columns,
+        )
+    )
+    rows = {html_lib.unescape(row["label"]): row.get("num") for row in embedded_data(page)["rows"]}
+    for indicator in framework.indicators:
+        assert indicator.label and indicator.label in rows, indicator.label  # the default framework has labels
+        assert indicator.column not in rows
+    rate = next(i for i in framework.indicators if i.per_population)
+    assert "per 10,000 residents" in rate.display_label
+    ids = result.layer["ward_id"].astype(str).tolist()
+    for ward in ids[:40]:
+        breakdown = result.explain(ward).set_index("indicator")
+        for indicator in framework.indicators:
+            shown = rows[indicator.display_label][ids.index(ward)]
+            expected = breakdown.loc[indicator.column, "value"]
+            assert breakdown.loc[indicator.column, "label"] == indicator.display_label
+            if isinstance(expected, str):  # suppressed in the breakdown: suppressed in the tooltip
+                assert shown == html_lib.escape(expected)
+            elif pd.isna(expected):
+                assert shown is None
+            else:  # the tooltip rounds to 3 significant digits of the column's largest value
+                top = pd.to_numeric(pd.Series(rows[indicator.display_label]), errors="coerce").abs().max()
+                assert shown == pytest.approx(expected, abs=0.006 * top), (ward, indicator.column)
+
+
+def test_indicator_labels_made_when_missing():
+    from hotspots.framework import Indicator
+
+    assert Indicator("hate_incidents", "x", unit="count", per_population=10000).display_label == (
+        "Hate incidents per 10,000 residents"
+    )
+    assert Indicator("dropout", "x", unit="percent").display_label == "Dropout (%)"
+    assert Indicator("dropout", "x", unit="percent", label="Drop-out <b>").display_label == "Drop-out <b>"
+
+
+def test_indicator_labels_are_escaped_in_the_tooltip(layer):
+    from hotspots.framework import Indicator
+
+    label = '<img src=x onerror="alert(1)"> incidents'
+    page = maps.map_html(maps.risk_map(layer, indicators=[Indicator("incidents", "individual", label=label)]))
+    assert "<img src=x" not in page
+    labels = [row["label"] for row in embedded_data(page)["rows"]]
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; incidents" in labels

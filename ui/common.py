@@ -56,7 +56,8 @@ def city_map(result, inputs: dict, compact: bool = False):
     return risk_map(
         result.layer,
         dimensions=framework.dimension_names,
-        indicators=framework.columns,
+        indicators=framework.indicators,
+        population_column=framework.population_column,
         breaks=result.breaks,
         count_columns=result.count_columns,
         suppress_below=result.suppress_below,

@@ -134,8 +134,32 @@ def render_ward(result, ward_ids: list[str], select_key: str) -> None:
     )
     cols[2].metric("Class", str(row.get("risk_class", "")))
     cols[3].metric("Hot spot (Gi*)", str(row.get("hotspot_class", "")))
-    st.dataframe(breakdown, hide_index=True, width="stretch", key="breakdown")
-    st.caption(
-        "Each indicator's contribution adds up to its dimension score, and all contributions add up to the "
-        "risk score. Rank 1 = the ward where this indicator points to the most risk."
+    st.dataframe(
+        breakdown.drop(columns=["indicator"]),
+        hide_index=True,
+        width="stretch",
+        key="breakdown",
+        column_config=_breakdown_config(),
     )
+    st.caption(
+        "Values are those the model uses, as in the map's tooltip: counts with a denominator are rates per 10,000 "
+        "residents (see Unit). Each indicator's contribution adds up to its dimension score, and all contributions "
+        "add up to the risk score. Rank 1 = the ward where this indicator points to the most risk."
+    )
+
+
+def _breakdown_config() -> dict:
+    """Column headings and help of the ward breakdown (hotspots.pipeline.RiskResult.explain)."""
+    return {
+        "label": st.column_config.TextColumn("Indicator"),
+        "dimension": st.column_config.TextColumn("Dimension", width="small"),
+        "value": st.column_config.Column("Value", help="The value the model uses (a rate where the unit says so)"),
+        "unit": st.column_config.TextColumn("Unit", width="small"),
+        "normalised": st.column_config.NumberColumn(
+            "Normalised", format="%.2f", help="The value on the model's common 0–1 scale (1 = most risk)"
+        ),
+        "contribution_to_dimension": st.column_config.NumberColumn("To dimension score", format="%.2f"),
+        "contribution_to_risk": st.column_config.NumberColumn("To risk score", format="%.2f"),
+        "rank_among_wards": st.column_config.NumberColumn("Rank", format="%d", help="1 = most risk"),
+        "wards_with_value": st.column_config.NumberColumn("Wards with data", format="%d"),
+    }

@@ -26,6 +26,7 @@ import pandas as pd
 from hotspots.classify import CLASS_LABELS, Classification, check_bins, classify
 from hotspots.errors import DataError
 from hotspots.export import DEFAULT_SUPPRESS_BELOW, suppress_small_counts
+from hotspots.framework import Indicator
 from hotspots.maps.assets import OfflineMap
 from hotspots.maps.element import TILES, make_map
 from hotspots.maps.geometry import ALPHABET, encode_geometry
@@ -248,7 +249,11 @@ def _check_suppress_below(below) -> int:
 
 
 def _tooltip_rows(
-    layer: gpd.GeoDataFrame, dimensions: Sequence[str], indicators: Sequence[str], suppression: _Suppression
+    layer: gpd.GeoDataFrame,
+    dimensions: Sequence[str],
+    indicators: Sequence,
+    suppression: _Suppression,
+    population_column: str = "population",
 ) -> list[dict]:
     rows = [{"label": "Risk score (0–10)", "num": _numbers(layer["risk_score"])}]
     if "risk_class" in layer:
@@ -267,9 +272,28 @@ def _tooltip_rows(
         rows.append({"label": "Data coverage (%)", "num": _numbers(100 * pd.to_numeric(layer["coverage"]))})
     if "population" in layer:
         rows.append({"label": "Population", "num": suppression.numbers(layer, "population")})
-    for col in indicators:
-        rows.append({"label": html.escape(col), "num": suppression.numbers(layer, col)})
+    for indicator in indicators:
+        rows.append(_indicator_row(layer, indicator, suppression, population_column))
     return rows
+
+
+def _indicator_row(layer: gpd.GeoDataFrame, indicator, suppression: _Suppression, population_column: str) -> dict:
+    """A column name: its raw values under its name. An :class:`~hotspots.framework.Indicator`: the value the model
+    uses (a count with a denominator as a rate per ``per_population`` residents, as in the ward breakdown) under its
+    label. A rate made from a suppressed count is suppressed too (with the population it would give the count)."""
+    if not isinstance(indicator, Indicator):
+        return {"label": html.escape(str(indicator)), "num": suppression.numbers(layer, indicator)}
+    column = indicator.column
+    values = pd.to_numeric(layer[column], errors="coerce")
+    if indicator.per_population is not None and population_column in layer:
+        population = pd.to_numeric(layer[population_column], errors="coerce")
+        values = values / population.where(population > 0) * float(indicator.per_population)
+    num = _numbers(values, suppression.masks.get(column), suppression.text)
+    return {"label": html.escape(indicator.display_label), "num": num}
+
+
+def _indicator_columns(indicators: Sequence) -> list[str]:
+    return [ind.column if isinstance(ind, Indicator) else ind for ind in indicators]
 
 
 def _check_columns(layer: gpd.GeoDataFrame, dimensions: Sequence[str], indicators: Sequence[str]) -> None:
@@ -304,9 +328,10 @@ def risk_map(
     layer: gpd.GeoDataFrame,
     *,
     dimensions: Sequence[str] = DEFAULT_DIMENSIONS,
-    indicators: Sequence[str] = (),
+    indicators: Sequence[str | Indicator] = (),
     breaks: Mapping[str, Classification | Sequence[float]] | None = None,
     scheme: str = "quantiles",
+    population_column: str = "population",
     count_columns: Sequence[str] = (),
     suppress_below: int = DEFAULT_SUPPRESS_BELOW,
     title: str = "",
@@ -331,14 +356,19 @@ def risk_map(
         Scores are 0-10 with NaN for no data.
     dimensions : sequence of str
         Dimension names; each gives a map layer from ``<dimension>_score``.
-    indicators : sequence of str
-        Raw indicator columns shown in the tooltip.
+    indicators : sequence of str or Indicator
+        Indicators shown in the tooltip: a column name shows the raw column under its name; an
+        :class:`~hotspots.framework.Indicator` (e.g. ``result.framework.indicators``) shows the value the model
+        uses under its label (a count with a denominator as a rate per ``per_population`` residents, the value of
+        the ward breakdown).
     breaks : mapping, optional
         Per score column, a :class:`~hotspots.classify.Classification` or its class upper bounds (up to 5,
         increasing), e.g. ``RiskResult.breaks`` or ``{"risk_score": [2, 4, 6, 8, 10]}``; the bounds are applied to
         the layer's column. Columns not given are classified by ``scheme``.
     scheme : str
         A scheme of :data:`hotspots.classify.SCHEMES` for the columns without ``breaks`` (default quantiles).
+    population_column : str
+        The population column that turns counts of indicators with ``per_population`` into rates.
     count_columns : sequence of str
         Columns holding counts (the framework's indicators with unit "count", ``RiskResult.count_columns``):
         counts from 1 to ``suppress_below - 1`` show as "suppressed (< 5)" in the tooltip, never their value,
@@ -382,9 +412,10 @@ def risk_map(
     ...              suppress_below=result.suppress_below)  # doctest: +SKIP
     """
     dimensions, indicators = list(dimensions), list(indicators)
-    _check_columns(layer, dimensions, indicators)
+    columns = _indicator_columns(indicators)
+    _check_columns(layer, dimensions, columns)
     _check_tiles(tiles)
-    suppression = _Suppression(layer, ["population", *indicators], count_columns, suppress_below)
+    suppression = _Suppression(layer, ["population", *columns], count_columns, suppress_below)
     if layer.crs is not None and not layer.crs.equals("EPSG:4326"):
         layer = layer.to_crs(4326)
     geometry = encode_geometry(layer, width=width, height=height, pixels=0.25 if simplify else 0.0)
@@ -399,7 +430,7 @@ def risk_map(
         layer,
         views=views,
         hot=hot,
-        rows=_tooltip_rows(layer, dimensions, indicators, suppression),
+        rows=_tooltip_rows(layer, dimensions, indicators, suppression, population_column),
         info=_info_html(title, synthetic, has_hot, compact),
         tiles=tiles,
         compact=compact,
