@@ -527,3 +527,22 @@ def test_a_reordered_table_on_the_same_boundaries_gets_its_own_wards_statistics(
     assert list(mine.index) == list(demo.index)
     pd.testing.assert_series_equal(mine["hotspot_class"], demo["hotspot_class"])
     pd.testing.assert_series_equal(mine["risk_class"], demo["risk_class"])
+
+
+def test_every_model_control_has_help_and_the_glossary_explains_the_jargon():
+    at = _app()
+    controls = [*at.sidebar.selectbox, *at.sidebar.slider, *at.sidebar.select_slider, *at.sidebar.checkbox]
+    assert len(controls) >= 10
+    missing = [c.label for c in controls if not (c.help or "").strip()]
+    assert not missing, f"sidebar controls without help: {missing}"
+    # option names in words, the values stay the package's
+    normalisation = at.sidebar.selectbox(key="opt:normalisation")
+    assert normalisation.value == "minmax" and "Min–max (0 to 1)" in normalisation.options
+    _open(at, "Glossary")
+    text = " ".join(m.value for m in at.markdown)
+    for word in ("hot spot", "Very high", "top fifth", "two-sided", "FDR", "Permutations", "Coverage", "min–max"):
+        assert word.lower() in text.lower(), word
+    _open(at, "Model")
+    form_controls = [*at.selectbox, *at.number_input, *at.text_input]
+    missing = [c.label for c in form_controls if c.key and c.key.startswith("new_") and not (c.help or "").strip()]
+    assert not missing, f"model controls without help: {missing}"

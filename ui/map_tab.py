@@ -135,7 +135,7 @@ def render_ward(result, ward_ids: list[str], select_key: str) -> None:
     cols[2].metric("Class", str(row.get("risk_class", "")))
     cols[3].metric("Hot spot (Gi*)", str(row.get("hotspot_class", "")))
     st.dataframe(
-        breakdown.drop(columns=["indicator"]),
+        breakdown,
         hide_index=True,
         width="stretch",
         key="breakdown",
@@ -151,6 +151,7 @@ def render_ward(result, ward_ids: list[str], select_key: str) -> None:
 def _breakdown_config() -> dict:
     """Column headings and help of the ward breakdown (hotspots.pipeline.RiskResult.explain)."""
     return {
+        "indicator": None,  # the column name: the label says it in words
         "label": st.column_config.TextColumn("Indicator"),
         "dimension": st.column_config.TextColumn("Dimension", width="small"),
         "value": st.column_config.Column("Value", help="The value the model uses (a rate where the unit says so)"),
