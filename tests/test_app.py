@@ -546,3 +546,22 @@ def test_every_model_control_has_help_and_the_glossary_explains_the_jargon():
     form_controls = [*at.selectbox, *at.number_input, *at.text_input]
     missing = [c.label for c in form_controls if c.key and c.key.startswith("new_") and not (c.help or "").strip()]
     assert not missing, f"model controls without help: {missing}"
+
+
+def test_compare_three_cities_two_per_row_one_legend_one_layer_switch_and_a_table():
+    at = _app()
+    _open(at, "Compare")
+    at.multiselect(key="compare_cities").set_value([KOLKATA_LABEL, "Dhaka (synthetic demo)", COLOMBO_LABEL]).run()
+    _no_exception(at)
+    legends = [m.value for m in at.markdown if "Very high" in m.value and "Hot spot" in m.value]
+    assert len(legends) == 1  # one legend for all the maps, outside them
+    summary = _frame_with(at, "dominant_dimension")
+    assert list(summary["city"]) == [KOLKATA_LABEL, "Dhaka (synthetic demo)", COLOMBO_LABEL]
+    assert (summary["wards"] > 0).all() and summary["share_top_class"].between(0, 1).all()
+    assert summary.loc[0, "wards"] == 144  # Kolkata's demo wards
+    layer = at.radio(key="compare_view")
+    assert layer.value == "risk_score" and "LISA clusters" in layer.options
+    layer.set_value("lisa_cluster").run()
+    _no_exception(at)
+    legends = [m.value for m in at.markdown if "High-High" in m.value]
+    assert len(legends) == 1

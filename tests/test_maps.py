@@ -753,3 +753,15 @@ def test_indicator_labels_are_escaped_in_the_tooltip(layer):
     assert "<img src=x" not in page
     labels = [row["label"] for row in embedded_data(page)["rows"]]
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; incidents" in labels
+
+
+def test_map_opens_on_the_chosen_layer_and_can_leave_its_legend_out(layer):
+    data = embedded_data(maps.map_html(maps.risk_map(layer, indicators=INDICATORS, view="individual_score")))
+    assert data["views"][0]["column"] == "individual_score" and not data["nolegend"]
+    assert {v["column"] for v in data["views"]} >= {"risk_score", "individual_score"}
+    data = embedded_data(maps.map_html(maps.risk_map(layer, indicators=INDICATORS, legend=False)))
+    assert data["views"][0]["column"] == "risk_score" and data["nolegend"]
+    with pytest.raises(DataError, match="No map layer"):
+        maps.risk_map(layer, indicators=INDICATORS, view="nonsense")
+    css = (Path(maps.__file__).parent / "static" / "map.css").read_text(encoding="utf-8")
+    assert ".hs-nolegend .hs-legend{display:none}" in css

@@ -50,8 +50,9 @@ def basemap_tiles(inputs: dict) -> str | None:
     return "CartoDB positron" if inputs["basemap"] else None
 
 
-def city_map(result, inputs: dict, compact: bool = False):
-    """The risk map of a scored city (folium)."""
+def city_map(result, inputs: dict, compact: bool = False, **options):
+    """The risk map of a scored city (folium); ``options`` go to :func:`hotspots.maps.risk_map` (``view``,
+    ``legend``)."""
     framework = result.framework
     return risk_map(
         result.layer,
@@ -65,6 +66,7 @@ def city_map(result, inputs: dict, compact: bool = False):
         synthetic=result.city.synthetic,
         tiles=basemap_tiles(inputs),
         compact=compact,
+        **options,
     )
 
 

@@ -236,6 +236,8 @@ def risk_map(
     width: int = 800,
     height: int = 600,
     compact: bool = False,
+    view: str = "risk_score",
+    legend: bool = True,
 ) -> OfflineMap:
     """Interactive map of a scored ward layer, loading nothing from the network.
 
@@ -285,6 +287,11 @@ def risk_map(
     compact : bool
         For small maps side by side: the layer control is collapsed to an icon, the info box is dropped (only
         the synthetic badge stays), the legends are smaller and the hot/cold spot legend has two rows.
+    view : str
+        The layer shown when the map opens: ``"risk_score"`` (default), ``"<dimension>_score"`` or
+        ``"lisa_cluster"`` (maps side by side all open on the same layer).
+    legend : bool
+        Draw the legend in the map (``False`` when one legend outside the maps serves several).
 
     Returns
     -------
@@ -313,7 +320,8 @@ def risk_map(
     geometry = encode_geometry(layer, width=width, height=height, pixels=0.25 if simplify else 0.0)
     views = _score_views(layer, dimensions, dict(breaks or {}), scheme)
     if show_lisa and "lisa_cluster" in layer:
-        views.append(_lisa_view(layer["lisa_cluster"]))
+        views.append({**_lisa_view(layer["lisa_cluster"]), "column": "lisa_cluster"})
+    views = _first_view(views, view)
     has_hot = show_hotspots and "hotspot_class" in layer
     hot = _hotspot_overlay(layer["hotspot_class"], compact) if has_hot else None
     if hot is not None:
@@ -322,6 +330,7 @@ def risk_map(
         layer,
         views=views,
         hot=hot,
+        legend=legend,
         rows=_tooltip_rows(layer, dimensions, indicators, suppression, population_column),
         info=_info_html(title, synthetic, has_hot, compact),
         tiles=tiles,
@@ -336,8 +345,18 @@ def _score_views(layer: gpd.GeoDataFrame, dimensions: Sequence[str], breaks: Map
         (f"{d}_score", f"{_label(d)} score") for d in dimensions
     ]:
         values = pd.to_numeric(layer[column], errors="coerce").to_numpy(dtype=float)
-        views.append(_score_view(label, _score_classes(values, column, breaks.get(column), scheme)))
+        view = _score_view(label, _score_classes(values, column, breaks.get(column), scheme))
+        views.append({**view, "column": column})
     return views
+
+
+def _first_view(views: list[dict], column: str) -> list[dict]:
+    """The views with the one of ``column`` first (the layer shown when the map opens)."""
+    chosen = [v for v in views if v.get("column") == column]
+    if not chosen:
+        known = ", ".join(repr(v["column"]) for v in views)
+        raise DataError(f"No map layer of {column!r}: use one of {known}.")
+    return chosen + [v for v in views if v.get("column") != column]
 
 
 def _check_tiles(tiles: str | None) -> None:
@@ -345,7 +364,7 @@ def _check_tiles(tiles: str | None) -> None:
         raise DataError(f"Unknown tiles {tiles!r}: use None (plain background), {' or '.join(map(repr, TILES))}.")
 
 
-def _map_data(layer, *, views, hot, rows, info, tiles, compact) -> dict:
+def _map_data(layer, *, views, hot, rows, info, tiles, compact, legend=True) -> dict:
     """The per-ward data object of the map script (every string already escaped)."""
     n = len(layer)
     return {
@@ -357,6 +376,7 @@ def _map_data(layer, *, views, hot, rows, info, tiles, compact) -> dict:
         "rows": rows,
         "info": info,
         "compact": bool(compact),
+        "nolegend": not legend,
         "collapsed": bool(compact),
         "nodata": NO_DATA_COLOR,
         "line": "#ffffff" if n <= 3000 else "#f7f7f7",

@@ -8,6 +8,7 @@
   'use strict';
   map.getContainer().classList.add('hs-map');
   if (D.compact) map.getContainer().classList.add('hs-compact');
+  if (D.nolegend) map.getContainer().classList.add('hs-nolegend');  // one legend outside serves several maps
   var T = [], A = D.alphabet;
   for (var a = 0; a < A.length; a++) T[A.charCodeAt(a)] = a;
   function decode(s) {
