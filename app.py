@@ -33,12 +33,20 @@ from ui.model_tab import render_model  # noqa: E402
 from ui.sidebar import sidebar_inputs  # noqa: E402
 from ui.state import init_session  # noqa: E402
 
+#: Less space above the page and a smaller title, so that on a 1280x720 laptop the map (and its legend) is in view
+#: when the app opens.
+COMPACT_HEADER = """<style>
+[data-testid="stMainBlockContainer"]{padding-top:2.2rem}
+[data-testid="stMainBlockContainer"] h1{font-size:1.6rem;padding:0 0 .2rem 0}
+</style>"""
+
 
 def main() -> None:
     st.set_page_config(page_title="Ward risk hotspots", page_icon="🗺️", layout="wide")
     init_session()
     inputs = sidebar_inputs()
     spec = st.session_state["cities"][inputs["city"]]
+    st.html(COMPACT_HEADER)
     st.title(f"Ward risk and hot spots: {spec['label']}")
     views = {
         "Map": lambda: render_map(spec, inputs),

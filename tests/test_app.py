@@ -565,3 +565,30 @@ def test_compare_three_cities_two_per_row_one_legend_one_layer_switch_and_a_tabl
     _no_exception(at)
     legends = [m.value for m in at.markdown if "High-High" in m.value]
     assert len(legends) == 1
+
+
+def _in_order(node, out: list) -> list:
+    """Every element under ``node``, in the order the page shows them."""
+    for child in getattr(node, "children", {}).values():
+        out.append(child)
+        _in_order(child, out)
+    return out
+
+
+def test_orientation_and_ward_picker_come_before_the_map():
+    at = _app()
+    elements = _in_order(at.main, [])
+    kinds = [getattr(e, "type", None) for e in elements]
+    the_map = kinds.index("component_instance")  # st_folium
+    before = elements[:the_map]
+    captions = [e.value for e in before if getattr(e, "type", None) == "caption"]
+    assert any("pick a ward" in c for c in captions), captions  # one line saying what to do
+    picker = [e for e in before if getattr(e, "type", None) == "selectbox"]
+    assert [p.key for p in picker] == [f"ward:{KOLKATA_LABEL}"]  # reachable by keyboard before the map's wards
+    # picking a ward there explains that ward below the map
+    ranked = _ranked(at)
+    third = ranked["ward_id"].iloc[2]
+    at.selectbox(key=f"ward:{KOLKATA_LABEL}").set_value(third).run()
+    _no_exception(at)
+    assert any(third in m.value for m in at.markdown if m.value.startswith("**"))
+    assert _metric(at, "Rank").startswith("3 of 144")

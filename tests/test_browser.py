@@ -283,3 +283,26 @@ def test_tooltips_stay_inside_the_map(chromium_path, tmp_path):
                 page.mouse.move(0, 0)
         finally:
             browser.close()
+
+
+def test_map_and_legend_in_view_on_a_laptop(chromium_path, app_url):
+    """On a 1280x720 window the map starts above the fold and its legend is in view, with no scrolling."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 720})
+            page.goto(app_url, wait_until="domcontentloaded")
+            page.get_by_text("Wards ranked by risk").wait_for(timeout=90_000)
+            frame = _map_frame(page)
+            assert frame is not None, "the Leaflet map did not appear"
+            page.wait_for_timeout(1500)  # the frame takes its final height
+            assert page.evaluate("() => window.scrollY") == 0
+            the_map = frame.locator(".leaflet-container").bounding_box()  # in page coordinates
+            legend = frame.locator(".hs-legend").bounding_box()
+            assert the_map["y"] < 300, the_map  # was ~400 px down
+            assert legend["y"] >= the_map["y"] and legend["y"] + legend["height"] <= 720, legend
+            assert page.get_by_text("pick a ward here").is_visible()  # the line of orientation
+        finally:
+            browser.close()
