@@ -254,7 +254,7 @@ def test_compare_and_export_views():
     assert len(own) == len(common) == 2 and own != common  # the common scale changes the scores shown
     _open(at, "Export")
     labels = {b.label for b in at.get("download_button")}
-    assert {"GeoJSON", "CSV", "Framework JSON", "Map (HTML)"} <= labels
+    assert {"GeoJSON", "CSV", "Framework JSON", "Map (HTML)", "Map (PNG)", "Report (PDF)"} <= labels
     _open(at, "Model")
     assert len(_frame_with(at, "dimension_weight")) == 6
 

@@ -58,7 +58,8 @@ Layout
 :mod:`~hotspots.maps.assets` (offline Leaflet, standalone HTML), :mod:`~hotspots.maps.geometry` (encoding,
 :func:`ward_at`), :mod:`~hotspots.maps.element` (the Leaflet element running ``static/risk_layers.js`` with
 ``static/map.css``, package data), :mod:`~hotspots.maps.views` (:func:`risk_map`, :func:`bivariate_map`, legends),
-:mod:`~hotspots.maps.tooltips` (tooltip rows, labels, suppressed counts). Everything public is re-exported here.
+:mod:`~hotspots.maps.tooltips` (tooltip rows, labels, suppressed counts), :mod:`~hotspots.maps.static_map` (a PNG
+and a one-page PDF for reports, drawn with Pillow; import it by name). Everything public is re-exported here.
 
 Examples
 --------
