@@ -285,6 +285,16 @@ def test_tooltips_stay_inside_the_map(chromium_path, tmp_path):
             browser.close()
 
 
+FOCUS_JS = """() => {
+  const a = document.activeElement;
+  if (!a) return 'none';
+  if (a.tagName === 'IFRAME') return 'map';
+  const box = a.closest('[data-testid="stSelectbox"]');
+  if (box && box.innerText.startsWith('Ward') && a.tagName === 'INPUT') return 'ward picker';
+  return a.tagName + ':' + (a.getAttribute('aria-label') || a.innerText || '').slice(0, 30);
+}"""
+
+
 def test_map_and_legend_in_view_on_a_laptop(chromium_path, app_url):
     """On a 1280x720 window the map starts above the fold and its legend is in view, with no scrolling."""
     from playwright.sync_api import sync_playwright
@@ -304,5 +314,22 @@ def test_map_and_legend_in_view_on_a_laptop(chromium_path, app_url):
             assert the_map["y"] < 300, the_map  # was ~400 px down
             assert legend["y"] >= the_map["y"] and legend["y"] + legend["height"] <= 720, legend
             assert page.get_by_text("pick a ward here").is_visible()  # the line of orientation
+            # Keyboard: from the Map tab, a few Tab presses reach the ward picker, before any ward of the map
+            page.get_by_role("tab", name="Map").focus()
+            for presses in range(1, 16):
+                page.keyboard.press("Tab")
+                where = page.evaluate(FOCUS_JS)
+                if where == "ward picker":
+                    break
+                assert where != "map", f"Tab reached the map before the ward picker ({presses} presses)"
+            assert where == "ward picker", f"the ward picker is not reached in {presses} Tab presses ({where})"
+            page.keyboard.type("KMC-100")
+            page.keyboard.press("Enter")
+            page.get_by_text("KMC-100 Ward 100").last.wait_for(timeout=30_000)
+            assert (
+                page.locator("[data-testid='stMarkdown']", has_text="pick another ward")
+                .inner_text()
+                .startswith("KMC-100")
+            )
         finally:
             browser.close()
