@@ -6,7 +6,7 @@ caches them (:mod:`ui.cache`) and renders:
 
 * :func:`ui.sidebar.sidebar_inputs` returns the model settings as a plain dict (city, weights, options);
 * one module per tab draws it (tabs are lazy: only the open one runs): :mod:`ui.map_tab`, :mod:`ui.interactions`,
-  :mod:`ui.data_tab`, :mod:`ui.model_tab`, :mod:`ui.compare`, :mod:`ui.export_tab`.
+  :mod:`ui.data_tab`, :mod:`ui.model_tab`, :mod:`ui.compare`, :mod:`ui.export_tab`, :mod:`ui.glossary`.
 
 Uploads go through ``st.session_state["upload"]`` (a dict of bytes and file names): the file uploaders fill it, and
 tests can fill it directly (``AppTest`` cannot drive ``st.file_uploader``).
@@ -26,11 +26,19 @@ if HERE not in sys.path:  # `streamlit run` puts the app's folder on the path; A
 from ui.compare import render_compare  # noqa: E402
 from ui.data_tab import render_data_tab  # noqa: E402
 from ui.export_tab import render_export  # noqa: E402
+from ui.glossary import render_glossary  # noqa: E402
 from ui.interactions import render_interactions  # noqa: E402
 from ui.map_tab import render_map  # noqa: E402
 from ui.model_tab import render_model  # noqa: E402
 from ui.sidebar import sidebar_inputs  # noqa: E402
 from ui.state import init_session  # noqa: E402
+
+#: Less space above the page and a smaller title, so that on a 1280x720 laptop the map (and its legend) is in view
+#: when the app opens.
+COMPACT_HEADER = """<style>
+[data-testid="stMainBlockContainer"]{padding-top:2.2rem}
+[data-testid="stMainBlockContainer"] h1{font-size:1.6rem;padding:0 0 .2rem 0}
+</style>"""
 
 
 def main() -> None:
@@ -38,6 +46,7 @@ def main() -> None:
     init_session()
     inputs = sidebar_inputs()
     spec = st.session_state["cities"][inputs["city"]]
+    st.html(COMPACT_HEADER)
     st.title(f"Ward risk and hot spots: {spec['label']}")
     views = {
         "Map": lambda: render_map(spec, inputs),
@@ -46,6 +55,7 @@ def main() -> None:
         "Model": lambda: render_model(spec, inputs),
         "Compare": lambda: render_compare(inputs),
         "Export": lambda: render_export(spec, inputs),
+        "Glossary": render_glossary,
     }
     for tab, render in zip(st.tabs(list(views), key="view", on_change="rerun"), views.values()):
         with tab:

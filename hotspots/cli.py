@@ -312,7 +312,8 @@ def _dispatch(args) -> int:
         m = risk_map(
             result.layer,
             dimensions=result.dimension_names,
-            indicators=result.framework.columns,
+            indicators=result.framework.indicators,
+            population_column=result.framework.population_column,
             breaks=result.breaks,
             count_columns=result.count_columns,
             suppress_below=result.suppress_below,

@@ -65,7 +65,9 @@ class Indicator:
     per_population : if set, the value is divided by the ward population and multiplied by this number
         (a count becomes a rate per ``per_population`` residents) before normalisation.
     unit : ``"percent"`` (checked to lie in 0-100), ``"count"`` (checked non-negative), ``"rate"`` or ``"other"``.
-    label : a human-readable name.
+    label : a human-readable name, with the unit of the value the model uses, e.g. "Youth unemployment (% of 15–29
+        labour force)" or, for a count with ``per_population``, "Recorded hate incidents per 10,000 residents".
+        Shown in tooltips, the ward breakdown and the app; :attr:`display_label` makes one when it is missing.
     """
 
     column: str
@@ -75,6 +77,30 @@ class Indicator:
     per_population: float | None = None
     unit: str | None = None
     label: str | None = None
+
+    @property
+    def display_label(self) -> str:
+        """The label, or one made from the column name and the unit of the value the model uses.
+
+        Examples
+        --------
+        >>> Indicator("hate_incidents", "ideological", unit="count", per_population=10000).display_label
+        'Hate incidents per 10,000 residents'
+        """
+        if self.label:
+            return self.label
+        name = self.column.replace("_", " ").strip().capitalize()
+        if self.per_population is not None:
+            return f"{name} {self.value_unit}"
+        return f"{name} (%)" if self.unit == "percent" else name
+
+    @property
+    def value_unit(self) -> str:
+        """The unit of the value the model uses: "per 10,000 residents" for a count with a denominator, "%", "count",
+        "rate" or ""."""
+        if self.per_population is not None:
+            return f"per {self.per_population:,.0f} residents"
+        return {"percent": "%", "count": "count", "rate": "rate"}.get(self.unit or "", "")
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -175,6 +201,11 @@ class Framework:
     def dimension_names(self) -> list[str]:
         return list(self.dimensions)
 
+    @property
+    def labels(self) -> dict[str, str]:
+        """Indicator column -> its :attr:`Indicator.display_label`, in framework order."""
+        return {ind.column: ind.display_label for ind in self.indicators}
+
     def indicators_of(self, dimension: str) -> list[Indicator]:
         return [ind for ind in self.indicators if ind.dimension == dimension]
 
@@ -198,6 +229,7 @@ class Framework:
             [
                 {
                     "indicator": ind.column,
+                    "label": ind.display_label,
                     "dimension": ind.dimension,
                     "direction": ind.direction,
                     "weight": ind.weight,

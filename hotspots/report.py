@@ -7,6 +7,7 @@ in words. A front end shows these as they are; it does not count or judge result
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -130,3 +131,68 @@ def correlation_pairs(correlation: DimensionCorrelation) -> pd.DataFrame:
         )
     columns = ["first", "second", "pearson_r", "spearman_rho", "n_wards", "reading"]
     return pd.DataFrame(rows, columns=columns)
+
+
+#: The columns of :func:`compare_cities`, in order.
+COMPARE_COLUMNS = (
+    "city",
+    "wards",
+    "wards_with_score",
+    "mean_risk",
+    "median_risk",
+    "share_top_class",
+    "share_hot_spots",
+    "dominant_dimension",
+)
+
+
+def compare_cities(layers: Mapping[str, pd.DataFrame], dimensions: Sequence[str]) -> pd.DataFrame:
+    """One row per city: how much risk its wards hold, and where it comes from.
+
+    Parameters
+    ----------
+    layers : mapping of str to pandas.DataFrame
+        City name -> ``RiskResult.layer`` (``risk_score``, ``risk_class``, ``<dimension>_score`` and, when hot spots
+        were tested, ``hotspot_class``).
+    dimensions : sequence of str
+        The dimension names (``RiskResult.dimension_names``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`COMPARE_COLUMNS`: ``wards`` on the map, ``wards_with_score``, ``mean_risk`` and
+        ``median_risk`` of the risk score (0-10), ``share_top_class`` (share of the scored wards in the top class,
+        "Very high"; a fifth under quantiles on each city's own scale), ``share_hot_spots`` (share of the scored
+        wards that are significant hot spots, any confidence; NaN when not tested), ``dominant_dimension`` (the
+        dimension with the highest mean score, "" when none has a score).
+
+    Examples
+    --------
+    >>> compare_cities({r.city.name: r.layer for r in results}, results[0].dimension_names)  # doctest: +SKIP
+    """
+    from hotspots.classify import CLASS_LABELS
+
+    rows = []
+    for city, layer in layers.items():
+        risk = pd.to_numeric(layer["risk_score"], errors="coerce")
+        scored = risk.notna()
+        n = int(scored.sum())
+        top = layer["risk_class"].astype(str).eq(CLASS_LABELS[-1]) & scored if "risk_class" in layer else scored & False
+        hot = float("nan")
+        if "hotspot_class" in layer and n:
+            hot = float((layer["hotspot_class"].astype(str).str.startswith("hot") & scored).sum() / n)
+        means = {d: pd.to_numeric(layer[f"{d}_score"], errors="coerce").mean() for d in dimensions}
+        means = {d: m for d, m in means.items() if m == m}
+        rows.append(
+            {
+                "city": city,
+                "wards": len(layer),
+                "wards_with_score": n,
+                "mean_risk": float(risk.mean()) if n else float("nan"),
+                "median_risk": float(risk.median()) if n else float("nan"),
+                "share_top_class": float(top.sum() / n) if n else float("nan"),
+                "share_hot_spots": hot,
+                "dominant_dimension": max(means, key=means.get) if means else "",
+            }
+        )
+    return pd.DataFrame(rows, columns=list(COMPARE_COLUMNS))

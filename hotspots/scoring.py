@@ -151,7 +151,9 @@ class ScoreResult:
         return frame
 
     def explain(self, ward: Any) -> pd.DataFrame:
-        """One ward's breakdown: per indicator its value, normalised value, contributions, and its rank among wards.
+        """One ward's breakdown: per indicator its label, value (a rate per ``per_population`` residents when the
+        indicator has a denominator, as the model uses it) and unit, normalised value, contributions, and its rank
+        among wards.
 
         Parameters
         ----------
@@ -170,8 +172,10 @@ class ScoreResult:
             rows.append(
                 {
                     "indicator": ind.column,
+                    "label": ind.display_label,
                     "dimension": ind.dimension,
                     "value": self.prepared.at[ward, ind.column],
+                    "unit": ind.value_unit,
                     "normalised": self.normalised.at[ward, ind.column],
                     "contribution_to_dimension": contrib.at[ward, ("dimension", ind.column)],
                     "contribution_to_risk": contrib.at[ward, ("risk", ind.column)],

@@ -254,7 +254,7 @@ def test_compare_and_export_views():
     assert len(own) == len(common) == 2 and own != common  # the common scale changes the scores shown
     _open(at, "Export")
     labels = {b.label for b in at.get("download_button")}
-    assert {"GeoJSON", "CSV", "Framework JSON", "Map (HTML)"} <= labels
+    assert {"GeoJSON", "CSV", "Framework JSON", "Map (HTML)", "Map (PNG)", "Report (PDF)"} <= labels
     _open(at, "Model")
     assert len(_frame_with(at, "dimension_weight")) == 6
 
@@ -599,3 +599,68 @@ def test_workbook_with_a_read_me_first_offers_its_sheets(kolkata_files, tmp_path
     sheet.set_value("Read me").run()
     _no_exception(at)
     assert at.error and "sheet 'Read me'" in at.error[0].value.replace("\\", "")
+
+
+def test_every_model_control_has_help_and_the_glossary_explains_the_jargon():
+    at = _app()
+    controls = [*at.sidebar.selectbox, *at.sidebar.slider, *at.sidebar.select_slider, *at.sidebar.checkbox]
+    assert len(controls) >= 10
+    missing = [c.label for c in controls if not (c.help or "").strip()]
+    assert not missing, f"sidebar controls without help: {missing}"
+    # option names in words, the values stay the package's
+    normalisation = at.sidebar.selectbox(key="opt:normalisation")
+    assert normalisation.value == "minmax" and "Min–max (0 to 1)" in normalisation.options
+    _open(at, "Glossary")
+    text = " ".join(m.value for m in at.markdown)
+    for word in ("hot spot", "Very high", "top fifth", "two-sided", "FDR", "Permutations", "Coverage", "min–max"):
+        assert word.lower() in text.lower(), word
+    _open(at, "Model")
+    form_controls = [*at.selectbox, *at.number_input, *at.text_input]
+    missing = [c.label for c in form_controls if c.key and c.key.startswith("new_") and not (c.help or "").strip()]
+    assert not missing, f"model controls without help: {missing}"
+
+
+def test_compare_three_cities_two_per_row_one_legend_one_layer_switch_and_a_table():
+    at = _app()
+    _open(at, "Compare")
+    at.multiselect(key="compare_cities").set_value([KOLKATA_LABEL, "Dhaka (synthetic demo)", COLOMBO_LABEL]).run()
+    _no_exception(at)
+    legends = [m.value for m in at.markdown if "Very high" in m.value and "Hot spot" in m.value]
+    assert len(legends) == 1  # one legend for all the maps, outside them
+    summary = _frame_with(at, "dominant_dimension")
+    assert list(summary["city"]) == [KOLKATA_LABEL, "Dhaka (synthetic demo)", COLOMBO_LABEL]
+    assert (summary["wards"] > 0).all() and summary["share_top_class"].between(0, 1).all()
+    assert summary.loc[0, "wards"] == 144  # Kolkata's demo wards
+    layer = at.radio(key="compare_view")
+    assert layer.value == "risk_score" and "LISA clusters" in layer.options
+    layer.set_value("lisa_cluster").run()
+    _no_exception(at)
+    legends = [m.value for m in at.markdown if "High-High" in m.value]
+    assert len(legends) == 1
+
+
+def _in_order(node, out: list) -> list:
+    """Every element under ``node``, in the order the page shows them."""
+    for child in getattr(node, "children", {}).values():
+        out.append(child)
+        _in_order(child, out)
+    return out
+
+
+def test_orientation_and_ward_picker_come_before_the_map():
+    at = _app()
+    elements = _in_order(at.main, [])
+    kinds = [getattr(e, "type", None) for e in elements]
+    the_map = kinds.index("component_instance")  # st_folium
+    before = elements[:the_map]
+    captions = [e.value for e in before if getattr(e, "type", None) == "caption"]
+    assert any("pick a ward" in c for c in captions), captions  # one line saying what to do
+    picker = [e for e in before if getattr(e, "type", None) == "selectbox"]
+    assert [p.key for p in picker] == [f"ward:{KOLKATA_LABEL}"]  # reachable by keyboard before the map's wards
+    # picking a ward there explains that ward below the map
+    ranked = _ranked(at)
+    third = ranked["ward_id"].iloc[2]
+    at.selectbox(key=f"ward:{KOLKATA_LABEL}").set_value(third).run()
+    _no_exception(at)
+    assert any(third in m.value for m in at.markdown if m.value.startswith("**"))
+    assert _metric(at, "Rank").startswith("3 of 144")

@@ -219,3 +219,117 @@ def test_demo_map_in_browser(chromium_path, app_url):
     remote = sorted({url[:120] for url in requests if not _is_local(url)})
     assert not remote, f"requests to non-local hosts: {remote}"
     assert any("streamlit_folium" in url for url in requests)
+
+
+# The ward whose polygon centre lies nearest the top (edge = "top") or bottom of the map, in page pixels.
+EDGE_WARD_JS = """(edge) => {
+  const container = document.querySelector('.leaflet-container');
+  const map = window[Object.keys(window).find((k) => k.startsWith('map_') && window[k] && window[k].getContainer)];
+  // the ward's centre must be a point of the ward itself, not of the legend or the info box above it
+  const box = container.getBoundingClientRect();
+  let best = null;
+  container._hsWards.eachLayer((layer) => {
+    const p = map.latLngToContainerPoint(layer.getBounds().getCenter());
+    if (p.x < 20 || p.x > box.width - 20 || p.y < 4 || p.y > box.height - 4) return;
+    if (document.elementFromPoint(box.left + p.x, box.top + p.y) !== layer._path) return;  // legend, info box
+    const score = edge === 'top' ? p.y : -p.y;
+    if (best === null || score < best.score) best = {score: score, x: box.left + p.x, y: box.top + p.y};
+  });
+  return best;
+}"""
+
+
+def test_tooltips_stay_inside_the_map(chromium_path, tmp_path):
+    """Hovering a ward at the top or the bottom edge of the map opens a tooltip that the frame does not cut off."""
+    from playwright.sync_api import sync_playwright
+
+    import hotspots
+    from hotspots import maps
+
+    city = hotspots.demo_city("kolkata")
+    result = hotspots.run(city.indicators_path, city.boundaries_path, id_column="ward_id", permutations=99)
+    page_path = tmp_path / "map.html"
+    fmap = maps.risk_map(
+        result.layer,
+        dimensions=result.dimension_names,
+        indicators=result.framework.columns,
+        breaks=result.breaks,
+        count_columns=result.count_columns,
+    )
+    page_path.write_text(maps.map_html(fmap), encoding="utf-8")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 900, "height": 620})
+            page.goto(page_path.as_uri())
+            page.wait_for_function("() => document.querySelector('.leaflet-container')?._hsWards", timeout=30_000)
+            frame_box = page.locator(".leaflet-container").bounding_box()
+            for edge in ("top", "bottom"):
+                ward = page.evaluate(EDGE_WARD_JS, edge)
+                assert ward is not None, f"no ward near the {edge} edge"
+                page.mouse.move(ward["x"], ward["y"])
+                page.mouse.move(ward["x"] + 1, ward["y"])
+                tip = page.locator(".leaflet-tooltip")
+                tip.wait_for(state="visible", timeout=5_000)
+                box = tip.bounding_box()
+                assert box["height"] > 100, box  # the tooltip with all its rows
+                inside = (
+                    box["x"] >= frame_box["x"] - 0.5
+                    and box["y"] >= frame_box["y"] - 0.5
+                    and box["x"] + box["width"] <= frame_box["x"] + frame_box["width"] + 0.5
+                    and box["y"] + box["height"] <= frame_box["y"] + frame_box["height"] + 0.5
+                )
+                assert inside, f"tooltip of the ward at the {edge} edge {box} leaves the map {frame_box}"
+                page.mouse.move(0, 0)
+        finally:
+            browser.close()
+
+
+FOCUS_JS = """() => {
+  const a = document.activeElement;
+  if (!a) return 'none';
+  if (a.tagName === 'IFRAME') return 'map';
+  const box = a.closest('[data-testid="stSelectbox"]');
+  if (box && box.innerText.startsWith('Ward') && a.tagName === 'INPUT') return 'ward picker';
+  return a.tagName + ':' + (a.getAttribute('aria-label') || a.innerText || '').slice(0, 30);
+}"""
+
+
+def test_map_and_legend_in_view_on_a_laptop(chromium_path, app_url):
+    """On a 1280x720 window the map starts above the fold and its legend is in view, with no scrolling."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 720})
+            page.goto(app_url, wait_until="domcontentloaded")
+            page.get_by_text("Wards ranked by risk").wait_for(timeout=90_000)
+            frame = _map_frame(page)
+            assert frame is not None, "the Leaflet map did not appear"
+            page.wait_for_timeout(1500)  # the frame takes its final height
+            assert page.evaluate("() => window.scrollY") == 0
+            the_map = frame.locator(".leaflet-container").bounding_box()  # in page coordinates
+            legend = frame.locator(".hs-legend").bounding_box()
+            assert the_map["y"] < 300, the_map  # was ~400 px down
+            assert legend["y"] >= the_map["y"] and legend["y"] + legend["height"] <= 720, legend
+            assert page.get_by_text("pick a ward here").is_visible()  # the line of orientation
+            # Keyboard: from the Map tab, a few Tab presses reach the ward picker, before any ward of the map
+            page.get_by_role("tab", name="Map").focus()
+            for presses in range(1, 16):
+                page.keyboard.press("Tab")
+                where = page.evaluate(FOCUS_JS)
+                if where == "ward picker":
+                    break
+                assert where != "map", f"Tab reached the map before the ward picker ({presses} presses)"
+            assert where == "ward picker", f"the ward picker is not reached in {presses} Tab presses ({where})"
+            page.keyboard.type("KMC-100")
+            page.keyboard.press("Enter")
+            page.get_by_text("KMC-100 Ward 100").last.wait_for(timeout=30_000)
+            assert (
+                page.locator("[data-testid='stMarkdown']", has_text="pick another ward")
+                .inner_text()
+                .startswith("KMC-100")
+            )
+        finally:
+            browser.close()

@@ -108,3 +108,30 @@ def test_columns_key_follows_what_validation_reads():
     assert base.without_indicator("hate_incidents").columns_key() != base.columns_key()
     changed = base.with_indicator(replace(base.indicators[0], unit="other"))
     assert changed.columns_key() != base.columns_key()
+
+
+def test_default_labels_and_units_round_trip(tmp_path):
+    fw = default_framework()
+    for ind in fw.indicators:
+        assert ind.label and ind.unit, ind.column  # every default indicator has a label and a unit
+        if ind.per_population:
+            assert f"per {ind.per_population:,.0f} residents" in ind.label  # says what the value is
+            assert ind.value_unit == "per 10,000 residents"
+    assert fw.labels["youth_unemployment_rate"] == "Youth unemployment (% of 15–29 labour force)"
+    again = Framework.load(fw.save(tmp_path / "fw.json"))
+    assert again.labels == fw.labels and [i.unit for i in again.indicators] == [i.unit for i in fw.indicators]
+    assert Framework.from_json(fw.to_json()) == fw
+    assert list(fw.to_frame()["label"]) == list(fw.labels.values())
+
+
+def test_labels_travel_in_the_metadata_and_back():
+    from hotspots.method import Method
+
+    fw = default_framework().with_indicator(
+        Indicator("extra", "individual", unit="percent", label="Extra <b>share</b> (%)")
+    )
+    method = Method(framework=fw)
+    meta = {"method": method.to_dict()}
+    again = Method.from_metadata(meta)
+    assert again.framework.labels == fw.labels
+    assert again.key == method.key

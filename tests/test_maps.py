@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import folium
 import geopandas as gpd
@@ -399,7 +400,7 @@ def test_bivariate_map_classes_and_legend(layer, bivariate):
     assert list(view["cls"]) == expected
     assert view["cls"][3] == "-"  # ward 3 has no ideological score: no data
     # GeoDa's colours, every cluster and "No data" in the legend, which names both kinds of risk
-    assert view["colors"] == ["#ff0000", "#0000ff", "#f4ada8", "#a7adf9", "#eeeeee", "#ffffff"]
+    assert view["colors"] == ["#ff0000", "#0000ff", "#f4ada8", "#a7adf9", "#c2c2c2", "#ffffff"]
     for label in ["High-High", "Low-Low", "High-Low", "Low-High", "Not significant", "No data"]:
         assert label in view["legend"]
     assert "Individual here × ideological around" in view["legend"]
@@ -637,3 +638,130 @@ def test_kolkata_map_hides_every_count_the_export_hides(kolkata_result):
                 assert value == (None if pd.isna(exported) else exported)
         assert not any(isinstance(v, (int, float)) and 0 < v < 5 for v in shown)
     assert "suppressed (&lt; 5)" in page
+
+
+# ------------------------------------------------------------------------------------------------- contrast
+
+
+def _luminance(color: str) -> float:
+    """WCAG 2.x relative luminance of a #rrggbb colour."""
+    channels = [int(color.lstrip("#")[k : k + 2], 16) / 255 for k in (0, 2, 4)]
+    r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio, 1 to 21."""
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def test_contrast_helper_matches_wcag():
+    assert _contrast("#000000", "#ffffff") == pytest.approx(21.0)  # WCAG's extreme pair
+    assert _contrast("#777777", "#ffffff") == pytest.approx(4.48, abs=0.01)  # WebAIM's checker: 4.48:1
+    # The colours of the issue: the old hot-spot outline on the top class
+    assert _contrast("#b2182b", "#bd0026") < 1.1
+
+
+def test_hotspot_outlines_stand_out_on_every_fill():
+    """On every fill a hot/cold spot can sit on, the outline or its halo reaches 3:1 (WCAG non-text contrast)."""
+    fills = [*maps.RISK_COLORS, maps.NO_DATA_COLOR, maps.BACKGROUND_COLOR]
+    for label, outline, _, _ in maps.HOTSPOT_STYLES:
+        for fill in fills:
+            best = max(_contrast(outline, fill), _contrast(maps.HALO_COLOR, fill))
+            assert best >= 3.0, f"{label} ({outline} with halo {maps.HALO_COLOR}) on {fill}: {best:.2f}:1"
+        # the outline itself stands out from its halo, or the halo would just widen the outline
+        assert _contrast(outline, maps.HALO_COLOR) >= 3.0
+
+
+def test_hotspot_overlay_draws_a_halo_under_each_outline():
+    view = maps.views._hotspot_overlay(pd.Series(["hot spot 99%", "cold spot 90%", "not significant"]))
+    for style, (_, color, weight, _) in zip(view["styles"], maps.HOTSPOT_STYLES):
+        assert style["color"] == color and style["halo"] == maps.HALO_COLOR
+        assert style["haloWeight"] > weight
+    script = (Path(maps.__file__).parent / "static" / "risk_layers.js").read_text(encoding="utf-8")
+    assert "st.halo" in script and "st.haloWeight" in script
+
+
+def test_lisa_light_classes_are_distinguishable_from_background_and_no_data():
+    """Not significant, not tested, no data and the map background: each pair at least 1.3:1 apart."""
+    colors = {label: color for key, label, color in maps.LISA_STYLES if key in ("not significant", "not tested")}
+    colors["No data"] = maps.NO_DATA_COLOR
+    colors["background"] = maps.BACKGROUND_COLOR
+    names = list(colors)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            ratio = _contrast(colors[a], colors[b])
+            assert ratio >= 1.2, f"{a} ({colors[a]}) vs {b} ({colors[b]}): {ratio:.2f}:1"
+    not_significant = colors["Not significant"]
+    assert _contrast(not_significant, maps.BACKGROUND_COLOR) >= 1.3
+
+
+def test_tooltip_shows_labels_and_the_breakdown_values(kolkata_result):
+    """With the framework's indicators, the tooltip shows each label and the value the ward breakdown shows
+    (rates per 10,000 residents for counts with a denominator), not the raw count under the column name."""
+    import html as html_lib
+
+    result = kolkata_result
+    framework = result.framework
+    page = maps.map_html(
+        maps.risk_map(
+            result.layer,
+            dimensions=result.dimension_names,
+            indicators=framework.indicators,
+            population_column=framework.population_column,
+            count_columns=result.count_columns,
+        )
+    )
+    rows = {html_lib.unescape(row["label"]): row.get("num") for row in embedded_data(page)["rows"]}
+    for indicator in framework.indicators:
+        assert indicator.label and indicator.label in rows, indicator.label  # the default framework has labels
+        assert indicator.column not in rows
+    rate = next(i for i in framework.indicators if i.per_population)
+    assert "per 10,000 residents" in rate.display_label
+    ids = result.layer["ward_id"].astype(str).tolist()
+    for ward in ids[:40]:
+        breakdown = result.explain(ward).set_index("indicator")
+        for indicator in framework.indicators:
+            shown = rows[indicator.display_label][ids.index(ward)]
+            expected = breakdown.loc[indicator.column, "value"]
+            assert breakdown.loc[indicator.column, "label"] == indicator.display_label
+            if isinstance(expected, str):  # suppressed in the breakdown: suppressed in the tooltip
+                assert shown == html_lib.escape(expected)
+            elif pd.isna(expected):
+                assert shown is None
+            else:  # the tooltip rounds to 3 significant digits of the column's largest value
+                top = pd.to_numeric(pd.Series(rows[indicator.display_label]), errors="coerce").abs().max()
+                assert shown == pytest.approx(expected, abs=0.006 * top), (ward, indicator.column)
+
+
+def test_indicator_labels_made_when_missing():
+    from hotspots.framework import Indicator
+
+    assert Indicator("hate_incidents", "x", unit="count", per_population=10000).display_label == (
+        "Hate incidents per 10,000 residents"
+    )
+    assert Indicator("dropout", "x", unit="percent").display_label == "Dropout (%)"
+    assert Indicator("dropout", "x", unit="percent", label="Drop-out <b>").display_label == "Drop-out <b>"
+
+
+def test_indicator_labels_are_escaped_in_the_tooltip(layer):
+    from hotspots.framework import Indicator
+
+    label = '<img src=x onerror="alert(1)"> incidents'
+    page = maps.map_html(maps.risk_map(layer, indicators=[Indicator("incidents", "individual", label=label)]))
+    assert "<img src=x" not in page
+    labels = [row["label"] for row in embedded_data(page)["rows"]]
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; incidents" in labels
+
+
+def test_map_opens_on_the_chosen_layer_and_can_leave_its_legend_out(layer):
+    data = embedded_data(maps.map_html(maps.risk_map(layer, indicators=INDICATORS, view="individual_score")))
+    assert data["views"][0]["column"] == "individual_score" and not data["nolegend"]
+    assert {v["column"] for v in data["views"]} >= {"risk_score", "individual_score"}
+    data = embedded_data(maps.map_html(maps.risk_map(layer, indicators=INDICATORS, legend=False)))
+    assert data["views"][0]["column"] == "risk_score" and data["nolegend"]
+    with pytest.raises(DataError, match="No map layer"):
+        maps.risk_map(layer, indicators=INDICATORS, view="nonsense")
+    css = (Path(maps.__file__).parent / "static" / "map.css").read_text(encoding="utf-8")
+    assert ".hs-nolegend .hs-legend{display:none}" in css

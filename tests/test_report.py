@@ -63,3 +63,31 @@ def test_summarise_layer():
 
 def test_docstring_examples():
     assert doctest.testmod(hotspots.report).failed == 0
+
+
+def test_compare_cities_by_hand():
+    from hotspots.report import COMPARE_COLUMNS, compare_cities
+
+    # 5 wards, one without a score: worked out by hand below
+    a = pd.DataFrame(
+        {
+            "risk_score": [1.0, 2.0, 3.0, 10.0, np.nan],
+            "risk_class": ["Very low", "Low", "Medium", "Very high", "No data"],
+            "hotspot_class": ["not significant", "cold spot 90%", "hot spot 95%", "hot spot 99%", "no data"],
+            "individual_score": [1.0, 1.0, 1.0, 1.0, np.nan],
+            "ideological_score": [0.0, 2.0, 4.0, 6.0, np.nan],
+        }
+    )
+    b = a.drop(columns="hotspot_class").assign(individual_score=9.0)
+    table = compare_cities({"A <city>": a, "B": b}, ["individual", "ideological"])
+    assert list(table.columns) == list(COMPARE_COLUMNS)
+    first = table.iloc[0]
+    assert first["city"] == "A <city>" and first["wards"] == 5 and first["wards_with_score"] == 4
+    assert first["mean_risk"] == pytest.approx(4.0)  # (1 + 2 + 3 + 10) / 4
+    assert first["median_risk"] == pytest.approx(2.5)
+    assert first["share_top_class"] == pytest.approx(0.25)  # 1 "Very high" of 4 scored
+    assert first["share_hot_spots"] == pytest.approx(0.5)  # 2 hot spots (95%, 99%) of 4; cold spots do not count
+    assert first["dominant_dimension"] == "ideological"  # mean 3 > mean 1
+    second = table.iloc[1]
+    assert np.isnan(second["share_hot_spots"])  # not tested
+    assert second["dominant_dimension"] == "individual"  # mean 9 > 3

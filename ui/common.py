@@ -50,13 +50,15 @@ def basemap_tiles(inputs: dict) -> str | None:
     return "CartoDB positron" if inputs["basemap"] else None
 
 
-def city_map(result, inputs: dict, compact: bool = False):
-    """The risk map of a scored city (folium)."""
+def city_map(result, inputs: dict, compact: bool = False, **options):
+    """The risk map of a scored city (folium); ``options`` go to :func:`hotspots.maps.risk_map` (``view``,
+    ``legend``)."""
     framework = result.framework
     return risk_map(
         result.layer,
         dimensions=framework.dimension_names,
-        indicators=framework.columns,
+        indicators=framework.indicators,
+        population_column=framework.population_column,
         breaks=result.breaks,
         count_columns=result.count_columns,
         suppress_below=result.suppress_below,
@@ -64,6 +66,7 @@ def city_map(result, inputs: dict, compact: bool = False):
         synthetic=result.city.synthetic,
         tiles=basemap_tiles(inputs),
         compact=compact,
+        **options,
     )
 
 

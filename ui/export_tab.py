@@ -9,6 +9,7 @@ import streamlit as st
 from hotspots.errors import HotspotsError
 from hotspots.export import file_stem
 from hotspots.maps import map_html
+from hotspots.maps.static_map import map_png, report_pdf
 from ui.cache import scored_city
 from ui.common import city_map, show_error
 
@@ -59,6 +60,22 @@ def _downloads(result, inputs: dict, stem: str) -> list[tuple]:
             "text/html",
             "download_map",
             None,
+        ),
+        (
+            "Map (PNG)",
+            lambda: map_png(result),
+            f"{stem}_map.png",
+            "image/png",
+            "download_png",
+            "A picture of the composite-risk map with its legend and the hot/cold spots, for reports.",
+        ),
+        (
+            "Report (PDF)",
+            lambda: report_pdf(result),
+            f"{stem}_report.pdf",
+            "application/pdf",
+            "download_pdf",
+            "One page: the map with its legend, the weights, the method and today's date.",
         ),
         (
             "Method (JSON)",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 
@@ -14,7 +15,7 @@ from hotspots.report import summarise_layer
 from ui.cache import scored_city
 from ui.common import CORRECTION_WORDS, city_map, permutation_words, plain, show_error, synthetic_banner
 
-MAP_HEIGHT = 620
+MAP_HEIGHT = 480  # with the header above it, the map and its legend fit a 1280x720 window
 RETURNED_OBJECTS = ["last_object_clicked_tooltip", "last_object_clicked"]
 #: The ward ID in a clicked ward's tooltip, as hotspots.maps writes it ("Ward ID: <id>" and a line break).
 WARD_ID_IN_TOOLTIP = re.compile(r"Ward ID:\s*(\S+)")
@@ -37,7 +38,8 @@ def _ranked_config() -> dict:
 
 
 def render_map(spec: dict, inputs: dict) -> None:
-    """The tab: map (full width), what 'significant' means, counts, ranked wards, one ward's breakdown."""
+    """The tab: a line of orientation and the ward picker, the map (full width), what 'significant' means, counts,
+    ranked wards, one ward's breakdown."""
     try:
         result = scored_city(spec, inputs)
         with st.spinner("Drawing the map…"):
@@ -45,7 +47,10 @@ def render_map(spec: dict, inputs: dict) -> None:
     except HotspotsError as exc:
         show_error(exc, f"{spec['label']}: ")
         return
-    synthetic_banner(result.city.synthetic)
+    layer = result.layer
+    ward_ids = layer.sort_values("risk_rank")["ward_id"].tolist()
+    select_key = f"ward:{spec['label']}"
+    map_header(result, ward_ids, select_key)
     # The map gets the page's full width (its legend, layer control and info box need room); figures and the
     # ranked table come below it.
     map_state = st_folium(
@@ -55,22 +60,63 @@ def render_map(spec: dict, inputs: dict) -> None:
         use_container_width=True,
         returned_objects=RETURNED_OBJECTS,
     )
+    follow_click(map_state, layer, ward_ids, spec["label"], select_key)
+    synthetic_banner(result.city.synthetic)
     significance_note(inputs)
     for note in result.hotspot_notes():
         st.info(plain(note), icon=":material/info:")
-    layer = result.layer
-    ward_ids = layer.sort_values("risk_rank")["ward_id"].tolist()
-    select_key = f"ward:{spec['label']}"
-    follow_click(map_state, layer, ward_ids, spec["label"], select_key)
     summary = summarise_layer(layer)
     cols = st.columns(3)
     cols[0].metric("Wards", summary.wards)
     cols[1].metric("Hot spots", summary.hot_spots)
     cols[2].metric("Highest risk score", f"{summary.top_score:.2f}")
     st.subheader("Wards ranked by risk")
+    st.caption("Select a row (click it, or Space on a focused cell) to see why that ward ranks there.")
     ranked = layer[[c for c in RANKED_COLUMNS if c in layer.columns]].sort_values("risk_rank")
-    st.dataframe(ranked, hide_index=True, height=380, width="stretch", key="ranked", column_config=_ranked_config())
+    st.dataframe(
+        ranked,
+        hide_index=True,
+        height=380,
+        width="stretch",
+        key="ranked",
+        column_config=_ranked_config(),
+        on_select=functools.partial(_pick_from_table, ward_ids, select_key),
+        selection_mode="single-row",
+    )
     render_ward(result, ward_ids, select_key)
+
+
+ORIENTATION = (
+    "Which wards carry the most risk factors, and where do they cluster? Set the city and weights on the left, "
+    "pick a ward here (or click it on the map, or a row of the ranked table) to see why it ranks where it does."
+)
+
+
+def map_header(result, ward_ids: list[str], select_key: str) -> None:
+    """One line of orientation and the ward picker, before the map: keyboard users reach a ward without crossing
+    the map's wards (a ward clicked on the map arrives here on the next run, see :func:`follow_click`)."""
+    pending = f"pending:{select_key}"
+    if pending in st.session_state:  # a ward clicked on the map or chosen in the table, before the picker is drawn
+        ward = st.session_state.pop(pending)
+        if ward in ward_ids:
+            st.session_state[select_key] = ward
+    names = result.layer.set_index("ward_id")["ward_name"].to_dict() if "ward_name" in result.layer else {}
+    left, right = st.columns([3, 1], vertical_alignment="center")
+    left.caption(ORIENTATION)
+    right.selectbox(
+        "Ward",
+        ward_ids,
+        key=select_key,
+        format_func=lambda w: f"{w} {names.get(w, '') or ''}".strip(),
+        help="The ward explained below the map; type to search. Clicking a ward on the map picks it too.",
+    )
+
+
+def _pick_from_table(ward_ids: list[str], select_key: str) -> None:
+    """Callback of the ranked table: the selected row's ward goes to the ward picker (runs before it is drawn)."""
+    rows = st.session_state["ranked"].selection.rows
+    if rows and rows[0] < len(ward_ids):
+        st.session_state[select_key] = ward_ids[rows[0]]
 
 
 def significance_note(inputs: dict) -> None:
@@ -102,23 +148,21 @@ def follow_click(map_state: dict | None, layer, ward_ids: list[str], label: str,
     click = json.dumps([(map_state or {}).get(k) for k in RETURNED_OBJECTS], sort_keys=True, default=str)
     if st.session_state.get(f"click:{label}", click) != click:  # a new click since the last run
         clicked = clicked_ward(map_state, layer)
-        if clicked in ward_ids:
-            st.session_state[select_key] = clicked
+        st.session_state[f"click:{label}"] = click
+        if clicked in ward_ids and clicked != st.session_state.get(select_key):
+            st.session_state[f"pending:{select_key}"] = clicked  # the picker above the map is already drawn
+            st.rerun()
     st.session_state[f"click:{label}"] = click
 
 
 def render_ward(result, ward_ids: list[str], select_key: str) -> None:
     """One ward: its score, rank, classes, and each indicator's contribution."""
-    st.subheader("Why is this ward ranked here?")
+    ward_id = st.session_state.get(select_key)
     names = result.layer.set_index("ward_id")["ward_name"].to_dict() if "ward_name" in result.layer else {}
-    ward_id = st.selectbox(
-        "Ward (click one on the map, or pick it here)",
-        ward_ids,
-        key=select_key,
-        format_func=lambda w: f"{w} {names.get(w, '') or ''}".strip(),
-    )
+    st.subheader("Why is this ward ranked here?")
     if ward_id is None:
         return
+    st.markdown(f"**{plain(ward_id)} {plain(names.get(ward_id, '') or '')}** (pick another ward above the map)")
     try:
         breakdown = result.explain(ward_id)
     except HotspotsError as exc:
@@ -134,8 +178,33 @@ def render_ward(result, ward_ids: list[str], select_key: str) -> None:
     )
     cols[2].metric("Class", str(row.get("risk_class", "")))
     cols[3].metric("Hot spot (Gi*)", str(row.get("hotspot_class", "")))
-    st.dataframe(breakdown, hide_index=True, width="stretch", key="breakdown")
-    st.caption(
-        "Each indicator's contribution adds up to its dimension score, and all contributions add up to the "
-        "risk score. Rank 1 = the ward where this indicator points to the most risk."
+    st.dataframe(
+        breakdown,
+        hide_index=True,
+        width="stretch",
+        key="breakdown",
+        column_config=_breakdown_config(),
     )
+    st.caption(
+        "Values are those the model uses, as in the map's tooltip: counts with a denominator are rates per 10,000 "
+        "residents (see Unit). Each indicator's contribution adds up to its dimension score, and all contributions "
+        "add up to the risk score. Rank 1 = the ward where this indicator points to the most risk."
+    )
+
+
+def _breakdown_config() -> dict:
+    """Column headings and help of the ward breakdown (hotspots.pipeline.RiskResult.explain)."""
+    return {
+        "indicator": None,  # the column name: the label says it in words
+        "label": st.column_config.TextColumn("Indicator"),
+        "dimension": st.column_config.TextColumn("Dimension", width="small"),
+        "value": st.column_config.Column("Value", help="The value the model uses (a rate where the unit says so)"),
+        "unit": st.column_config.TextColumn("Unit", width="small"),
+        "normalised": st.column_config.NumberColumn(
+            "Normalised", format="%.2f", help="The value on the model's common 0–1 scale (1 = most risk)"
+        ),
+        "contribution_to_dimension": st.column_config.NumberColumn("To dimension score", format="%.2f"),
+        "contribution_to_risk": st.column_config.NumberColumn("To risk score", format="%.2f"),
+        "rank_among_wards": st.column_config.NumberColumn("Rank", format="%d", help="1 = most risk"),
+        "wards_with_value": st.column_config.NumberColumn("Wards with data", format="%d"),
+    }

@@ -7,6 +7,7 @@ from typing import Any
 import streamlit as st
 
 from hotspots.framework import AGGREGATIONS, CLASSIFICATIONS, NORMALISATIONS, Framework
+from ui.glossary import HELP, option_name
 
 NEIGHBOURS = {"queen": "Queen (shared edge or corner)", "rook": "Rook (shared edge)", "knn:6": "6 nearest wards"}
 PERMUTATIONS = ("auto", 99, 499, 999, 9999)
@@ -26,7 +27,7 @@ def sidebar_inputs() -> dict[str, Any]:
             "City",
             list(st.session_state["cities"]),
             key="city",
-            help="Demo cities are synthetic. Add your own in the Data tab.",
+            help=HELP["city"],
         )
         st.header("Weights")
         dimension_weights, indicator_weights = _weights(base)
@@ -52,7 +53,7 @@ def _weight_slider(label: str, key: str, value: float, help: str | None = None) 
 def _weights(base: Framework) -> tuple[dict[str, float], dict[str, float]]:
     """Dimension weights, then indicator weights (one expander per dimension)."""
     dimension_weights = {
-        dim: _weight_slider(f"{dim.capitalize()} dimension", f"w_dim:{dim}", weight)
+        dim: _weight_slider(f"{dim.capitalize()} dimension", f"w_dim:{dim}", weight, help=HELP["dimension_weight"])
         for dim, weight in base.dimensions.items()
     }
     indicator_weights = {}
@@ -60,10 +61,10 @@ def _weights(base: Framework) -> tuple[dict[str, float], dict[str, float]]:
         with st.expander(f"{dim.capitalize()} indicators"):
             for ind in base.indicators_of(dim):
                 indicator_weights[ind.column] = _weight_slider(
-                    ind.label or ind.column,
+                    ind.display_label,
                     f"w_ind:{ind.column}",
                     ind.weight,
-                    help=f"{ind.column} ({ind.direction.replace('_', ' ')})",
+                    help=f"Column {ind.column}, {ind.direction.replace('_', ' ')}. {HELP['weight']}",
                 )
     return dimension_weights, indicator_weights
 
@@ -71,14 +72,29 @@ def _weights(base: Framework) -> tuple[dict[str, float], dict[str, float]]:
 def _methods(base: Framework) -> dict[str, str]:
     """Normalisation, aggregation and map classes (``Framework.with_options`` arguments)."""
     normalisation = st.selectbox(
-        "Normalisation", NORMALISATIONS, index=NORMALISATIONS.index(base.normalisation), key="opt:normalisation"
+        "Normalisation",
+        NORMALISATIONS,
+        index=NORMALISATIONS.index(base.normalisation),
+        key="opt:normalisation",
+        format_func=option_name,
+        help=HELP["normalisation"],
     )
     aggregation = st.selectbox(
-        "Aggregation", AGGREGATIONS, index=AGGREGATIONS.index(base.aggregation), key="opt:aggregation"
+        "Aggregation",
+        AGGREGATIONS,
+        index=AGGREGATIONS.index(base.aggregation),
+        key="opt:aggregation",
+        format_func=option_name,
+        help=HELP["aggregation"],
     )
     classes = [c for c in CLASSIFICATIONS if c != "fixed" or base.thresholds]
     classification = st.selectbox(
-        "Map classes", classes, index=classes.index(base.classification), key="opt:classification"
+        "Map classes",
+        classes,
+        index=classes.index(base.classification),
+        key="opt:classification",
+        format_func=option_name,
+        help=HELP["classification"],
     )
     return {"normalisation": normalisation, "aggregation": aggregation, "classification": classification}
 
@@ -86,17 +102,22 @@ def _methods(base: Framework) -> dict[str, str]:
 def _hotspot_options() -> dict[str, Any]:
     """Neighbour rule, permutations, multiple-testing correction, and the basemap switch."""
     return {
-        "neighbours": st.selectbox("Neighbours", list(NEIGHBOURS), format_func=NEIGHBOURS.get, key="neighbours"),
+        "neighbours": st.selectbox(
+            "Neighbours", list(NEIGHBOURS), format_func=NEIGHBOURS.get, key="neighbours", help=HELP["neighbours"]
+        ),
         "permutations": st.select_slider(
             "Permutations",
             PERMUTATIONS,
             value="auto",
             key="permutations",
-            help="Random rearrangements the hot-spot test compares each ward with. 'auto': 999, and more for the "
-            "wards that need them, so that 99% can be reached after the correction for testing many wards.",
+            help=HELP["permutations"],
         ),
         "correction": st.selectbox(
-            "Multiple-testing correction", list(CORRECTIONS), format_func=CORRECTIONS.get, key="correction"
+            "Multiple-testing correction",
+            list(CORRECTIONS),
+            format_func=CORRECTIONS.get,
+            key="correction",
+            help=HELP["correction"],
         ),
-        "basemap": st.checkbox("Basemap tiles (needs internet)", value=False, key="basemap"),
+        "basemap": st.checkbox("Basemap tiles (needs internet)", value=False, key="basemap", help=HELP["basemap"]),
     }

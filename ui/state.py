@@ -139,6 +139,7 @@ def add_indicator() -> None:
                 direction=state["new_direction"],
                 per_population=state["new_per_population"] or None,
                 unit=None if state["new_unit"] == "(none)" else state["new_unit"],
+                label=(state.get("new_label") or "").strip() or None,
             )
         )
     except HotspotsError as exc:

@@ -57,8 +57,9 @@ Layout
 ------
 :mod:`~hotspots.maps.assets` (offline Leaflet, standalone HTML), :mod:`~hotspots.maps.geometry` (encoding,
 :func:`ward_at`), :mod:`~hotspots.maps.element` (the Leaflet element running ``static/risk_layers.js`` with
-``static/map.css``, package data), :mod:`~hotspots.maps.views` (:func:`risk_map`, :func:`bivariate_map`, legends,
-tooltips). Everything public is re-exported here.
+``static/map.css``, package data), :mod:`~hotspots.maps.views` (:func:`risk_map`, :func:`bivariate_map`, legends),
+:mod:`~hotspots.maps.tooltips` (tooltip rows, labels, suppressed counts), :mod:`~hotspots.maps.static_map` (a PNG
+and a one-page PDF for reports, drawn with Pillow; import it by name). Everything public is re-exported here.
 
 Examples
 --------
@@ -77,6 +78,7 @@ from hotspots.maps.views import (
     BACKGROUND_COLOR,
     BIVARIATE_STYLES,
     DEFAULT_DIMENSIONS,
+    HALO_COLOR,
     HOTSPOT_NOTE,
     HOTSPOT_STYLES,
     LISA_STYLES,
@@ -91,6 +93,7 @@ __all__ = [
     "BACKGROUND_COLOR",
     "BIVARIATE_STYLES",
     "DEFAULT_DIMENSIONS",
+    "HALO_COLOR",
     "HOTSPOT_NOTE",
     "HOTSPOT_STYLES",
     "LISA_STYLES",

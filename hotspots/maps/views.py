@@ -16,7 +16,6 @@ before it reaches the page.
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Mapping, Sequence
 
 import geopandas as gpd
@@ -25,10 +24,20 @@ import pandas as pd
 
 from hotspots.classify import CLASS_LABELS, Classification, check_bins, classify
 from hotspots.errors import DataError
-from hotspots.export import DEFAULT_SUPPRESS_BELOW, suppress_small_counts
+from hotspots.export import DEFAULT_SUPPRESS_BELOW
+from hotspots.framework import Indicator
 from hotspots.maps.assets import OfflineMap
 from hotspots.maps.element import TILES, make_map
 from hotspots.maps.geometry import ALPHABET, encode_geometry
+from hotspots.maps.tooltips import (
+    _escape_all,
+    _indicator_columns,
+    _label,
+    _numbers,
+    _Suppression,
+    _texts,
+    _tooltip_rows,
+)
 
 DEFAULT_DIMENSIONS = ("individual", "institutional", "ideological")
 
@@ -38,22 +47,27 @@ NO_DATA_COLOR = "#9e9e9e"
 #: The map's background without tiles (written in static/map.css).
 BACKGROUND_COLOR = "#e3e7ec"
 
-#: Gi* classes drawn as outlines: (label, colour, weight, dash pattern).
+#: Gi* classes drawn as outlines: (label, colour, weight, dash pattern). The colours are the darkest of ColorBrewer
+#: RdBu: every outline is drawn over a solid :data:`HALO_COLOR` halo, so that on every fill one of the two stands
+#: out (the dark outline on light fills, the white halo on the dark-red top class; contrast tested).
 HOTSPOT_STYLES = (
-    ("hot spot 99%", "#b2182b", 4.0, ""),
-    ("hot spot 95%", "#b2182b", 3.0, "8 4"),
-    ("hot spot 90%", "#b2182b", 2.0, "2 4"),
-    ("cold spot 99%", "#2166ac", 4.0, ""),
-    ("cold spot 95%", "#2166ac", 3.0, "8 4"),
-    ("cold spot 90%", "#2166ac", 2.0, "2 4"),
+    ("hot spot 99%", "#67001f", 4.0, ""),
+    ("hot spot 95%", "#67001f", 3.0, "8 4"),
+    ("hot spot 90%", "#67001f", 2.0, "2 4"),
+    ("cold spot 99%", "#053061", 4.0, ""),
+    ("cold spot 95%", "#053061", 3.0, "8 4"),
+    ("cold spot 90%", "#053061", 2.0, "2 4"),
 )
+#: The halo under every hot/cold spot outline, and how much wider than the outline it is (pixels).
+HALO_COLOR = "#ffffff"
+HALO_EXTRA = 3.0
 #: LISA clusters in GeoDa's colours.
 LISA_STYLES = (
     ("high-high", "High-High", "#ff0000"),
     ("low-low", "Low-Low", "#0000ff"),
     ("high-low", "High-Low", "#f4ada8"),
     ("low-high", "Low-High", "#a7adf9"),
-    ("not significant", "Not significant", "#eeeeee"),
+    ("not significant", "Not significant", "#c2c2c2"),  # GeoDa's #eeeeee is the map background's twin
     ("not tested", "Not tested (no neighbour, or too few wards)", "#ffffff"),
 )
 #: Bivariate local Moran clusters: the first word is the ward's own value, the second its neighbours' (GeoDa's
@@ -130,22 +144,29 @@ def _lisa_view(values: pd.Series) -> dict:
     }
 
 
+_HALO_SWATCH = f"box-shadow:inset 0 0 0 1px {HALO_COLOR},0 0 0 1px {HALO_COLOR}"
+
+
 def _hotspot_overlay(values: pd.Series, compact: bool = False) -> dict:
     classes = _category_codes(values, [key for key, _, _, _ in HOTSPOT_STYLES])
     rows, note = [], ""
     if compact:  # two rows: the line style of each confidence level goes into a note
         for label, color, weight, _ in HOTSPOT_STYLES[::3]:
-            style = f"background:transparent;border:{min(weight, 2.0):g}px solid {color}"
+            style = f"background:transparent;border:{min(weight, 2.0):g}px solid {color};{_HALO_SWATCH}"
             rows.append((style, label.split()[0].capitalize() + " spot"))
         note = "99% solid, 95% dashed, 90% dotted"
     else:
         for label, color, weight, dash in HOTSPOT_STYLES:
             border = "dashed" if dash.startswith("8") else "dotted" if dash else "solid"
-            rows.append((f"background:transparent;border:{weight:g}px {border} {color}", label.capitalize()))
+            style = f"background:transparent;border:{weight:g}px {border} {color};{_HALO_SWATCH}"
+            rows.append((style, label.capitalize()))
     return {
         "label": "Hot/cold spots (Gi*)",
         "cls": _codes(classes),
-        "styles": [{"color": c, "weight": w, "dashArray": d or None} for _, c, w, d in HOTSPOT_STYLES],
+        "styles": [
+            {"color": c, "weight": w, "dashArray": d or None, "halo": HALO_COLOR, "haloWeight": w + HALO_EXTRA}
+            for _, c, w, d in HOTSPOT_STYLES
+        ],
         "legend": _legend_html("Hot/cold spots (Gi*)", rows, note),
     }
 
@@ -165,99 +186,6 @@ def _bivariate_view(clusters: pd.Series, x_label: str, y_label: str) -> dict:
             f"First word: {x.lower()} score of the ward. Second: mean {y} score of its neighbours.",
         ),
     }
-
-
-def _numbers(values: pd.Series, hidden: np.ndarray | None = None, hidden_text: str = "") -> list:
-    """Numbers for the tooltip, to 3 significant digits of the column's largest value (None = no data).
-
-    Cells where ``hidden`` is true get ``hidden_text`` (escaped HTML) instead of their value.
-    """
-    x = np.asarray(pd.to_numeric(values, errors="coerce"), dtype=float)
-    if hidden is not None and hidden.any():
-        x = np.where(hidden, np.nan, x)
-        return [hidden_text if h else v for v, h in zip(_numbers(x), hidden.tolist())]
-    finite = np.isfinite(x)
-    if not finite.any():
-        return [None] * len(x)
-    top = float(np.max(np.abs(x[finite])))
-    decimals = int(max(0, 2 - math.floor(math.log10(top)))) if top > 0 else 0
-    r = np.round(np.where(finite, x, 0.0), decimals)
-    out = r.astype(np.int64).tolist() if decimals == 0 or np.all(r == np.round(r)) else r.tolist()
-    if not finite.all():
-        out = [v if f else None for v, f in zip(out, finite.tolist())]
-    return out
-
-
-def _texts(values: pd.Series) -> dict:
-    """A text column as escaped categories plus one code per ward (compact when labels repeat)."""
-    codes, uniques = pd.factorize(values.astype("string").fillna("no data"))
-    return {"cats": [html.escape(str(u)) for u in uniques], "codes": codes.tolist()}
-
-
-def _escape_all(values: pd.Series) -> list[str]:
-    """HTML-escaped text of every value ('' for missing), in one ``html.escape`` call when possible."""
-    texts = values.astype("string").fillna("").tolist()
-    joined = "\x1f".join(texts)
-    if "\x1f" in "".join(texts):
-        return [html.escape(t) for t in texts]
-    return html.escape(joined).split("\x1f") if texts else []
-
-
-def _label(column: str) -> str:
-    return html.escape(column.replace("_", " ").strip().capitalize())
-
-
-class _Suppression:
-    """The wards whose counts the exports leave empty, by :func:`hotspots.export.suppress_small_counts`.
-
-    ``masks`` holds, per count column with suppressed cells, a boolean mask per ward; ``text`` is what the tooltip
-    shows instead of the count (escaped HTML).
-    """
-
-    def __init__(self, layer: pd.DataFrame, columns: Sequence[str], count_columns: Sequence[str], below: int):
-        below = _check_suppress_below(below)
-        counts = [c for c in dict.fromkeys(columns) if c in set(count_columns) and c in layer.columns]
-        table, _ = suppress_small_counts(pd.DataFrame(layer[counts]), counts, below)
-        self.masks = {}
-        for c in counts:
-            mask = (pd.to_numeric(layer[c], errors="coerce").notna() & table[c].isna()).to_numpy()
-            if mask.any():
-                self.masks[c] = mask
-        self.text = html.escape(f"suppressed (< {below})")
-
-    def numbers(self, layer: pd.DataFrame, column: str) -> list:
-        return _numbers(layer[column], self.masks.get(column), self.text)
-
-
-def _check_suppress_below(below) -> int:
-    if isinstance(below, bool) or not isinstance(below, (int, np.integer)) or below < 0:
-        raise DataError(f"suppress_below must be a whole number >= 0 (5 by default; 0 turns it off), got {below!r}.")
-    return int(below)
-
-
-def _tooltip_rows(
-    layer: gpd.GeoDataFrame, dimensions: Sequence[str], indicators: Sequence[str], suppression: _Suppression
-) -> list[dict]:
-    rows = [{"label": "Risk score (0–10)", "num": _numbers(layer["risk_score"])}]
-    if "risk_class" in layer:
-        rows.append({"label": "Risk class", **_texts(layer["risk_class"])})
-    if "risk_rank" in layer:
-        rows.append({"label": "Rank (1 = highest)", "num": _numbers(layer["risk_rank"])})
-    for dim in dimensions:
-        rows.append({"label": f"{_label(dim)} score", "num": _numbers(layer[f"{dim}_score"])})
-    if "hotspot_class" in layer:
-        rows.append({"label": "Hot spot (Gi*)", **_texts(layer["hotspot_class"])})
-    if "gi_star_z" in layer:
-        rows.append({"label": "Gi* z-score", "num": _numbers(layer["gi_star_z"])})
-    if "lisa_cluster" in layer:
-        rows.append({"label": "LISA cluster", **_texts(layer["lisa_cluster"])})
-    if "coverage" in layer:
-        rows.append({"label": "Data coverage (%)", "num": _numbers(100 * pd.to_numeric(layer["coverage"]))})
-    if "population" in layer:
-        rows.append({"label": "Population", "num": suppression.numbers(layer, "population")})
-    for col in indicators:
-        rows.append({"label": html.escape(col), "num": suppression.numbers(layer, col)})
-    return rows
 
 
 def _check_columns(layer: gpd.GeoDataFrame, dimensions: Sequence[str], indicators: Sequence[str]) -> None:
@@ -292,9 +220,10 @@ def risk_map(
     layer: gpd.GeoDataFrame,
     *,
     dimensions: Sequence[str] = DEFAULT_DIMENSIONS,
-    indicators: Sequence[str] = (),
+    indicators: Sequence[str | Indicator] = (),
     breaks: Mapping[str, Classification | Sequence[float]] | None = None,
     scheme: str = "quantiles",
+    population_column: str = "population",
     count_columns: Sequence[str] = (),
     suppress_below: int = DEFAULT_SUPPRESS_BELOW,
     title: str = "",
@@ -307,6 +236,8 @@ def risk_map(
     width: int = 800,
     height: int = 600,
     compact: bool = False,
+    view: str = "risk_score",
+    legend: bool = True,
 ) -> OfflineMap:
     """Interactive map of a scored ward layer, loading nothing from the network.
 
@@ -319,14 +250,19 @@ def risk_map(
         Scores are 0-10 with NaN for no data.
     dimensions : sequence of str
         Dimension names; each gives a map layer from ``<dimension>_score``.
-    indicators : sequence of str
-        Raw indicator columns shown in the tooltip.
+    indicators : sequence of str or Indicator
+        Indicators shown in the tooltip: a column name shows the raw column under its name; an
+        :class:`~hotspots.framework.Indicator` (e.g. ``result.framework.indicators``) shows the value the model
+        uses under its label (a count with a denominator as a rate per ``per_population`` residents, the value of
+        the ward breakdown).
     breaks : mapping, optional
         Per score column, a :class:`~hotspots.classify.Classification` or its class upper bounds (up to 5,
         increasing), e.g. ``RiskResult.breaks`` or ``{"risk_score": [2, 4, 6, 8, 10]}``; the bounds are applied to
         the layer's column. Columns not given are classified by ``scheme``.
     scheme : str
         A scheme of :data:`hotspots.classify.SCHEMES` for the columns without ``breaks`` (default quantiles).
+    population_column : str
+        The population column that turns counts of indicators with ``per_population`` into rates.
     count_columns : sequence of str
         Columns holding counts (the framework's indicators with unit "count", ``RiskResult.count_columns``):
         counts from 1 to ``suppress_below - 1`` show as "suppressed (< 5)" in the tooltip, never their value,
@@ -351,6 +287,11 @@ def risk_map(
     compact : bool
         For small maps side by side: the layer control is collapsed to an icon, the info box is dropped (only
         the synthetic badge stays), the legends are smaller and the hot/cold spot legend has two rows.
+    view : str
+        The layer shown when the map opens: ``"risk_score"`` (default), ``"<dimension>_score"`` or
+        ``"lisa_cluster"`` (maps side by side all open on the same layer).
+    legend : bool
+        Draw the legend in the map (``False`` when one legend outside the maps serves several).
 
     Returns
     -------
@@ -370,15 +311,17 @@ def risk_map(
     ...              suppress_below=result.suppress_below)  # doctest: +SKIP
     """
     dimensions, indicators = list(dimensions), list(indicators)
-    _check_columns(layer, dimensions, indicators)
+    columns = _indicator_columns(indicators)
+    _check_columns(layer, dimensions, columns)
     _check_tiles(tiles)
-    suppression = _Suppression(layer, ["population", *indicators], count_columns, suppress_below)
+    suppression = _Suppression(layer, ["population", *columns], count_columns, suppress_below)
     if layer.crs is not None and not layer.crs.equals("EPSG:4326"):
         layer = layer.to_crs(4326)
     geometry = encode_geometry(layer, width=width, height=height, pixels=0.25 if simplify else 0.0)
     views = _score_views(layer, dimensions, dict(breaks or {}), scheme)
     if show_lisa and "lisa_cluster" in layer:
-        views.append(_lisa_view(layer["lisa_cluster"]))
+        views.append({**_lisa_view(layer["lisa_cluster"]), "column": "lisa_cluster"})
+    views = _first_view(views, view)
     has_hot = show_hotspots and "hotspot_class" in layer
     hot = _hotspot_overlay(layer["hotspot_class"], compact) if has_hot else None
     if hot is not None:
@@ -387,7 +330,8 @@ def risk_map(
         layer,
         views=views,
         hot=hot,
-        rows=_tooltip_rows(layer, dimensions, indicators, suppression),
+        legend=legend,
+        rows=_tooltip_rows(layer, dimensions, indicators, suppression, population_column),
         info=_info_html(title, synthetic, has_hot, compact),
         tiles=tiles,
         compact=compact,
@@ -401,8 +345,18 @@ def _score_views(layer: gpd.GeoDataFrame, dimensions: Sequence[str], breaks: Map
         (f"{d}_score", f"{_label(d)} score") for d in dimensions
     ]:
         values = pd.to_numeric(layer[column], errors="coerce").to_numpy(dtype=float)
-        views.append(_score_view(label, _score_classes(values, column, breaks.get(column), scheme)))
+        view = _score_view(label, _score_classes(values, column, breaks.get(column), scheme))
+        views.append({**view, "column": column})
     return views
+
+
+def _first_view(views: list[dict], column: str) -> list[dict]:
+    """The views with the one of ``column`` first (the layer shown when the map opens)."""
+    chosen = [v for v in views if v.get("column") == column]
+    if not chosen:
+        known = ", ".join(repr(v["column"]) for v in views)
+        raise DataError(f"No map layer of {column!r}: use one of {known}.")
+    return chosen + [v for v in views if v.get("column") != column]
 
 
 def _check_tiles(tiles: str | None) -> None:
@@ -410,7 +364,7 @@ def _check_tiles(tiles: str | None) -> None:
         raise DataError(f"Unknown tiles {tiles!r}: use None (plain background), {' or '.join(map(repr, TILES))}.")
 
 
-def _map_data(layer, *, views, hot, rows, info, tiles, compact) -> dict:
+def _map_data(layer, *, views, hot, rows, info, tiles, compact, legend=True) -> dict:
     """The per-ward data object of the map script (every string already escaped)."""
     n = len(layer)
     return {
@@ -422,6 +376,7 @@ def _map_data(layer, *, views, hot, rows, info, tiles, compact) -> dict:
         "rows": rows,
         "info": info,
         "compact": bool(compact),
+        "nolegend": not legend,
         "collapsed": bool(compact),
         "nodata": NO_DATA_COLOR,
         "line": "#ffffff" if n <= 3000 else "#f7f7f7",

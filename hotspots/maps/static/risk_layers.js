@@ -8,6 +8,7 @@
   'use strict';
   map.getContainer().classList.add('hs-map');
   if (D.compact) map.getContainer().classList.add('hs-compact');
+  if (D.nolegend) map.getContainer().classList.add('hs-nolegend');  // one legend outside serves several maps
   var T = [], A = D.alphabet;
   for (var a = 0; a < A.length; a++) T[A.charCodeAt(a)] = a;
   function decode(s) {
@@ -55,6 +56,26 @@
     d.className = 'hs-tip'; d.innerHTML = h + '</table>';
     return d;
   }, {sticky: true});
+  keepTooltipInside(wards.getTooltip());
+  // Tooltips stay inside the frame: below the pointer in the top half of the map, above it in the bottom half,
+  // then shifted back inside when still cut off (streamlit's iframe clips whatever sticks out).
+  function keepTooltipInside(tip) {
+    if (!tip || !tip._setPosition) return;
+    var place = tip._setPosition;
+    tip._setPosition = function (pos) {
+      var at = map.layerPointToContainerPoint(pos), size = map.getSize();
+      this.options.direction = at.y < size.y / 2 ? 'bottom' : 'top';
+      place.call(this, pos);
+      var el = this.getElement();
+      if (!el) return;
+      var frame = map.getContainer().getBoundingClientRect(), box = el.getBoundingClientRect(), dx = 0, dy = 0;
+      if (box.right > frame.right - 4) dx = frame.right - 4 - box.right;
+      if (box.left + dx < frame.left + 4) dx = frame.left + 4 - box.left;
+      if (box.bottom > frame.bottom - 4) dy = frame.bottom - 4 - box.bottom;
+      if (box.top + dy < frame.top + 4) dy = frame.top + 4 - box.top;
+      if (dx || dy) L.DomUtil.setPosition(el, L.DomUtil.getPosition(el).add([dx, dy]));
+    };
+  }
   map.getContainer()._hsWards = wards;
   wards.on('mouseover', function (e) { e.layer.setStyle({weight: D.weight + 2, color: '#222'}); });
   wards.on('mouseout', function (e) { e.layer.setStyle({weight: D.weight, color: D.line}); });
@@ -66,6 +87,10 @@
       var h = code(D.hot.cls, j);
       if (h < 0) continue;
       var st = D.hot.styles[h];
+      if (st.halo) {  // a solid halo under the outline: one of the two stands out on every fill
+        hot.addLayer(L.polygon(shapes[j], {fill: false, interactive: false, color: st.halo, weight: st.haloWeight,
+                                            opacity: 1}));
+      }
       hot.addLayer(L.polygon(shapes[j], {fill: false, interactive: false, color: st.color, weight: st.weight,
                                           dashArray: st.dashArray, opacity: 1}));
     }

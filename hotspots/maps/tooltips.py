@@ -1,0 +1,132 @@
+"""The tooltip of the ward maps: its rows (scores, classes, indicators), numbers rounded for reading, small counts
+suppressed by the rule of the exports, every string HTML-escaped (used by :mod:`hotspots.maps.views`)."""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Sequence
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from hotspots.errors import DataError
+from hotspots.export import suppress_small_counts
+from hotspots.framework import Indicator
+
+
+def _numbers(values: pd.Series, hidden: np.ndarray | None = None, hidden_text: str = "") -> list:
+    """Numbers for the tooltip, to 3 significant digits of the column's largest value (None = no data).
+
+    Cells where ``hidden`` is true get ``hidden_text`` (escaped HTML) instead of their value.
+    """
+    x = np.asarray(pd.to_numeric(values, errors="coerce"), dtype=float)
+    if hidden is not None and hidden.any():
+        x = np.where(hidden, np.nan, x)
+        return [hidden_text if h else v for v, h in zip(_numbers(x), hidden.tolist())]
+    finite = np.isfinite(x)
+    if not finite.any():
+        return [None] * len(x)
+    top = float(np.max(np.abs(x[finite])))
+    decimals = int(max(0, 2 - math.floor(math.log10(top)))) if top > 0 else 0
+    r = np.round(np.where(finite, x, 0.0), decimals)
+    out = r.astype(np.int64).tolist() if decimals == 0 or np.all(r == np.round(r)) else r.tolist()
+    if not finite.all():
+        out = [v if f else None for v, f in zip(out, finite.tolist())]
+    return out
+
+
+def _texts(values: pd.Series) -> dict:
+    """A text column as escaped categories plus one code per ward (compact when labels repeat)."""
+    codes, uniques = pd.factorize(values.astype("string").fillna("no data"))
+    return {"cats": [html.escape(str(u)) for u in uniques], "codes": codes.tolist()}
+
+
+def _escape_all(values: pd.Series) -> list[str]:
+    """HTML-escaped text of every value ('' for missing), in one ``html.escape`` call when possible."""
+    texts = values.astype("string").fillna("").tolist()
+    joined = "\x1f".join(texts)
+    if "\x1f" in "".join(texts):
+        return [html.escape(t) for t in texts]
+    return html.escape(joined).split("\x1f") if texts else []
+
+
+def _label(column: str) -> str:
+    return html.escape(column.replace("_", " ").strip().capitalize())
+
+
+class _Suppression:
+    """The wards whose counts the exports leave empty, by :func:`hotspots.export.suppress_small_counts`.
+
+    ``masks`` holds, per count column with suppressed cells, a boolean mask per ward; ``text`` is what the tooltip
+    shows instead of the count (escaped HTML).
+    """
+
+    def __init__(self, layer: pd.DataFrame, columns: Sequence[str], count_columns: Sequence[str], below: int):
+        below = _check_suppress_below(below)
+        counts = [c for c in dict.fromkeys(columns) if c in set(count_columns) and c in layer.columns]
+        table, _ = suppress_small_counts(pd.DataFrame(layer[counts]), counts, below)
+        self.masks = {}
+        for c in counts:
+            mask = (pd.to_numeric(layer[c], errors="coerce").notna() & table[c].isna()).to_numpy()
+            if mask.any():
+                self.masks[c] = mask
+        self.text = html.escape(f"suppressed (< {below})")
+
+    def numbers(self, layer: pd.DataFrame, column: str) -> list:
+        return _numbers(layer[column], self.masks.get(column), self.text)
+
+
+def _check_suppress_below(below) -> int:
+    if isinstance(below, bool) or not isinstance(below, (int, np.integer)) or below < 0:
+        raise DataError(f"suppress_below must be a whole number >= 0 (5 by default; 0 turns it off), got {below!r}.")
+    return int(below)
+
+
+def _tooltip_rows(
+    layer: gpd.GeoDataFrame,
+    dimensions: Sequence[str],
+    indicators: Sequence,
+    suppression: _Suppression,
+    population_column: str = "population",
+) -> list[dict]:
+    rows = [{"label": "Risk score (0–10)", "num": _numbers(layer["risk_score"])}]
+    if "risk_class" in layer:
+        rows.append({"label": "Risk class", **_texts(layer["risk_class"])})
+    if "risk_rank" in layer:
+        rows.append({"label": "Rank (1 = highest)", "num": _numbers(layer["risk_rank"])})
+    for dim in dimensions:
+        rows.append({"label": f"{_label(dim)} score", "num": _numbers(layer[f"{dim}_score"])})
+    if "hotspot_class" in layer:
+        rows.append({"label": "Hot spot (Gi*)", **_texts(layer["hotspot_class"])})
+    if "gi_star_z" in layer:
+        rows.append({"label": "Gi* z-score", "num": _numbers(layer["gi_star_z"])})
+    if "lisa_cluster" in layer:
+        rows.append({"label": "LISA cluster", **_texts(layer["lisa_cluster"])})
+    if "coverage" in layer:
+        rows.append({"label": "Data coverage (%)", "num": _numbers(100 * pd.to_numeric(layer["coverage"]))})
+    if "population" in layer:
+        rows.append({"label": "Population", "num": suppression.numbers(layer, "population")})
+    for indicator in indicators:
+        rows.append(_indicator_row(layer, indicator, suppression, population_column))
+    return rows
+
+
+def _indicator_row(layer: gpd.GeoDataFrame, indicator, suppression: _Suppression, population_column: str) -> dict:
+    """A column name: its raw values under its name. An :class:`~hotspots.framework.Indicator`: the value the model
+    uses (a count with a denominator as a rate per ``per_population`` residents, as in the ward breakdown) under its
+    label. A rate made from a suppressed count is suppressed too (with the population it would give the count)."""
+    if not isinstance(indicator, Indicator):
+        return {"label": html.escape(str(indicator)), "num": suppression.numbers(layer, indicator)}
+    column = indicator.column
+    values = pd.to_numeric(layer[column], errors="coerce")
+    if indicator.per_population is not None and population_column in layer:
+        population = pd.to_numeric(layer[population_column], errors="coerce")
+        values = values / population.where(population > 0) * float(indicator.per_population)
+    num = _numbers(values, suppression.masks.get(column), suppression.text)
+    return {"label": html.escape(indicator.display_label), "num": num}
+
+
+def _indicator_columns(indicators: Sequence) -> list[str]:
+    return [ind.column if isinstance(ind, Indicator) else ind for ind in indicators]
