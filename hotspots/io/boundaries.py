@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from hotspots.errors import DataError, InputFileError
+from hotspots.io import limits
 from hotspots.io._common import (
     SAVE_AS_GEO,
     TABLE_SUFFIXES,
@@ -27,6 +28,14 @@ from hotspots.io._common import (
     file_sha256,
 )
 from hotspots.io.join import normalise_ids
+from hotspots.io.safety import (
+    check_boundary_content,
+    check_upload_size,
+    check_zip_content,
+    check_zip_members,
+    gdal_path,
+    scrub,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -139,12 +148,17 @@ def read_boundaries(source: Source, *, name: str | None = None, id_column: str |
             frame, valid = parts
         else:
             try:
-                frame = pyogrio.read_dataframe(location, layer=layer)  # measured: the arrow path is slower here
+                # measured: the arrow path is slower here. One feature more than the limit tells it is exceeded.
+                frame = pyogrio.read_dataframe(
+                    gdal_path(fmt, location), layer=layer, max_features=limits.MAX_FEATURES + 1
+                )
             except Exception as exc:  # pyogrio.errors.DataSourceError, DataLayerError, ...
                 raise InputFileError(
-                    f"Cannot read {src.name} as {fmt}: {exc}. The file may be damaged or incomplete. {SAVE_AS_GEO}"
+                    f"Cannot read {src.name} as {fmt}: {scrub(exc, src.name, location, tmp)}. The file may be "
+                    f"damaged or incomplete. {SAVE_AS_GEO}"
                 ) from None
         sha = sha_future.result()
+    _check_size(frame, src)
     return _finish_boundaries(frame, src, fmt, sha, notes, id_column, layer, valid=valid)
 
 
@@ -165,6 +179,29 @@ _HALVES_FIELD_TYPES = {
     ("OFTInteger64", "OFSTNone"),
     ("OFTReal", "OFSTNone"),
 }
+
+
+def _check_size(frame, src: _Source) -> None:
+    """Refuse boundaries with more features or vertices than :mod:`hotspots.io.limits` allows (before any
+    geometry work, which would take minutes on a 10-million-vertex polygon)."""
+    import shapely
+
+    if len(frame) > limits.MAX_FEATURES:
+        raise DataError(
+            f"{src.name} has more than {limits.MAX_FEATURES:,} features (the limit; a city has hundreds or a few "
+            "thousand wards). Export only the ward layer of one city."
+        )
+    vertices = shapely.get_num_coordinates(np.asarray(frame.geometry.array, dtype=object))
+    if len(vertices) and (
+        vertices.max() > limits.MAX_VERTICES_PER_FEATURE or vertices.sum() > limits.MAX_VERTICES_TOTAL
+    ):
+        worst = int(np.argmax(vertices))
+        raise DataError(
+            f"{src.name} is too detailed: feature {worst + 1} has {int(vertices[worst]):,} vertices and all features "
+            f"together {int(vertices.sum()):,} (the limits are {limits.MAX_VERTICES_PER_FEATURE:,} per feature and "
+            f"{limits.MAX_VERTICES_TOTAL:,} in all). Simplify the boundaries in QGIS (Vector > Geometry Tools > "
+            "Simplify, tolerance 0.00001 degrees or 1 m) and upload them again."
+        )
 
 
 def _file_size(src: _Source, location: str) -> int:
@@ -310,6 +347,8 @@ def _sniff_boundary_format(head: bytes) -> str | None:
     if head.startswith(b"SQLite format 3\x00"):
         return "GPKG"
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith(b"{") and re.search(rb'"type"\s*:\s*"Topology"', text[:4096]):
+        return "TopoJSON"
     if text.startswith(b"{") and b'"type"' in text[:4096] or b'"FeatureCollection"' in text[:4096]:
         return "GeoJSON"
     if text.startswith(b"<") and b"<kml" in text[:4096]:
@@ -318,11 +357,15 @@ def _sniff_boundary_format(head: bytes) -> str | None:
 
 
 def _boundary_location(src: _Source, tmp: Path) -> tuple[str, str]:
-    """(format, path for GDAL); bytes are written to ``tmp`` with a suffix GDAL recognises."""
+    """(format, path for GDAL); bytes are written to ``tmp`` with a suffix GDAL recognises.
+
+    The content must be plainly one of the allowed formats, whatever the file's name (see :mod:`.safety`)."""
     if src.path is not None:
+        check_upload_size(src.name, os.path.getsize(src.path))
         with open(src.path, "rb") as fh:
             head = fh.read(4096)
     else:
+        check_upload_size(src.name, len(src.data))
         head = src.data[:4096]
     if not head.strip():
         raise InputFileError(f"{src.name} is empty. Export the ward layer again. {SAVE_AS_GEO}")
@@ -336,6 +379,8 @@ def _boundary_location(src: _Source, tmp: Path) -> tuple[str, str]:
     if by_suffix == "KMZ":
         sniffed = "KMZ"
     fmt = sniffed if sniffed is not None and by_suffix not in ("ESRI Shapefile",) else by_suffix
+    if sniffed is None and fmt in ("GeoJSON", "GPKG", "KML"):
+        fmt = "unknown"  # named like a boundary file, but its content is not one: refused below, with an excerpt
     if fmt is None:
         if src.suffix in TABLE_SUFFIXES or src.suffix in (".xls",):
             hint = " It looks like a table: upload it as the indicator table instead."
@@ -354,8 +399,11 @@ def _boundary_location(src: _Source, tmp: Path) -> tuple[str, str]:
                 f"{src.name}: this installation's GDAL cannot read {fmt}. Open the file in QGIS or Google Earth Pro "
                 f"and save it as GeoJSON. {SAVE_AS_GEO}"
             )
+    if fmt not in ("zip", "KMZ"):
+        check_boundary_content(src.name, fmt, head, lambda: _chunks(src))
     suffix = {
         "GeoJSON": ".geojson",
+        "TopoJSON": ".topojson",
         "zip": ".zip",
         "GPKG": ".gpkg",
         "KML": ".kml",
@@ -369,22 +417,35 @@ def _boundary_location(src: _Source, tmp: Path) -> tuple[str, str]:
         Path(path).write_bytes(src.data)
     if fmt == "zip":
         return _zip_member(src, path)
+    if fmt == "KMZ":
+        _checked_zip(src, path)
     return fmt, path
 
 
-def _zip_member(src: _Source, path: str) -> tuple[str, str]:
-    """Pick the one layer inside a zip; return (format, /vsizip/ path)."""
+def _chunks(src: _Source):
+    from hotspots.io.safety import _chunks_of_bytes, _chunks_of_file
+
+    return _chunks_of_bytes(src.data) if src.data is not None else _chunks_of_file(src.path)
+
+
+def _checked_zip(src: _Source, path: str) -> tuple[list[str], dict[str, bytes]]:
+    """(the member names of the zip at ``path``, the first bytes of each), after the checks of
+    :func:`.safety.check_zip_members` and :func:`.safety.check_zip_content`."""
     try:
         with zipfile.ZipFile(path) as zf:
-            members = [
-                m
-                for m in zf.namelist()
-                if not m.endswith("/") and not m.startswith("__MACOSX/") and not Path(m).name.startswith("._")
-            ]
+            infos = check_zip_members(zf, src.name)
+            heads = check_zip_content(zf, src.name, infos)
     except zipfile.BadZipFile:
         raise InputFileError(
             f"{src.name} is not a valid zip file (it may be cut short). Zip the files again."
         ) from None
+    return [i.filename for i in infos], heads
+
+
+def _zip_member(src: _Source, path: str) -> tuple[str, str]:
+    """Pick the one layer inside a zip; return (format, /vsizip/ path)."""
+    names, heads = _checked_zip(src, path)
+    members = [m for m in names if not m.startswith("__MACOSX/") and not Path(m).name.startswith("._")]
     lower = {m.lower(): m for m in members}
     shps = [m for m in members if m.lower().endswith(".shp")]
     others = [m for m in members if Path(m).suffix.lower() in (".geojson", ".json", ".gpkg", ".kml")]
@@ -403,10 +464,15 @@ def _zip_member(src: _Source, path: str) -> tuple[str, str]:
                 f"{src.name}: the Shapefile {Path(shp).name} is incomplete: {', '.join(missing)} missing from the "
                 f"zip. Zip all files that share the name {Path(stem).name} (.shp, .shx, .dbf, .prj) together."
             )
+        shown = f"{src.name} ({Path(shp).name})"
+        for part in (shp, next(m for m in members if m.lower() == (stem + ".shx").lower())):
+            check_boundary_content(shown, "ESRI Shapefile", heads[part], lambda: iter(()))
         return "ESRI Shapefile", f"/vsizip/{path}/{shp}"
     if others:
         inner = others[0]
         fmt = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", ".kml": "KML"}[Path(inner).suffix.lower()]
+        fmt = _sniff_boundary_format(heads[inner]) or fmt
+        check_boundary_content(f"{src.name} ({Path(inner).name})", fmt, heads[inner], lambda: iter(()))
         return fmt, f"/vsizip/{path}/{inner}"
     raise InputFileError(
         f"{src.name} contains no ward layer (no .shp, .geojson, .gpkg or .kml; it has: "
@@ -435,10 +501,11 @@ def _choose_layer(src: _Source, fmt: str, location: str) -> tuple[str | None, st
     if fmt in ("GeoJSON", "ESRI Shapefile"):
         return None, None  # always one layer (and listing layers would scan a large GeoJSON once more)
     try:
-        layers = pyogrio.list_layers(location)
+        layers = pyogrio.list_layers(gdal_path(fmt, location))
     except Exception as exc:
         raise InputFileError(
-            f"Cannot open {src.name} as {fmt}: {exc}. The file may be damaged or incomplete. {SAVE_AS_GEO}"
+            f"Cannot open {src.name} as {fmt}: {scrub(exc, src.name, location)}. The file may be damaged or "
+            f"incomplete. {SAVE_AS_GEO}"
         ) from None
     if len(layers) == 0:
         raise DataError(f"{src.name} has no layers. Export the ward layer again. {SAVE_AS_GEO}")

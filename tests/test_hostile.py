@@ -1,0 +1,295 @@
+"""Hostile and broken files ("Do no harm"): every one ends in the package's own error, with a message that names the
+file, says what is wrong and what to do, and shows nothing read from outside the uploaded files.
+
+A file written in ``tmp_path`` outside the upload (``secret_file``) stands in for ``/etc/passwd``: its content must
+never appear in any message or output.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import stat
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+
+from hotspots.errors import DataError, HotspotsError, InputFileError
+from hotspots.io import limits, read_boundaries, read_table
+
+SECRET = "root-secret-line-4711"
+
+
+@pytest.fixture
+def secret_file(tmp_path: Path) -> Path:
+    """A server file the upload must not be able to read (stands in for /etc/passwd)."""
+    path = tmp_path / "server" / "passwd.csv"
+    path.parent.mkdir()
+    path.write_text(f"field_1,field_2\n{SECRET},x\n{SECRET}-2,y\n", encoding="utf-8")
+    return path
+
+
+def wards() -> gpd.GeoDataFrame:
+    """Three unit squares in a row, ward IDs W1..W3."""
+    return gpd.GeoDataFrame(
+        {"ward_id": ["W1", "W2", "W3"]},
+        geometry=[shapely.box(k * 0.01, 0, (k + 1) * 0.01, 0.01) for k in range(3)],
+        crs=4326,
+    )
+
+
+def vrt(source: str, sql: str | None = None) -> str:
+    """A GDAL VRT reading ``source`` (what an attacker would save as wards.geojson)."""
+    src_sql = f"<SrcSQL>{sql}</SrcSQL>" if sql else "<SrcLayer>passwd</SrcLayer>"
+    return (
+        '<OGRVRTDataSource><OGRVRTLayer name="x">'
+        f"<SrcDataSource>{source}</SrcDataSource>{src_sql}"
+        "</OGRVRTLayer></OGRVRTDataSource>"
+    )
+
+
+def refused(source, *, name=None, error=InputFileError, shown="") -> str:
+    """Read ``source`` as boundaries; it must raise ``error`` with the file's name and no server content."""
+    with pytest.raises(error) as info:
+        read_boundaries(source, name=name)
+    message = str(info.value)
+    assert SECRET not in message
+    assert "/tmp/" not in message and "hotspots-" not in message  # no server temp path
+    assert (shown or name or Path(str(source)).name) in message
+    return message
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# 1. Server files readable through an upload
+# ------------------------------------------------------------------------------------------------------------------
+
+
+def test_vrt_named_geojson_is_refused_and_never_reads_the_server_file(tmp_path, secret_file):
+    upload = tmp_path / "wards.geojson"
+    upload.write_text(vrt(f"CSV:{secret_file}", "SELECT field_1 AS ward_id FROM passwd"), encoding="utf-8")
+    message = refused(upload)
+    assert "not a boundary file we can open" in message and "VRT" in message
+    assert "GeoJSON" in message  # what to do
+    # the same bytes uploaded through the app
+    refused(upload.read_bytes(), name="wards.geojson")
+    refused(upload.read_bytes(), name="wards.json")
+    refused(upload.read_bytes(), name="wards.kml")
+    refused(upload.read_bytes(), name="wards.gpkg")
+
+
+def test_vrt_that_fetches_a_url_is_refused(tmp_path):
+    text = vrt("/vsicurl/http://127.0.0.1:9/secret.csv")
+    refused(text.encode(), name="wards.geojson")
+    # a VRT hidden after a JSON-looking start is not GeoJSON either
+    refused(('{"type": "FeatureCollection", "x": "' + text + '"}').encode(), name="wards.geojson")
+
+
+def test_vsi_path_inside_geojson_is_refused():
+    collection = json.loads(wards().to_json())
+    collection["features"][0]["properties"]["name"] = "/vsicurl/http://127.0.0.1:9/x"
+    message = refused(json.dumps(collection).encode(), name="wards.geojson")
+    assert "/vsi" in message and "other files" in message
+
+
+def test_kml_network_link_and_dtd_are_refused(tmp_path):
+    link = (
+        '<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document><NetworkLink><Link>'
+        "<href>http://127.0.0.1:9/wards.kml</href></Link></NetworkLink></Document></kml>"
+    )
+    assert "network link" in refused(link.encode(), name="wards.kml")
+    dtd = (
+        '<?xml version="1.0"?><!DOCTYPE kml [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        '<kml xmlns="http://www.opengis.net/kml/2.2"><Document><name>&x;</name></Document></kml>'
+    )
+    assert "DOCTYPE" in refused(dtd.encode(), name="wards.kml")
+
+
+def test_gml_with_schema_link_is_refused():
+    gml = (
+        '<?xml version="1.0"?><ogr:FeatureCollection xmlns:ogr="http://ogr.maptools.org/" '
+        'xmlns:gml="http://www.opengis.net/gml" xsi:schemaLocation="http://127.0.0.1:9/x.xsd"></ogr:FeatureCollection>'
+    )
+    refused(gml.encode(), name="wards.geojson")
+    refused(gml.encode(), name="wards.kml")
+    refused(gml.encode(), name="wards.gml")
+
+
+def test_sqlite_database_that_is_not_a_geopackage_is_refused(tmp_path):
+    path = tmp_path / "wards.gpkg"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE t (a)")
+    db.close()
+    assert "not a GeoPackage" in refused(path)
+
+
+def test_vrt_inside_a_zip_is_refused(tmp_path, secret_file):
+    for member in ("wards.shp", "wards.geojson", "wards.vrt"):
+        target = tmp_path / f"{Path(member).suffix[1:]}.zip"
+        with zipfile.ZipFile(target, "w") as zf:
+            zf.writestr(member, vrt(f"CSV:{secret_file}"))
+            if member.endswith(".shp"):
+                zf.writestr("wards.shx", vrt(f"CSV:{secret_file}"))
+                zf.writestr("wards.dbf", b"\x03")
+        refused(target)
+
+
+def test_a_message_shows_a_short_escaped_excerpt_only(tmp_path):
+    junk = b"<\x1b[31mred\x07" + b"A" * 5000
+    message = refused(junk, name="wards.geojson")
+    assert "\x1b" not in message and "\x07" not in message
+    assert "A" * 100 not in message
+
+
+def test_good_files_still_read(tmp_path):
+    """The checks refuse nothing a GIS writes: GeoJSON, GeoPackage, KML and a zipped Shapefile."""
+    frame = wards()
+    for name, driver in (("w.geojson", "GeoJSON"), ("w.gpkg", "GPKG"), ("w.kml", "KML")):
+        frame.to_file(tmp_path / name, driver=driver)
+        assert len(read_boundaries(tmp_path / name).wards) == 3
+        assert len(read_boundaries((tmp_path / name).read_bytes(), name=name).wards) == 3
+    frame.to_file(tmp_path / "w.shp")
+    with zipfile.ZipFile(tmp_path / "w.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        for ext in ("shp", "shx", "dbf", "prj"):
+            zf.write(tmp_path / f"w.{ext}", f"w.{ext}")
+    assert len(read_boundaries(tmp_path / "w.zip").wards) == 3
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# 2. Zipped Shapefiles
+# ------------------------------------------------------------------------------------------------------------------
+
+
+def shapefile_parts(tmp_path: Path) -> dict[str, bytes]:
+    wards().to_file(tmp_path / "w.shp")
+    return {f"w.{ext}": (tmp_path / f"w.{ext}").read_bytes() for ext in ("shp", "shx", "dbf", "prj")}
+
+
+def zip_of(path: Path, members: dict[str, bytes], **infos) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            info = infos.get(name) or zipfile.ZipInfo(name)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, data)
+    return path
+
+
+@pytest.mark.parametrize("prefix", ["../", "/", "a/../../", "C:/", "..\\"])
+def test_zip_member_paths_that_climb_or_are_absolute_are_refused(tmp_path, prefix):
+    parts = shapefile_parts(tmp_path)
+    target = zip_of(tmp_path / "wards.zip", {prefix + k: v for k, v in parts.items()})
+    assert "absolute path or climbs" in refused(target)
+    assert not (tmp_path.parent / "w.shp").exists()
+
+
+def test_zip_symlink_is_refused(tmp_path):
+    parts = shapefile_parts(tmp_path)
+    link = zipfile.ZipInfo("w.dbf")
+    link.external_attr = (stat.S_IFLNK | 0o777) << 16
+    parts["w.dbf"] = b"/etc/passwd"
+    assert "symbolic link" in refused(zip_of(tmp_path / "wards.zip", parts, **{"w.dbf": link}))
+
+
+def test_nested_zip_is_refused(tmp_path):
+    inner = zip_of(tmp_path / "inner.zip", shapefile_parts(tmp_path)).read_bytes()
+    assert "another archive" in refused(zip_of(tmp_path / "wards.zip", {"inner.zip": inner}))
+
+
+def test_several_layers_in_a_zip_are_named(tmp_path):
+    parts = shapefile_parts(tmp_path)
+    both = {**parts, **{k.replace("w.", "v."): v for k, v in parts.items()}}
+    message = refused(zip_of(tmp_path / "wards.zip", both))
+    assert "2 layers" in message and "w.shp" in message and "v.shp" in message
+
+
+def test_zip_bomb_is_refused_by_ratio_and_by_actual_size(tmp_path, monkeypatch):
+    parts = shapefile_parts(tmp_path)
+    bomb = zip_of(tmp_path / "bomb.zip", {**parts, "w.cpg": b"\0" * (20 << 20)})  # 20 MB of zeros: ratio ~1000
+    monkeypatch.setattr(limits, "MAX_COMPRESSION_RATIO", 100)
+    assert "expands to far more" in refused(bomb)
+    monkeypatch.setattr(limits, "MAX_COMPRESSION_RATIO", 10**9)
+    monkeypatch.setattr(limits, "MAX_UNZIPPED_BYTES", 1 << 20)
+    assert "expands to" in refused(bomb)
+
+
+def test_zip_that_lies_about_its_size_is_refused(tmp_path):
+    parts = shapefile_parts(tmp_path)
+    raw = bytearray(zip_of(tmp_path / "wards.zip", {**parts, "w.cpg": b"UTF-8" * 100_000}).read_bytes())
+    # declare 10 bytes for w.cpg (500,000 in truth) in its central directory entry, as a hand-made bomb does
+    header = raw.rfind(b"PK\x01\x02", 0, raw.rfind(b"w.cpg"))
+    raw[header + 24 : header + 28] = (10).to_bytes(4, "little")
+    (tmp_path / "liar.zip").write_bytes(bytes(raw))
+    message = refused(tmp_path / "liar.zip")  # zipfile reads at most the declared size, then the CRC fails
+    assert "cannot be unzipped" in message and "w.cpg" in message
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# 3. Limits
+# ------------------------------------------------------------------------------------------------------------------
+
+
+def test_too_many_features_are_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(limits, "MAX_FEATURES", 2)
+    wards().to_file(tmp_path / "w.geojson")
+    assert "more than 2 features" in refused(tmp_path / "w.geojson", error=DataError)
+
+
+def test_too_many_vertices_are_refused_quickly(tmp_path, monkeypatch):
+    import time
+
+    import numpy as np
+
+    angle = np.linspace(0, 2 * np.pi, 200_000, endpoint=False)
+    ring = shapely.Polygon(np.column_stack([0.01 * np.cos(angle), 0.01 * np.sin(angle)]))  # 200,001 vertices
+    frame = gpd.GeoDataFrame({"ward_id": ["W1"]}, geometry=[ring], crs=4326)
+    frame.to_file(tmp_path / "w.gpkg")
+    monkeypatch.setattr(limits, "MAX_VERTICES_PER_FEATURE", 100_000)
+    start = time.perf_counter()
+    message = refused(tmp_path / "w.gpkg", error=DataError)
+    assert "too detailed" in message and "Simplify" in message
+    assert time.perf_counter() - start < 10
+
+
+def test_upload_larger_than_the_limit_is_refused(monkeypatch):
+    monkeypatch.setattr(limits, "MAX_UPLOAD_BYTES", 100)
+    assert "more than the limit" in refused(wards().to_json().encode(), name="w.geojson")
+
+
+def test_errors_are_the_package_family():
+    assert issubclass(InputFileError, HotspotsError) and issubclass(DataError, HotspotsError)
+    assert read_table  # used by the table tests
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# The command line: exit 1, a message, no traceback, nothing from the server file
+# ------------------------------------------------------------------------------------------------------------------
+
+
+def run_cli(capsys, *args) -> tuple[int, str]:
+    from hotspots.cli import main
+
+    capsys.readouterr()
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out + err
+
+
+def indicators_csv(tmp_path: Path) -> Path:
+    path = tmp_path / "indicators.csv"
+    path.write_text("ward_id,population,incidents\nW1,100,1\nW2,200,2\nW3,300,3\n", encoding="utf-8")
+    return path
+
+
+def test_cli_refuses_a_vrt_without_traceback_or_server_content(tmp_path, secret_file, capsys):
+    upload = tmp_path / "wards.geojson"
+    upload.write_text(vrt(f"CSV:{secret_file}", "SELECT field_1 AS ward_id FROM passwd"), encoding="utf-8")
+    table = indicators_csv(tmp_path)
+    for command in (["validate"], ["score", "--out", tmp_path / "out.csv"]):
+        code, printed = run_cli(
+            capsys, *command, "--indicators", table, "--boundaries", upload, "--id-column", "ward_id"
+        )
+        assert code == 1
+        assert "wards.geojson" in printed and "Traceback" not in printed and SECRET not in printed
+    assert not (tmp_path / "out.csv").exists()
