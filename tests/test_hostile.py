@@ -277,9 +277,10 @@ def run_cli(capsys, *args) -> tuple[int, str]:
 
 
 def indicators_csv(tmp_path: Path) -> Path:
-    path = tmp_path / "indicators.csv"
-    path.write_text("ward_id,population,incidents\nW1,100,1\nW2,200,2\nW3,300,3\n", encoding="utf-8")
-    return path
+    """The Malé demo table (columns of the default framework)."""
+    from hotspots.demo import demo_city
+
+    return demo_city("male").indicators_path
 
 
 def test_cli_refuses_a_vrt_without_traceback_or_server_content(tmp_path, secret_file, capsys):
