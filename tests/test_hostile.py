@@ -7,6 +7,7 @@ never appear in any message or output.
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
 import stat
@@ -294,3 +295,84 @@ def test_cli_refuses_a_vrt_without_traceback_or_server_content(tmp_path, secret_
         assert code == 1
         assert "wards.geojson" in printed and "Traceback" not in printed and SECRET not in printed
     assert not (tmp_path / "out.csv").exists()
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# 3. Limits of tables; 4. tables and geometries that used to end in tracebacks
+# ------------------------------------------------------------------------------------------------------------------
+
+
+def table_refused(raw: bytes, name: str, error=HotspotsError, match: str = "") -> str:
+    with pytest.raises(error) as info:
+        read_table(raw, name=name)
+    message = str(info.value)
+    assert name in message and "Traceback" not in message
+    assert match in message
+    return message
+
+
+def test_table_with_too_many_columns_rows_or_a_huge_cell_is_refused(monkeypatch):
+    table_refused(
+        ("ward_id," + ",".join(f"c{k}" for k in range(10_000)) + "\nW1" + ",1" * 10_000 + "\n").encode(),
+        "wide.csv",
+        DataError,
+        "10,001 columns",
+    )
+    monkeypatch.setattr(limits, "MAX_TABLE_ROWS", 100)
+    table_refused(b"ward_id,x\n" + b"W,1\n" * 1000, "long.csv", DataError, "limit of 100 rows")
+    monkeypatch.setattr(limits, "MAX_CELL_CHARS", 1000)
+    table_refused(b"ward_id,x\nW1," + b"9" * 5000 + b"\n", "cell.csv", DataError, "5,000 characters")
+
+
+def xlsx(cells: list[list[object]], *, patch=None) -> bytes:
+    """A workbook of ``cells``; ``patch(name, data)`` may change the XML parts."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    for row in cells:
+        book.active.append(row)
+    plain = io.BytesIO()
+    book.save(plain)
+    if patch is None:
+        return plain.getvalue()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(plain.getvalue())) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info in zin.infolist():
+            zf.writestr(info.filename, patch(info.filename, zin.read(info)))
+    return out.getvalue()
+
+
+def test_workbook_with_external_entity_or_billion_laughs_is_refused(secret_file):
+    doctype = {
+        "xxe": f'<!DOCTYPE x [<!ENTITY e SYSTEM "file://{secret_file}">]>'.encode(),
+        "laughs": b'<!DOCTYPE x [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>',
+    }
+    for kind, dtd in doctype.items():
+
+        def patch(name, data, dtd=dtd):
+            if not name.endswith("sheet1.xml"):
+                return data
+            return data.replace(b"?>", b"?>" + dtd, 1) if data.startswith(b"<?xml") else dtd + data
+
+        message = table_refused(xlsx([["ward_id", "x"], ["W1", 1]], patch=patch), f"{kind}.xlsx", DataError, "DOCTYPE")
+        assert SECRET not in message
+
+
+def test_workbook_that_inflates_to_millions_of_cells_is_refused_before_it_is_read(monkeypatch):
+    monkeypatch.setattr(limits, "MAX_TABLE_CELLS", 1000)
+    table_refused(xlsx([["ward_id", "x"]] + [[f"W{k}", k] for k in range(1000)]), "big.xlsx", DataError, "cells")
+
+
+def test_binary_garbage_and_duplicate_columns_are_messages():
+    table_refused(bytes(range(256)) * 40, "garbage.csv", InputFileError, "binary")
+    table_refused(b"ward_id,x,x\nW1,1,2\n", "dups.csv", DataError, "more than once")
+
+
+@pytest.mark.parametrize("bad", ["Infinity", "NaN", "-Infinity"])
+def test_nan_and_infinite_coordinates_are_a_message_without_warnings(bad, recwarn):
+    collection = json.loads(wards().to_json())
+    collection["features"][1]["geometry"]["coordinates"][0][1] = [0.02, "BAD"]
+    raw = json.dumps(collection).replace('"BAD"', bad).encode()
+    message = refused(raw, name="wards.geojson", error=DataError)
+    assert "feature 2" in message and "NaN or Infinity" in message
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]

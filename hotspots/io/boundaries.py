@@ -6,6 +6,7 @@ import json
 import os
 import re
 import tempfile
+import warnings
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -149,9 +150,11 @@ def read_boundaries(source: Source, *, name: str | None = None, id_column: str |
         else:
             try:
                 # measured: the arrow path is slower here. One feature more than the limit tells it is exceeded.
-                frame = pyogrio.read_dataframe(
-                    gdal_path(fmt, location), layer=layer, max_features=limits.MAX_FEATURES + 1
-                )
+                with warnings.catch_warnings():  # NaN coordinates: refused with a message below, no warning
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    frame = pyogrio.read_dataframe(
+                        gdal_path(fmt, location), layer=layer, max_features=limits.MAX_FEATURES + 1
+                    )
             except Exception as exc:  # pyogrio.errors.DataSourceError, DataLayerError, ...
                 raise InputFileError(
                     f"Cannot read {src.name} as {fmt}: {scrub(exc, src.name, location, tmp)}. The file may be "
@@ -191,7 +194,8 @@ def _check_size(frame, src: _Source) -> None:
             f"{src.name} has more than {limits.MAX_FEATURES:,} features (the limit; a city has hundreds or a few "
             "thousand wards). Export only the ward layer of one city."
         )
-    vertices = shapely.get_num_coordinates(np.asarray(frame.geometry.array, dtype=object))
+    geoms = np.asarray(frame.geometry.array, dtype=object)
+    vertices = shapely.get_num_coordinates(geoms)
     if len(vertices) and (
         vertices.max() > limits.MAX_VERTICES_PER_FEATURE or vertices.sum() > limits.MAX_VERTICES_TOTAL
     ):
@@ -202,6 +206,31 @@ def _check_size(frame, src: _Source) -> None:
             f"{limits.MAX_VERTICES_TOTAL:,} in all). Simplify the boundaries in QGIS (Vector > Geometry Tools > "
             "Simplify, tolerance 0.00001 degrees or 1 m) and upload them again."
         )
+    not_finite = [
+        start + k
+        for start in range(0, len(geoms), 10_000)
+        for k in np.flatnonzero(_has_non_finite(geoms[start : start + 10_000]))
+    ]
+    if not_finite:
+        shown = ", ".join(f"feature {k + 1}" for k in not_finite[:20])
+        raise DataError(
+            f"{src.name}: {len(not_finite)} feature(s) have coordinates that are not numbers (NaN or Infinity): "
+            f"{shown}. Fix or delete these features in QGIS (Vector > Geometry Tools > Check Validity) and export "
+            f"the layer again. {SAVE_AS_GEO}"
+        )
+
+
+def _has_non_finite(geoms: np.ndarray) -> np.ndarray:
+    """Whether each geometry has a NaN or infinite coordinate."""
+    import shapely
+
+    coords, index = shapely.get_coordinates(geoms, include_z=True, return_index=True)
+    bad = np.zeros(len(geoms), dtype=bool)
+    rows = ~np.isfinite(coords).all(axis=1) if coords.size else np.zeros(0, dtype=bool)
+    if coords.shape[1] == 3:  # a 2-D point has z NaN: only x and y count then, unless z is infinite
+        rows = ~np.isfinite(coords[:, :2]).all(axis=1) | np.isinf(coords[:, 2])
+    bad[index[rows]] = True
+    return bad
 
 
 def _file_size(src: _Source, location: str) -> int:

@@ -332,6 +332,15 @@ def _check_sheet_size(name: str, rows: int, cells: int) -> None:
 # --------------------------------------------------------------------------------------------------------------
 
 
+def check_table_source(raw: bytes, name: str, kind: str) -> None:
+    """Refuse a table file (``kind`` "csv" or "xlsx") that is too large or unsafe, before it is parsed."""
+    check_upload_size(name, len(raw))
+    if kind == "xlsx":
+        check_workbook(raw, name)
+    else:
+        check_text_table_size(raw, name)
+
+
 def check_text_table_size(raw: bytes, name: str) -> None:
     """Refuse a text table with far more lines than :data:`limits.MAX_TABLE_ROWS` before it is parsed."""
     lines = raw.count(b"\n")
