@@ -376,3 +376,129 @@ def test_nan_and_infinite_coordinates_are_a_message_without_warnings(bad, recwar
     message = refused(raw, name="wards.geojson", error=DataError)
     assert "feature 2" in message and "NaN or Infinity" in message
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# 4. and 7. Framework files; 8. a fuzz test of the framework reader
+# ------------------------------------------------------------------------------------------------------------------
+
+
+def default_dict() -> dict:
+    from hotspots.framework import default_framework
+
+    return default_framework().to_dict()
+
+
+def test_framework_in_utf16_with_bom_loads(tmp_path):
+    from hotspots.framework import Framework
+
+    path = tmp_path / "framework.json"
+    path.write_bytes(json.dumps(default_dict()).encode("utf-16"))
+    assert Framework.load(path).columns == Framework.from_dict(default_dict()).columns
+    path.write_bytes(b"\x80\x81{}")
+    with pytest.raises(HotspotsError, match="framework.json is not text.*UTF-8"):
+        Framework.load(path)
+
+
+def test_deeply_nested_or_huge_framework_is_a_message(tmp_path, monkeypatch):
+    from hotspots.errors import FrameworkError
+    from hotspots.framework import Framework
+
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(FrameworkError, match="deep.json cannot be read: it is nested too deeply"):
+        Framework.load(path)
+    monkeypatch.setattr(limits, "MAX_FRAMEWORK_BYTES", 100)
+    with pytest.raises(FrameworkError, match="more than the limit"):
+        Framework.from_json(json.dumps(default_dict()), source="big.json")
+
+
+@pytest.mark.parametrize(
+    ("weight", "message"),
+    [(1e308, "larger than the limit"), (1e7, "larger than the limit"), (-1, "not a positive number")],
+)
+def test_absurd_or_negative_weights_name_the_weight(weight, message):
+    from hotspots.errors import FrameworkError
+    from hotspots.framework import Framework
+
+    data = default_dict()
+    dimension = next(iter(data["dimensions"]))
+    data["dimensions"][dimension] = weight
+    with pytest.raises(FrameworkError, match=message) as info:
+        Framework.from_dict(data)
+    assert f"dimension '{dimension}'" in str(info.value)
+    data = default_dict()
+    column = data["indicators"][0]["column"]
+    data["indicators"][0]["weight"] = weight
+    with pytest.raises(FrameworkError, match=message) as info:
+        Framework.from_dict(data)
+    assert f"indicator '{column}'" in str(info.value)
+
+
+def test_largest_allowed_weights_score_without_overflow(recwarn):
+    import warnings
+
+    import hotspots
+    from hotspots.demo import demo_city
+    from hotspots.framework import Framework
+
+    data = default_dict()
+    data["dimensions"] = {name: limits.MAX_WEIGHT for name in data["dimensions"]}
+    for indicator in data["indicators"]:
+        indicator["weight"] = limits.MAX_WEIGHT
+    city = demo_city("male")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        result = hotspots.run(
+            city.indicators_path,
+            city.boundaries_path,
+            id_column="ward_id",
+            framework=Framework.from_dict(data),
+            permutations=0,
+        )
+        plain = hotspots.run(city.indicators_path, city.boundaries_path, id_column="ward_id", permutations=0)
+    assert result.layer["risk_score"].round(9).tolist() == plain.layer["risk_score"].round(9).tolist()
+
+
+try:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+except ImportError:  # pragma: no cover
+    given = None
+
+
+if given is not None:
+    json_values = st.recursive(
+        st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=20),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
+        max_leaves=20,
+    )
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.binary(max_size=2000))
+    def test_any_bytes_load_or_raise_the_package_error(raw):
+        from hotspots.framework import Framework
+
+        try:
+            Framework.from_json(raw, source="fuzz.json")
+        except HotspotsError:
+            pass
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(
+        st.sampled_from(["dimensions", "indicators", "weight", "thresholds", "classification", "other"]), json_values
+    )
+    def test_any_json_in_any_place_loads_or_raises_the_package_error(place, value):
+        from hotspots.framework import Framework
+
+        data = default_dict()
+        if place == "weight":
+            data["indicators"][0]["weight"] = value
+        elif place == "other":
+            data["indicators"][0]["direction"] = value
+        else:
+            data[place] = value
+        try:
+            Framework.from_json(json.dumps(data), source="fuzz.json")
+        except HotspotsError:
+            pass

@@ -343,6 +343,14 @@ def check_table_source(raw: bytes, name: str, kind: str) -> None:
 
 def check_text_table_size(raw: bytes, name: str) -> None:
     """Refuse a text table with far more lines than :data:`limits.MAX_TABLE_ROWS` before it is parsed."""
+    end = raw.find(b"\n", 0, 50 << 20)
+    first_line = raw[: end if end >= 0 else 50 << 20]  # the header (a 10,000-column header takes seconds to parse)
+    fields = 1 + max(first_line.count(d) for d in (b",", b";", b"\t", b"|"))
+    if fields > limits.MAX_TABLE_COLUMNS:
+        raise DataError(
+            f"{name} has about {fields:,} columns in its first line, more than the limit of "
+            f"{limits.MAX_TABLE_COLUMNS:,}. Keep the ward ID and the indicator columns only."
+        )
     lines = raw.count(b"\n")
     if lines > limits.MAX_TABLE_ROWS + 1:
         raise DataError(
