@@ -80,6 +80,7 @@ def build_parser(prog: str = "hotspots") -> argparse.ArgumentParser:
     p.add_argument("city", nargs="?", help="kolkata, dhaka, colombo or male")
     p.add_argument("--list", action="store_true", help="list the demo cities")
     p.add_argument("--out", help="folder to write the city's CSV and boundaries to")
+    p.add_argument("--force", action="store_true", help="overwrite files of the same name in the --out folder")
 
     p = sub.add_parser("validate", help="check an indicator table and boundaries; report every problem")
     _add_inputs(p)
@@ -150,6 +151,7 @@ def _score(args, out_suffixes):
     out = Path(args.out)
     if out.suffix.lower() not in out_suffixes:
         raise _Usage(f"--out must end in {' or '.join(out_suffixes)} (got '{args.out}')")
+    _refuse_writing_over_inputs(args, out)
     fw, city = _prepare(args)
     result = score_city(
         city,
@@ -162,6 +164,28 @@ def _score(args, out_suffixes):
         suppress_below=args.suppress_below,
     )
     return out, result
+
+
+def _refuse_writing_over_inputs(args, out: Path) -> None:
+    """Refuse an ``--out`` that is one of the input files (writing the result would destroy the input)."""
+    from .errors import InputFileError
+
+    for option in ("indicators", "boundaries", "framework"):
+        given = getattr(args, option, None)
+        if given and _same_file(Path(given), out):
+            raise InputFileError(
+                f"--out {args.out} is the --{option} file: writing the result there would overwrite your input. "
+                "Choose another output file name."
+            )
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        if a.exists() and b.exists():
+            return a.samefile(b)
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
 
 
 class _Usage(Exception):
@@ -214,7 +238,7 @@ def _dispatch(args) -> int:
         if not args.out:
             raise _Usage("demo CITY needs --out DIR")
         city = demo_city(args.city)
-        for path in write_demo(city.key, args.out):
+        for path in write_demo(city.key, args.out, force=args.force):
             print(path)
         return EXIT_OK
     if args.command == "validate":

@@ -502,3 +502,39 @@ if given is not None:
             Framework.from_json(json.dumps(data), source="fuzz.json")
         except HotspotsError:
             pass
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# 5. Writing over the user's input
+# ------------------------------------------------------------------------------------------------------------------
+
+
+def test_score_out_onto_an_input_is_refused(tmp_path, capsys):
+    from hotspots.demo import demo_city, write_demo
+
+    table, boundaries = write_demo("male", tmp_path)
+    before = {p: p.read_bytes() for p in (table, boundaries)}
+    for out, option in ((table, "indicators"), (boundaries, "boundaries"), (tmp_path / "." / table.name, "indicators")):
+        code, printed = run_cli(
+            capsys, "score", "--indicators", table, "--boundaries", boundaries, "--id-column", "ward_id", "--out", out
+        )
+        assert code == 1 and f"is the --{option} file" in printed and "Traceback" not in printed
+    assert {p: p.read_bytes() for p in before} == before
+    assert demo_city("male")
+
+
+def test_demo_out_onto_a_file_or_existing_files_needs_force(tmp_path, capsys):
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine")
+    code, printed = run_cli(capsys, "demo", "male", "--out", a_file)
+    assert code == 1 and "is a file, not a folder" in printed and "Traceback" not in printed
+    assert a_file.read_text() == "mine"
+    folder = tmp_path / "demo"
+    assert run_cli(capsys, "demo", "male", "--out", folder)[0] == 0
+    table = next(folder.glob("*indicators*"))
+    table.write_text("my edits")
+    code, printed = run_cli(capsys, "demo", "male", "--out", folder)
+    assert code == 1 and "already holds" in printed and "--force" in printed
+    assert table.read_text() == "my edits"
+    assert run_cli(capsys, "demo", "male", "--out", folder, "--force")[0] == 0
+    assert table.read_text() != "my edits"
