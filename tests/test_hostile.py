@@ -538,3 +538,75 @@ def test_demo_out_onto_a_file_or_existing_files_needs_force(tmp_path, capsys):
     assert table.read_text() == "my edits"
     assert run_cli(capsys, "demo", "male", "--out", folder, "--force")[0] == 0
     assert table.read_text() != "my edits"
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# 6. Messages that say too much
+# ------------------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "name"),
+    [
+        (b'{"type": "FeatureCollection", "features": [ {"type": "Feature", ', "cut.geojson"),
+        (b"SQLite format 3\x00" + b"\x00" * 52 + b"GPKG" + b"\x00" * 200, "broken.gpkg"),
+        (b'<?xml version="1.0"?><kml><Document><Placemark>', "cut.kml"),
+    ],
+)
+def test_damaged_uploads_name_the_upload_not_the_server_path_or_gdal_internals(raw, name):
+    message = refused(raw, name=name)
+    assert "upload." not in message and "sqlite3_" not in message and "SELECT" not in message
+    assert "damaged" in message
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# The app: an error message, and the app stays usable
+# ------------------------------------------------------------------------------------------------------------------
+
+
+def test_app_shows_an_error_for_hostile_uploads_and_stays_usable(tmp_path, secret_file):
+    import os
+
+    os.environ.setdefault("STREAMLIT_SERVER_HEADLESS", "true")
+    from streamlit.testing.v1 import AppTest
+
+    from hotspots.demo import demo_city
+
+    city = demo_city("kolkata")
+    table, boundaries = city.indicators_path.read_bytes(), city.boundaries_path.read_bytes()
+    hostile = [
+        (
+            table,
+            "wards.csv",
+            vrt(f"CSV:{secret_file}", "SELECT field_1 AS ward_id FROM passwd").encode(),
+            "wards.geojson",
+        ),
+        (table, "wards.csv", vrt("/vsicurl/http://127.0.0.1:9/x.csv").encode(), "wards.geojson"),
+        (
+            xlsx([["ward_id"], ["W1"]], patch=lambda n, d: (b"<!DOCTYPE x>" + d) if n.endswith("sheet1.xml") else d),
+            "evil.xlsx",
+            boundaries,
+            "wards.geojson",
+        ),
+    ]
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=120)
+    at.run()
+    for indicators, indicators_name, bounds, bounds_name in hostile:
+        at.session_state["upload"] = {
+            "indicators": indicators,
+            "indicators_name": indicators_name,
+            "boundaries": bounds,
+            "boundaries_name": bounds_name,
+            "name": "Evil city",
+        }
+        at.session_state["view"] = "Data"
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        shown = " ".join(e.value for e in at.error)
+        assert (bounds_name if indicators_name == "wards.csv" else indicators_name) in shown
+        assert SECRET not in shown and "/tmp/" not in shown
+    at.session_state["upload"] = None
+    at.session_state["view"] = "Map"
+    at.run()
+    assert not at.exception
+    assert at.title and "Kolkata" in at.title[0].value

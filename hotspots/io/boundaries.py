@@ -655,7 +655,7 @@ def _to_wgs84(frame, src: _Source, fmt: str, notes: list[str], valid: np.ndarray
         frame = frame.to_crs(4326)
     except Exception as exc:
         raise DataError(
-            f"{src.name}: cannot reproject from {crs_in} to EPSG:4326 ({exc}). Reproject the layer to "
+            f"{src.name}: cannot reproject from {crs_in} to EPSG:4326 ({scrub(exc, src.name)}). Reproject the layer to "
             f"EPSG:4326 in QGIS and re-export. {SAVE_AS_GEO}"
         ) from None
     notes.append(f"reprojected {src.name} from {crs_in} ({crs.name}) to EPSG:4326")

@@ -56,6 +56,12 @@ def scrub(message: object, name: str, *paths: object, width: int = 200) -> str:
     text = re.sub(r"/vsi[a-z0-9_]*/", "", text)
     text = re.sub(r"(?:[A-Za-z]:)?[/\\](?:tmp|var|private|Users|home)[/\\][^\s:'\"),]*", "(file)", text)
     text = " ".join(text.split())
+    parts = []  # GDAL repeats itself and shows its SQL: keep each plain statement once
+    for part in re.split(r"[;\n]\s*", text):
+        part = re.sub(r"sqlite3_\w+\(.*\) failed:\s*", "", part).strip()
+        if part and part not in parts and not re.search(r"\b(?:SELECT|PRAGMA|INSERT|CREATE)\b", part):
+            parts.append(part)
+    text = "; ".join(parts) or "GDAL could not open it"
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
