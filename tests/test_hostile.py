@@ -610,3 +610,23 @@ def test_app_shows_an_error_for_hostile_uploads_and_stays_usable(tmp_path, secre
     at.run()
     assert not at.exception
     assert at.title and "Kolkata" in at.title[0].value
+
+
+def test_readme_states_the_limits_of_limits_py():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    paragraph = readme[readme.index("**Limits.**") :].split("\n\n")[0].replace("\n", " ")
+    for number in (
+        limits.MAX_FEATURES,
+        limits.MAX_VERTICES_PER_FEATURE,
+        limits.MAX_VERTICES_TOTAL,
+        limits.MAX_TABLE_ROWS,
+        limits.MAX_TABLE_COLUMNS,
+        limits.MAX_TABLE_CELLS,
+        limits.MAX_CELL_CHARS,
+        limits.MAX_ZIP_MEMBERS,
+        limits.MAX_COMPRESSION_RATIO,
+        int(limits.MAX_WEIGHT),
+    ):
+        assert f"{number:,}" in paragraph, number
+    assert limits.MAX_UPLOAD_BYTES == limits.MAX_UNZIPPED_BYTES == 1 << 30 and "1 GiB" in paragraph
+    assert limits.MAX_FRAMEWORK_BYTES == 1 << 20 and "1 MiB" in paragraph
