@@ -24,11 +24,13 @@ from hotspots.io import limits
 
 ALLOWED_BOUNDARY_FORMATS = ("GeoJSON", "TopoJSON", "ESRI Shapefile", "GPKG", "KML", "KMZ")
 
-# text that makes GDAL read another file or fetch a URL
-_VSI = re.compile(rb"/vsi[a-z0-9_]*/", re.IGNORECASE)
-_FOREIGN_DRIVER = re.compile(rb"<\s*OGRVRTDataSource|<\s*VRTDataset|opengis\.net/gml", re.IGNORECASE)
-_NETWORK_LINK = re.compile(rb"<\s*(?:[a-z0-9_]+:)?NetworkLink\b", re.IGNORECASE)
-_DTD = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+# Text that makes GDAL read another file or fetch a URL: each a tuple of exact bytes (XML names and namespaces are
+# case-sensitive, and so is GDAL's test for a VRT) or patterns. Each is searched on its own: on 50 MB a substring
+# takes 0.06 s and "/[vV][sS][iI]" 0.09 s, where one case-insensitive alternation of them all took 10 s.
+_VSI = (re.compile(rb"/[vV][sS][iI][a-zA-Z0-9_]*/"),)
+_FOREIGN_DRIVER = (b"<OGRVRTDataSource", b"<VRTDataset", b"opengis.net/gml")
+_NETWORK_LINK = (b"NetworkLink",)
+_DTD = (b"<!DOCTYPE", b"<!ENTITY", b"<!doctype", b"<!entity")
 _SHAPEFILE_MAGIC = b"\x00\x00\x27\x0a"  # file code 9994, big-endian: the first 4 bytes of every .shp and .shx
 _GPKG_APPLICATION_IDS = (b"GPKG", b"GP10", b"GP11")  # at byte 68 of a GeoPackage (SQLite application_id)
 _ARCHIVE_SUFFIXES = (".zip", ".kmz", ".gz", ".tgz", ".tar", ".7z", ".rar", ".bz2", ".xz")
@@ -81,14 +83,23 @@ def _chunks_of_bytes(data: bytes) -> Iterator[bytes]:
         yield bytes(view[start : start + _CHUNK])
 
 
-def _search(chunks: Iterator[bytes], patterns: list[re.Pattern]) -> re.Pattern | None:
+def _found(window: bytes, patterns: list[tuple]) -> tuple | None:
+    """The first of ``patterns`` (tuples of bytes or compiled patterns) with a token found in ``window``."""
+    for pattern in patterns:
+        for token in pattern:
+            if token.search(window) if isinstance(token, re.Pattern) else token in window:
+                return pattern
+    return None
+
+
+def _search(chunks: Iterator[bytes], patterns: list[tuple]) -> tuple | None:
     """The first of ``patterns`` that occurs in the concatenated ``chunks`` (matches across chunk edges found)."""
     carry = b""
     for chunk in chunks:
         window = carry + chunk
-        for pattern in patterns:
-            if pattern.search(window):
-                return pattern
+        found = _found(window, patterns)
+        if found is not None:
+            return found
         carry = window[-64:]
     return None
 
@@ -133,7 +144,8 @@ def check_boundary_content(name: str, fmt: str, head: bytes, chunks: Callable[[]
     if fmt == "GPKG" and head[68:72] not in _GPKG_APPLICATION_IDS:
         raise InputFileError(_not_allowed(name, head, "it is an SQLite database but not a GeoPackage"))
     if fmt in ("GeoJSON", "TopoJSON", "KML"):
-        patterns = [_VSI, _FOREIGN_DRIVER] + ([_NETWORK_LINK, _DTD] if fmt == "KML" else [])
+        # JSON is read by the JSON driver named to GDAL (a VRT inside cannot act): only /vsi paths are looked for
+        patterns = [_VSI, _FOREIGN_DRIVER, _NETWORK_LINK, _DTD] if fmt == "KML" else [_VSI]
         found = _search(chunks(), patterns)
         if found is not None:
             raise InputFileError(_pointer_message(name, found))
@@ -148,7 +160,7 @@ def _not_allowed(name: str, head: bytes, why: str = "") -> str:
     )
 
 
-def _pointer_message(name: str, found: re.Pattern) -> str:
+def _pointer_message(name: str, found: tuple) -> str:
     what = {
         _VSI: "a GDAL virtual file path ('/vsi...')",
         _FOREIGN_DRIVER: "a GDAL VRT or GML definition",
@@ -267,9 +279,9 @@ def check_zip_content(zf: zipfile.ZipFile, name: str, members: list[zipfile.ZipI
                 head += chunk[: 4096 - len(head)]
             if text:
                 window = carry + chunk
-                for pattern in patterns:
-                    if pattern.search(window):
-                        raise InputFileError(_pointer_message(f"{name} ({Path(info.filename).name})", pattern))
+                found = _found(window, patterns)
+                if found is not None:
+                    raise InputFileError(_pointer_message(f"{name} ({Path(info.filename).name})", found))
                 carry = window[-64:]
         heads[info.filename] = head
     return heads
@@ -279,8 +291,8 @@ def check_zip_content(zf: zipfile.ZipFile, name: str, members: list[zipfile.ZipI
 # Workbooks
 # --------------------------------------------------------------------------------------------------------------
 
-_CELL = re.compile(rb"<(?:[a-z0-9_]+:)?c[\s>/]")
-_ROW = re.compile(rb"<(?:[a-z0-9_]+:)?row[\s>/]")
+_CELLS = (b"<c ", b"<c>", b"<c/")  # the cell tags of a sheet as Excel, LibreOffice and openpyxl write them
+_ROWS = (b"<row ", b"<row>")
 
 
 def check_workbook(raw: bytes, name: str) -> None:
@@ -307,7 +319,7 @@ def check_workbook(raw: bytes, name: str) -> None:
                 if cut <= 0 or len(window) - cut > 4096:
                     cut = len(window)
                 done, carry = window[:cut], window[cut:]
-                if _DTD.search(done):
+                if _found(done, [_DTD]):
                     raise DataError(
                         f"{name} was refused: its part {excerpt(info.filename.encode())} declares a document type "
                         "or entities (<!DOCTYPE>/<!ENTITY>), which Excel never writes and which can make a parser "
@@ -315,12 +327,12 @@ def check_workbook(raw: bytes, name: str) -> None:
                         "save it again as .xlsx, or save it as CSV."
                     )
                 if sheet:
-                    cells += len(_CELL.findall(done))
-                    rows += len(_ROW.findall(done))
+                    cells += sum(done.count(tag) for tag in _CELLS)
+                    rows += sum(done.count(tag) for tag in _ROWS)
                     _check_sheet_size(name, rows, cells)
             if sheet and carry:
-                cells += len(_CELL.findall(carry))
-                rows += len(_ROW.findall(carry))
+                cells += sum(carry.count(tag) for tag in _CELLS)
+                rows += sum(carry.count(tag) for tag in _ROWS)
                 _check_sheet_size(name, rows, cells)
 
 
