@@ -630,3 +630,22 @@ def test_readme_states_the_limits_of_limits_py():
         assert f"{number:,}" in paragraph, number
     assert limits.MAX_UPLOAD_BYTES == limits.MAX_UNZIPPED_BYTES == 1 << 30 and "1 GiB" in paragraph
     assert limits.MAX_FRAMEWORK_BYTES == 1 << 20 and "1 MiB" in paragraph
+
+
+def test_damaged_zips_and_workbooks_are_messages(tmp_path):
+    """Random bytes changed in a zipped Shapefile and in a workbook (a damaged download): a message or a result,
+    never another exception (zipfile raises NotImplementedError, zlib.error, ValueError on such files)."""
+    import random
+
+    good_zip = zip_of(tmp_path / "w.zip", shapefile_parts(tmp_path)).read_bytes()
+    good_xlsx = xlsx([["ward_id", "x"], ["W1", 1]])
+    rng = random.Random(20261201)  # fixed: the same damaged files each run
+    for _ in range(300):
+        for good, name, reader in ((good_zip, "w.zip", read_boundaries), (good_xlsx, "t.xlsx", read_table)):
+            damaged = bytearray(good)
+            for _ in range(rng.randint(1, 4)):
+                damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+            try:
+                reader(bytes(damaged), name=name)
+            except HotspotsError as exc:
+                assert name in str(exc)

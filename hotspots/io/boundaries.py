@@ -30,6 +30,7 @@ from hotspots.io._common import (
 )
 from hotspots.io.join import normalise_ids
 from hotspots.io.safety import (
+    ZIP_ERRORS,
     check_boundary_content,
     check_upload_size,
     check_zip_content,
@@ -464,7 +465,7 @@ def _checked_zip(src: _Source, path: str) -> tuple[list[str], dict[str, bytes]]:
         with zipfile.ZipFile(path) as zf:
             infos = check_zip_members(zf, src.name)
             heads = check_zip_content(zf, src.name, infos)
-    except zipfile.BadZipFile:
+    except ZIP_ERRORS:
         raise InputFileError(
             f"{src.name} is not a valid zip file (it may be cut short). Zip the files again."
         ) from None

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import stat
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 
@@ -35,6 +36,8 @@ _SHAPEFILE_MAGIC = b"\x00\x00\x27\x0a"  # file code 9994, big-endian: the first 
 _GPKG_APPLICATION_IDS = (b"GPKG", b"GP10", b"GP11")  # at byte 68 of a GeoPackage (SQLite application_id)
 _ARCHIVE_SUFFIXES = (".zip", ".kmz", ".gz", ".tgz", ".tar", ".7z", ".rar", ".bz2", ".xz")
 _CHUNK = 1 << 20
+# what zipfile raises on a damaged archive (besides OSError): a bad header, an unknown version or method, bad data
+ZIP_ERRORS = (zipfile.BadZipFile, NotImplementedError, ValueError, zlib.error)
 
 # --------------------------------------------------------------------------------------------------------------
 # Messages
@@ -254,7 +257,7 @@ def member_chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, budget:
                 if size > info.file_size or budget[0] < 0:
                     raise InputFileError(_bomb_message(name, info.filename))
                 yield chunk
-    except (zipfile.BadZipFile, EOFError, OSError, RuntimeError, NotImplementedError) as exc:
+    except (*ZIP_ERRORS, EOFError, OSError, RuntimeError) as exc:
         if isinstance(exc, InputFileError):
             raise
         raise InputFileError(
@@ -302,8 +305,11 @@ def check_workbook(raw: bytes, name: str) -> None:
 
     try:
         zf = zipfile.ZipFile(io.BytesIO(raw))
-    except zipfile.BadZipFile:
-        return  # the workbook reader reports a damaged file
+    except ZIP_ERRORS:
+        raise InputFileError(
+            f"{name} is a damaged workbook (its zip structure cannot be read). Open it in Excel and save it again, "
+            "or save it as CSV."
+        ) from None
     with zf:
         members = check_zip_members(zf, name)
         budget = [limits.MAX_UNZIPPED_BYTES]

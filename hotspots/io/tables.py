@@ -142,7 +142,7 @@ def _zip_has(raw: bytes, member: str) -> bool:
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as zf:
             return member in zf.namelist()
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, NotImplementedError, ValueError):  # damaged: "a zip archive, not a table"
         return False
 
 
