@@ -649,3 +649,39 @@ def test_damaged_zips_and_workbooks_are_messages(tmp_path):
                 reader(bytes(damaged), name=name)
             except HotspotsError as exc:
                 assert name in str(exc)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "error"),
+    [
+        ("deep.json", b"[" * 50_000 + b"]" * 50_000, "nested too deeply"),
+        ("huge.json", None, "larger than the limit"),
+        ("utf16.json", "utf-16", None),
+        ("tiny.json", "tiny", None),
+        ("big.json", "big", None),
+    ],
+)
+def test_app_framework_uploads_show_an_error_or_load(name, data, error):
+    from streamlit.testing.v1 import AppTest
+
+    model = default_dict()
+    if data is None:
+        model["dimensions"][next(iter(model["dimensions"]))] = 1e300
+        data = json.dumps(model).encode()
+    elif data == "utf-16":
+        data = json.dumps(model).encode("utf-16")
+    elif data in ("tiny", "big"):  # the smallest and largest weights a file may give reach the sliders
+        for indicator in model["indicators"]:
+            indicator["weight"] = 0.001 if data == "tiny" else limits.MAX_WEIGHT
+        data = json.dumps(model).encode()
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=120)
+    at.run()
+    at.session_state["view"] = "Model"
+    at.session_state["framework_file"] = {"data": data, "name": name}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = " ".join(e.value for e in at.error)
+    if error:
+        assert name in shown and error in shown
+    else:
+        assert not shown
