@@ -156,6 +156,9 @@ def test_good_files_still_read(tmp_path):
         for ext in ("shp", "shx", "dbf", "prj"):
             zf.write(tmp_path / f"w.{ext}", f"w.{ext}")
     assert len(read_boundaries(tmp_path / "w.zip").wards) == 3
+    with zipfile.ZipFile(tmp_path / "w.kmz", "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.write(tmp_path / "w.kml", "doc.kml")
+    assert len(read_boundaries(tmp_path / "w.kmz").wards) == 3
 
 
 # ------------------------------------------------------------------------------------------------------------------
@@ -685,3 +688,35 @@ def test_app_framework_uploads_show_an_error_or_load(name, data, error):
         assert name in shown and error in shown
     else:
         assert not shown
+
+
+def test_geopackage_with_a_gdal_virtual_table_or_vsi_path_is_refused(tmp_path):
+    wards().to_file(tmp_path / "w.gpkg")
+    for statement in (
+        "CREATE TABLE notes (text)",
+        "CREATE VIEW v AS SELECT 1 AS a",
+    ):
+        path = tmp_path / "evil.gpkg"
+        path.write_bytes((tmp_path / "w.gpkg").read_bytes())
+        with sqlite3.connect(path) as db:
+            db.execute(statement)
+            db.execute("CREATE TABLE IF NOT EXISTS t (s)")
+            db.execute("INSERT INTO t VALUES ('VirtualOGR(''/vsicurl/http://127.0.0.1:9/x'')')")
+        db.close()
+        assert "other files" in refused(path)
+
+
+def kmz_of(path: Path, kml: str, extra: dict[str, bytes] | None = None) -> Path:
+    return zip_of(path, {"doc.kml": kml.encode(), **(extra or {})})
+
+
+def test_kmz_with_a_network_link_climbing_path_or_nested_archive_is_refused(tmp_path):
+    wards().to_file(tmp_path / "w.kml", driver="KML")
+    kml = (tmp_path / "w.kml").read_text()
+    link = kml.replace(
+        "<Document", "<Document><NetworkLink><Link><href>http://127.0.0.1:9/x</href></Link></NetworkLink", 1
+    )
+    link = link.replace("<NetworkLink", "<NetworkLink>", 1).replace("</NetworkLink", "</NetworkLink>", 1)
+    assert "network link" in refused(kmz_of(tmp_path / "link.kmz", link))
+    assert "climbs" in refused(kmz_of(tmp_path / "climb.kmz", kml, {"../x.png": b"png"}))
+    assert "another archive" in refused(kmz_of(tmp_path / "nested.kmz", kml, {"files/x.zip": b"PK"}))

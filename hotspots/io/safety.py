@@ -32,6 +32,7 @@ _VSI = (re.compile(rb"/[vV][sS][iI][a-zA-Z0-9_]*/"),)
 _FOREIGN_DRIVER = (b"<OGRVRTDataSource", b"<VRTDataset", b"opengis.net/gml")
 _NETWORK_LINK = (b"NetworkLink",)
 _DTD = (b"<!DOCTYPE", b"<!ENTITY", b"<!doctype", b"<!entity")
+_VIRTUAL_TABLE = (re.compile(rb"[vV][iI][rR][tT][uU][aA][lL][oO][gG][rR]"),)  # SQLite's door to any GDAL source
 _SHAPEFILE_MAGIC = b"\x00\x00\x27\x0a"  # file code 9994, big-endian: the first 4 bytes of every .shp and .shx
 _GPKG_APPLICATION_IDS = (b"GPKG", b"GP10", b"GP11")  # at byte 68 of a GeoPackage (SQLite application_id)
 _ARCHIVE_SUFFIXES = (".zip", ".kmz", ".gz", ".tgz", ".tar", ".7z", ".rar", ".bz2", ".xz")
@@ -146,9 +147,11 @@ def check_boundary_content(name: str, fmt: str, head: bytes, chunks: Callable[[]
         raise InputFileError(_not_allowed(name, head, "its .shp part does not start like a Shapefile"))
     if fmt == "GPKG" and head[68:72] not in _GPKG_APPLICATION_IDS:
         raise InputFileError(_not_allowed(name, head, "it is an SQLite database but not a GeoPackage"))
-    if fmt in ("GeoJSON", "TopoJSON", "KML"):
+    if fmt in ("GeoJSON", "TopoJSON", "KML", "GPKG"):
         # JSON is read by the JSON driver named to GDAL (a VRT inside cannot act): only /vsi paths are looked for
-        patterns = [_VSI, _FOREIGN_DRIVER, _NETWORK_LINK, _DTD] if fmt == "KML" else [_VSI]
+        patterns = {"KML": [_VSI, _FOREIGN_DRIVER, _NETWORK_LINK, _DTD], "GPKG": [_VSI, _VIRTUAL_TABLE]}.get(
+            fmt, [_VSI]
+        )
         found = _search(chunks(), patterns)
         if found is not None:
             raise InputFileError(_pointer_message(name, found))
@@ -169,6 +172,7 @@ def _pointer_message(name: str, found: tuple) -> str:
         _FOREIGN_DRIVER: "a GDAL VRT or GML definition",
         _NETWORK_LINK: "a KML network link (<NetworkLink>), which would fetch a file from the internet",
         _DTD: "a document type definition (<!DOCTYPE> or <!ENTITY>)",
+        _VIRTUAL_TABLE: "an SQLite virtual table of GDAL (VirtualOGR)",
     }[found]
     return (
         f"{name} was refused: it contains {what}, which could make the server read other files or fetch web "
