@@ -201,11 +201,16 @@ def test_nested_zip_is_refused(tmp_path):
     assert "another archive" in refused(zip_of(tmp_path / "wards.zip", {"inner.zip": inner}))
 
 
-def test_several_layers_in_a_zip_are_named(tmp_path):
+def test_several_layers_in_a_zip_one_is_read_and_named(tmp_path):
     parts = shapefile_parts(tmp_path)
-    both = {**parts, **{k.replace("w.", "v."): v for k, v in parts.items()}}
-    message = refused(zip_of(tmp_path / "wards.zip", both))
-    assert "2 layers" in message and "w.shp" in message and "v.shp" in message
+    roads = {k.replace("w.", "roads."): v for k, v in parts.items()}
+    wards_parts = {k.replace("w.", "city_wards."): v for k, v in parts.items()}
+    read = read_boundaries(zip_of(tmp_path / "both.zip", {**roads, **wards_parts}))
+    assert len(read.wards) == 3
+    assert any("holds 2 layers (roads.shp, city_wards.shp); read city_wards.shp" in n for n in read.notes)
+    # without a ward layer by name, the first; an incomplete Shapefile is passed over
+    read = read_boundaries(zip_of(tmp_path / "two.zip", {"a.shp": parts["w.shp"], **roads}))
+    assert any("read roads.shp" in n for n in read.notes)
 
 
 def test_zip_bomb_is_refused_by_ratio_and_by_actual_size(tmp_path, monkeypatch):

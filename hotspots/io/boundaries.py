@@ -136,7 +136,7 @@ def read_boundaries(source: Source, *, name: str | None = None, id_column: str |
     notes: list[str] = []
     # hash the file in a thread while GDAL parses it (hashlib and GDAL both release the GIL)
     with ThreadPoolExecutor(max_workers=1) as pool, tempfile.TemporaryDirectory(prefix="hotspots-") as tmp:
-        fmt, location = _boundary_location(src, Path(tmp))
+        fmt, location = _boundary_location(src, Path(tmp), notes)
         layer, layer_note = _choose_layer(src, fmt, location)
         if layer_note:
             notes.append(layer_note)
@@ -386,7 +386,7 @@ def _sniff_boundary_format(head: bytes) -> str | None:
     return None
 
 
-def _boundary_location(src: _Source, tmp: Path) -> tuple[str, str]:
+def _boundary_location(src: _Source, tmp: Path, notes: list[str] | None = None) -> tuple[str, str]:
     """(format, path for GDAL); bytes are written to ``tmp`` with a suffix GDAL recognises.
 
     The content must be plainly one of the allowed formats, whatever the file's name (see :mod:`.safety`)."""
@@ -446,7 +446,7 @@ def _boundary_location(src: _Source, tmp: Path) -> tuple[str, str]:
         path = str(tmp / f"upload{suffix}")
         Path(path).write_bytes(src.data)
     if fmt == "zip":
-        return _zip_member(src, path)
+        return _zip_member(src, path, notes)
     if fmt == "KMZ":
         _checked_zip(src, path)
     return fmt, path
@@ -472,19 +472,26 @@ def _checked_zip(src: _Source, path: str) -> tuple[list[str], dict[str, bytes]]:
     return [i.filename for i in infos], heads
 
 
-def _zip_member(src: _Source, path: str) -> tuple[str, str]:
-    """Pick the one layer inside a zip; return (format, /vsizip/ path)."""
+def _zip_member(src: _Source, path: str, notes: list[str] | None = None) -> tuple[str, str]:
+    """Pick one layer inside a zip; return (format, /vsizip/ path). With several layers, the first whose name
+    says "ward", else the first in the zip, is read, and ``notes`` says which."""
     names, heads = _checked_zip(src, path)
     members = [m for m in names if not m.startswith("__MACOSX/") and not Path(m).name.startswith("._")]
     lower = {m.lower(): m for m in members}
     shps = [m for m in members if m.lower().endswith(".shp")]
     others = [m for m in members if Path(m).suffix.lower() in (".geojson", ".json", ".gpkg", ".kml")]
-    if len(shps) > 1 or (shps and others) or (not shps and len(others) > 1):
-        layers = shps + others
-        raise InputFileError(
-            f"{src.name} contains {len(layers)} layers ({', '.join(layers[:8])}). Zip only the ward layer (for a "
-            "Shapefile: its .shp, .shx, .dbf and .prj files) and upload that zip."
-        )
+    layers = shps + others
+    if len(layers) > 1:
+        complete = others + [m for m in shps if all((m[:-4] + ext).lower() in lower for ext in (".shx", ".dbf"))]
+        candidates = [m for m in layers if m in complete] or layers
+        chosen = next((m for m in candidates if "ward" in Path(m).stem.lower()), candidates[0])
+        if notes is not None:
+            notes.append(
+                f"{src.name} holds {len(layers)} layers ({', '.join(Path(m).name for m in layers[:8])}"
+                f"{' ...' if len(layers) > 8 else ''}); read {Path(chosen).name}. To use another, zip only that "
+                "layer's files"
+            )
+        shps, others = ([chosen], []) if chosen in shps else ([], [chosen])
     if shps:
         shp = shps[0]
         stem = shp[:-4]
