@@ -124,9 +124,11 @@ def read_boundaries(source: Source, *, name: str | None = None, id_column: str |
     Raises
     ------
     InputFileError
-        Missing file, unknown format, a zip with no or several layers, KML unsupported by this GDAL.
+        Missing file, unknown format, a zip with no layer, KML unsupported by this GDAL; content that is not plainly
+        an allowed format or points GDAL at other files or URLs; an unsafe zip (see :mod:`hotspots.io.safety`).
     DataError
-        No CRS with projected coordinates, no polygons at all, unknown ``id_column``.
+        No CRS with projected coordinates, no polygons at all, unknown ``id_column``, NaN or infinite coordinates,
+        more features or vertices than :mod:`hotspots.io.limits` allows.
     """
     from concurrent.futures import ThreadPoolExecutor
 
