@@ -725,3 +725,18 @@ def test_kmz_with_a_network_link_climbing_path_or_nested_archive_is_refused(tmp_
     assert "network link" in refused(kmz_of(tmp_path / "link.kmz", link))
     assert "climbs" in refused(kmz_of(tmp_path / "climb.kmz", kml, {"../x.png": b"png"}))
     assert "another archive" in refused(kmz_of(tmp_path / "nested.kmz", kml, {"files/x.zip": b"PK"}))
+
+
+if given is not None:
+
+    @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(
+        st.sampled_from(["w.geojson", "w.json", "w.kml", "w.gpkg", "w.zip", "w.kmz", "w"]),
+        st.sampled_from([b"", b"{", b"<", b"PK\x03\x04", b"SQLite format 3\x00", b'{"type":"FeatureCollection",']),
+        st.binary(max_size=1000),
+    )
+    def test_any_boundary_bytes_read_or_raise_the_package_error(name, start, rest):
+        try:
+            read_boundaries(start + rest, name=name)
+        except HotspotsError as exc:
+            assert name in str(exc) and "/tmp/" not in str(exc)
