@@ -7,6 +7,7 @@ it); 2 usage errors (argparse).
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from pathlib import Path
@@ -188,6 +189,15 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _printable(text: object) -> str:
+    """``text`` with control characters escaped (a ward ID or file content holding a terminal escape sequence or a
+    bidirectional override must not act on the user's terminal)."""
+    return _CONTROL.sub(lambda m: ascii(m.group())[1:-1], str(text))
+
+
 class _Usage(Exception):
     pass
 
@@ -213,12 +223,12 @@ def main(argv: list[str] | None = None, *, prog: str = "hotspots") -> int:
         return _dispatch(args)
     except _Usage as exc:
         parser.print_usage(sys.stderr)
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_printable(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except HotspotsError as exc:
         if args.debug:
             raise
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_printable(exc)}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
         return 130
@@ -243,7 +253,7 @@ def _dispatch(args) -> int:
         return EXIT_OK
     if args.command == "validate":
         _, city = _prepare(args)
-        print(_report(city))
+        print(_printable(_report(city)))
         print("OK: the table and boundaries can be scored.")
         return EXIT_OK
     if args.command == "score":
@@ -255,7 +265,7 @@ def _dispatch(args) -> int:
             result.to_geojson(out)
         n = len(result.layer)
         for note in result.hotspot_notes():
-            print(f"note: {note}", file=sys.stderr)
+            print(f"note: {_printable(note)}", file=sys.stderr)
         print(f"wrote {out} ({n} wards, {time.perf_counter() - start:.1f} s)", file=sys.stderr)
         return EXIT_OK
     if args.command == "map":

@@ -740,3 +740,18 @@ if given is not None:
             read_boundaries(start + rest, name=name)
         except HotspotsError as exc:
             assert name in str(exc) and "/tmp/" not in str(exc)
+
+
+def test_cli_escapes_terminal_control_characters_from_files(tmp_path, capsys):
+    from hotspots.demo import demo_city
+
+    city = demo_city("male")
+    table = tmp_path / "evil.csv"
+    lines = city.indicators_path.read_text(encoding="utf-8").splitlines()
+    lines[1] = "\x1b[2JMLE-X\x07" + lines[1][lines[1].index(",") :]  # clear the screen, ring the bell
+    table.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, printed = run_cli(
+        capsys, "validate", "--indicators", table, "--boundaries", city.boundaries_path, "--id-column", "ward_id"
+    )
+    assert "\x1b" not in printed and "\x07" not in printed
+    assert "\\x1b[2J" in printed  # shown, escaped
