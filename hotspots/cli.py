@@ -7,6 +7,7 @@ it); 2 usage errors (argparse).
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from pathlib import Path
@@ -119,6 +120,7 @@ def build_parser(prog: str = "hotspots") -> argparse.ArgumentParser:
     p.add_argument("city", nargs="?", help="kolkata, dhaka, colombo or male")
     p.add_argument("--list", action="store_true", help="list the demo cities")
     p.add_argument("--out", help="folder to write the city's CSV and boundaries to")
+    p.add_argument("--force", action="store_true", help="overwrite files of the same name in the --out folder")
 
     p = sub.add_parser("validate", help="check an indicator table and boundaries; report every problem")
     _add_inputs(p)
@@ -214,6 +216,7 @@ def _score(args, out_suffixes):
     out = Path(args.out)
     if out.suffix.lower() not in out_suffixes:
         raise _Usage(f"--out must end in {' or '.join(out_suffixes)} (got '{args.out}')")
+    _refuse_writing_over_inputs(args, out)
     fw, city = _prepare(args)
     result = score_city(
         city,
@@ -226,6 +229,37 @@ def _score(args, out_suffixes):
         suppress_below=args.suppress_below,
     )
     return out, result
+
+
+def _refuse_writing_over_inputs(args, out: Path) -> None:
+    """Refuse an ``--out`` that is one of the input files (writing the result would destroy the input)."""
+    from .errors import InputFileError
+
+    for option in ("indicators", "boundaries", "framework"):
+        given = getattr(args, option, None)
+        if given and _same_file(Path(given), out):
+            raise InputFileError(
+                f"--out {args.out} is the --{option} file: writing the result there would overwrite your input. "
+                "Choose another output file name."
+            )
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        if a.exists() and b.exists():
+            return a.samefile(b)
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _printable(text: object) -> str:
+    """``text`` with control characters escaped (a ward ID or file content holding a terminal escape sequence or a
+    bidirectional override must not act on the user's terminal)."""
+    return _CONTROL.sub(lambda m: ascii(m.group())[1:-1], str(text))
 
 
 class _Usage(Exception):
@@ -253,12 +287,12 @@ def main(argv: list[str] | None = None, *, prog: str = "hotspots") -> int:
         return _dispatch(args)
     except _Usage as exc:
         parser.print_usage(sys.stderr)
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_printable(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except HotspotsError as exc:
         if args.debug:
             raise
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {_printable(exc)}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
         return 130
@@ -278,12 +312,12 @@ def _dispatch(args) -> int:
         if not args.out:
             raise _Usage("demo CITY needs --out DIR")
         city = demo_city(args.city)
-        for path in write_demo(city.key, args.out):
+        for path in write_demo(city.key, args.out, force=args.force):
             print(path)
         return EXIT_OK
     if args.command == "validate":
         _, city = _prepare(args)
-        print(_report(city))
+        print(_printable(_report(city)))
         if city.join.warnings:
             print("The table and boundaries can be scored, but check the warnings above first.")
         else:
@@ -298,9 +332,9 @@ def _dispatch(args) -> int:
             result.to_geojson(out)
         n = len(result.layer)
         for warning in result.city.join.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
+            print(_printable(f"warning: {warning}"), file=sys.stderr)
         for note in result.hotspot_notes():
-            print(f"note: {note}", file=sys.stderr)
+            print(f"note: {_printable(note)}", file=sys.stderr)
         print(f"wrote {out} ({n} wards, {time.perf_counter() - start:.1f} s)", file=sys.stderr)
         return EXIT_OK
     if args.command == "map":
@@ -308,7 +342,7 @@ def _dispatch(args) -> int:
 
         out, result = _score(args, (".html", ".htm"))
         for warning in result.city.join.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
+            print(_printable(f"warning: {warning}"), file=sys.stderr)
         m = risk_map(
             result.layer,
             dimensions=result.dimension_names,

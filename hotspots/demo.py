@@ -145,7 +145,7 @@ def demo_city(key: str) -> DemoCity:
     raise DataError(f"There is no demo city '{key}'. Use one of {valid}.")
 
 
-def write_demo(key: str, out_dir: str | Path) -> list[Path]:
+def write_demo(key: str, out_dir: str | Path, *, force: bool = False) -> list[Path]:
     """Copy a demo city's indicator CSV and boundary GeoJSON into a folder, as a template for your own data.
 
     Parameters
@@ -153,7 +153,9 @@ def write_demo(key: str, out_dir: str | Path) -> list[Path]:
     key : str
         The demo city (see :func:`demo_city`).
     out_dir : str or Path
-        Folder to write into; created if missing. Files of the same name are overwritten.
+        Folder to write into; created if missing.
+    force : bool, default False
+        Overwrite files of the same name in ``out_dir`` (else they are refused with a message).
 
     Returns
     -------
@@ -165,7 +167,8 @@ def write_demo(key: str, out_dir: str | Path) -> list[Path]:
     DataError
         If ``key`` is not a demo city.
     InputFileError
-        If the demo files are missing from the installation.
+        If the demo files are missing from the installation, ``out_dir`` is a file, or it holds files of the same
+        name and ``force`` is False.
 
     Examples
     --------
@@ -184,5 +187,26 @@ def write_demo(key: str, out_dir: str | Path) -> list[Path]:
             "python data/make_demo.py"
         )
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    _check_demo_folder(out_dir, [out_dir / source.name for source in sources], force)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputFileError(
+            f"Cannot create the folder {out_dir}: {exc.strerror or exc}. Choose a folder you may write to."
+        ) from None
     return [Path(shutil.copyfile(source, out_dir / source.name)) for source in sources]
+
+
+def _check_demo_folder(out_dir: Path, targets: list[Path], force: bool) -> None:
+    """Refuse a folder that is a file, or that holds files of the demo's names (unless ``force``)."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InputFileError(
+            f"{out_dir} is a file, not a folder: the demo writes two files (a table and boundaries) into a folder. "
+            "Give a folder name with --out, e.g. --out demo_data."
+        )
+    existing = [path.name for path in targets if path.exists()]
+    if existing and not force:
+        raise InputFileError(
+            f"{out_dir} already holds {', '.join(existing)}; they were left as they are. Choose another folder, or "
+            "add --force (force=True) to overwrite them."
+        )

@@ -28,6 +28,7 @@ from typing import Any
 from .classify import SCHEMES
 from .data import data_path
 from .errors import FrameworkError, InputFileError
+from .io import limits
 
 DIRECTIONS = ("higher_is_riskier", "lower_is_riskier")
 NORMALISATIONS = ("minmax", "zscore", "percentile")
@@ -39,17 +40,31 @@ DEFAULT_FRAMEWORK_PATH: Path = data_path("framework_default.json")
 """The default framework, shipped inside the package (``hotspots/data/framework_default.json``)."""
 
 
-def _positive_number(value: Any, what: str) -> float:
+def _positive_number(value: Any, what: str, maximum: float | None = None) -> float:
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         number = float("nan")
     if isinstance(value, bool) or not math.isfinite(number) or number <= 0:
         raise FrameworkError(
-            f"{what}: the weight {value!r} is not a positive number. Use a number greater than 0 "
+            f"{what}: the weight {_shown(value)} is not a positive number. Use a number greater than 0 "
             "(to leave an indicator out, remove it from the framework)."
         )
+    if maximum is not None and number > maximum:
+        raise FrameworkError(
+            f"{what}: the weight {_shown(value)} is larger than the limit of {maximum:,.0f}. Weights are relative "
+            "(1, 2 or 0.5 are usual): divide all weights by the same number."
+        )
     return number
+
+
+def _shown(value: Any, width: int = 40) -> str:
+    """A value of a framework file for a message: its repr, shortened."""
+    try:
+        text = repr(value)
+    except (RecursionError, ValueError):  # deeply nested lists; an int of too many digits
+        text = f"(a {type(value).__name__})"
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 @dataclass(frozen=True)
@@ -139,7 +154,7 @@ class Framework:
             problems.append("it names no indicators")
         for name, weight in self.dimensions.items():
             try:
-                _positive_number(weight, f"dimension '{name}'")
+                _positive_number(weight, f"dimension '{name}'", limits.MAX_WEIGHT)
             except FrameworkError as exc:
                 problems.append(str(exc))
         seen = set()
@@ -153,7 +168,7 @@ class Framework:
                     f'Known dimensions: {", ".join(self.dimensions)}; add it to "dimensions" or fix the name.'
                 )
             try:
-                _positive_number(ind.weight, f"indicator '{ind.column}'")
+                _positive_number(ind.weight, f"indicator '{ind.column}'", limits.MAX_WEIGHT)
             except FrameworkError as exc:
                 problems.append(str(exc))
             if ind.direction not in DIRECTIONS:
@@ -375,14 +390,22 @@ class Framework:
 
     @classmethod
     def from_json(cls, text: str | bytes, source: str = "") -> Framework:
-        if isinstance(text, bytes):
-            text = text.decode("utf-8-sig")
+        if isinstance(text, (bytes, bytearray)):
+            text = _framework_text(bytes(text), source)
+        _check_framework_size(len(text), source)
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise FrameworkError(
                 f"The framework file {source or ''} is not valid JSON: {exc.msg} at line {exc.lineno}, "
                 f"column {exc.colno}. Check commas and quotes there."
+            ) from None
+        except (RecursionError, ValueError) as exc:  # nested thousands deep; an integer of thousands of digits
+            raise FrameworkError(
+                f"The framework file {source or ''} cannot be read: "
+                f"{'it is nested too deeply' if isinstance(exc, RecursionError) else 'a number is too long'}. "
+                "A framework is a JSON object of dimensions and a list of indicators; start from "
+                "hotspots/data/framework_default.json."
             ) from None
         return cls.from_dict(data, source=source)
 
@@ -399,12 +422,38 @@ class Framework:
         if path.suffix.lower() == ".toml":
             import tomllib
 
+            text = _framework_text(raw, str(path))
             try:
-                data = tomllib.loads(raw.decode("utf-8-sig"))
-            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-                raise FrameworkError(f"The framework file {path} is not valid TOML: {exc}") from None
+                data = tomllib.loads(text)
+            except (tomllib.TOMLDecodeError, RecursionError, ValueError) as exc:
+                raise FrameworkError(f"The framework file {path} is not valid TOML: {_shown(str(exc), 200)}") from None
             return cls.from_dict(data, source=str(path))
         return cls.from_json(raw, source=str(path))
+
+
+def _check_framework_size(size: int, source: str) -> None:
+    if size > limits.MAX_FRAMEWORK_BYTES:
+        raise FrameworkError(
+            f"The framework file {source or ''} is {size:,} bytes, more than the limit of "
+            f"{limits.MAX_FRAMEWORK_BYTES:,}: a framework lists a few dimensions and indicators. Check that this is "
+            "the framework file."
+        )
+
+
+def _framework_text(raw: bytes, source: str) -> str:
+    """The text of a framework file: UTF-8 (with or without BOM), or UTF-16/UTF-32 with a BOM (Notepad's
+    "Unicode")."""
+    _check_framework_size(len(raw), source)
+    boms = {b"\xff\xfe\x00\x00": "utf-32", b"\x00\x00\xfe\xff": "utf-32", b"\xff\xfe": "utf-16", b"\xfe\xff": "utf-16"}
+    encoding = next((enc for bom, enc in boms.items() if raw.startswith(bom)), "utf-8-sig")
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise FrameworkError(
+            f"The framework file {source or ''} is not text in a known encoding (byte {exc.start} is not "
+            f"{encoding.upper().replace('-SIG', '')}). Save it as UTF-8 text (in Notepad: File > Save As > "
+            "Encoding: UTF-8)."
+        ) from None
 
 
 def default_framework() -> Framework:

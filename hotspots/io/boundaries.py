@@ -6,6 +6,7 @@ import json
 import os
 import re
 import tempfile
+import warnings
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from hotspots.errors import DataError, InputFileError
+from hotspots.io import limits
 from hotspots.io._common import (
     SAVE_AS_GEO,
     TABLE_SUFFIXES,
@@ -27,6 +29,15 @@ from hotspots.io._common import (
     file_sha256,
 )
 from hotspots.io.join import normalise_ids
+from hotspots.io.safety import (
+    ZIP_ERRORS,
+    check_boundary_content,
+    check_upload_size,
+    check_zip_content,
+    check_zip_members,
+    gdal_path,
+    scrub,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -113,9 +124,11 @@ def read_boundaries(source: Source, *, name: str | None = None, id_column: str |
     Raises
     ------
     InputFileError
-        Missing file, unknown format, a zip with no or several layers, KML unsupported by this GDAL.
+        Missing file, unknown format, a zip with no layer, KML unsupported by this GDAL; content that is not plainly
+        an allowed format or points GDAL at other files or URLs; an unsafe zip (see :mod:`hotspots.io.safety`).
     DataError
-        No CRS with projected coordinates, no polygons at all, unknown ``id_column``.
+        No CRS with projected coordinates, no polygons at all, unknown ``id_column``, NaN or infinite coordinates,
+        more features or vertices than :mod:`hotspots.io.limits` allows.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -125,7 +138,7 @@ def read_boundaries(source: Source, *, name: str | None = None, id_column: str |
     notes: list[str] = []
     # hash the file in a thread while GDAL parses it (hashlib and GDAL both release the GIL)
     with ThreadPoolExecutor(max_workers=1) as pool, tempfile.TemporaryDirectory(prefix="hotspots-") as tmp:
-        fmt, location = _boundary_location(src, Path(tmp))
+        fmt, location = _boundary_location(src, Path(tmp), notes)
         layer, layer_note = _choose_layer(src, fmt, location)
         if layer_note:
             notes.append(layer_note)
@@ -139,12 +152,19 @@ def read_boundaries(source: Source, *, name: str | None = None, id_column: str |
             frame, valid = parts
         else:
             try:
-                frame = pyogrio.read_dataframe(location, layer=layer)  # measured: the arrow path is slower here
+                # measured: the arrow path is slower here. One feature more than the limit tells it is exceeded.
+                with warnings.catch_warnings():  # NaN coordinates: refused with a message below, no warning
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    frame = pyogrio.read_dataframe(
+                        gdal_path(fmt, location), layer=layer, max_features=limits.MAX_FEATURES + 1
+                    )
             except Exception as exc:  # pyogrio.errors.DataSourceError, DataLayerError, ...
                 raise InputFileError(
-                    f"Cannot read {src.name} as {fmt}: {exc}. The file may be damaged or incomplete. {SAVE_AS_GEO}"
+                    f"Cannot read {src.name} as {fmt}: {scrub(exc, src.name, location, tmp)}. The file may be "
+                    f"damaged or incomplete. {SAVE_AS_GEO}"
                 ) from None
         sha = sha_future.result()
+    _check_size(frame, src)
     return _finish_boundaries(frame, src, fmt, sha, notes, id_column, layer, valid=valid)
 
 
@@ -165,6 +185,55 @@ _HALVES_FIELD_TYPES = {
     ("OFTInteger64", "OFSTNone"),
     ("OFTReal", "OFSTNone"),
 }
+
+
+def _check_size(frame, src: _Source) -> None:
+    """Refuse boundaries with more features or vertices than :mod:`hotspots.io.limits` allows (before any
+    geometry work, which would take minutes on a 10-million-vertex polygon)."""
+    import shapely
+
+    if len(frame) > limits.MAX_FEATURES:
+        raise DataError(
+            f"{src.name} has more than {limits.MAX_FEATURES:,} features (the limit; a city has hundreds or a few "
+            "thousand wards). Export only the ward layer of one city."
+        )
+    geoms = np.asarray(frame.geometry.array, dtype=object)
+    vertices = shapely.get_num_coordinates(geoms)
+    if len(vertices) and (
+        vertices.max() > limits.MAX_VERTICES_PER_FEATURE or vertices.sum() > limits.MAX_VERTICES_TOTAL
+    ):
+        worst = int(np.argmax(vertices))
+        raise DataError(
+            f"{src.name} is too detailed: feature {worst + 1} has {int(vertices[worst]):,} vertices and all features "
+            f"together {int(vertices.sum()):,} (the limits are {limits.MAX_VERTICES_PER_FEATURE:,} per feature and "
+            f"{limits.MAX_VERTICES_TOTAL:,} in all). Simplify the boundaries in QGIS (Vector > Geometry Tools > "
+            "Simplify, tolerance 0.00001 degrees or 1 m) and upload them again."
+        )
+    not_finite = [
+        start + k
+        for start in range(0, len(geoms), 10_000)
+        for k in np.flatnonzero(_has_non_finite(geoms[start : start + 10_000]))
+    ]
+    if not_finite:
+        shown = ", ".join(f"feature {k + 1}" for k in not_finite[:20])
+        raise DataError(
+            f"{src.name}: {len(not_finite)} feature(s) have coordinates that are not numbers (NaN or Infinity): "
+            f"{shown}. Fix or delete these features in QGIS (Vector > Geometry Tools > Check Validity) and export "
+            f"the layer again. {SAVE_AS_GEO}"
+        )
+
+
+def _has_non_finite(geoms: np.ndarray) -> np.ndarray:
+    """Whether each geometry has a NaN or infinite coordinate."""
+    import shapely
+
+    coords, index = shapely.get_coordinates(geoms, include_z=True, return_index=True)
+    bad = np.zeros(len(geoms), dtype=bool)
+    rows = ~np.isfinite(coords).all(axis=1) if coords.size else np.zeros(0, dtype=bool)
+    if coords.shape[1] == 3:  # a 2-D point has z NaN: only x and y count then, unless z is infinite
+        rows = ~np.isfinite(coords[:, :2]).all(axis=1) | np.isinf(coords[:, 2])
+    bad[index[rows]] = True
+    return bad
 
 
 def _file_size(src: _Source, location: str) -> int:
@@ -310,6 +379,8 @@ def _sniff_boundary_format(head: bytes) -> str | None:
     if head.startswith(b"SQLite format 3\x00"):
         return "GPKG"
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith(b"{") and re.search(rb'"type"\s*:\s*"Topology"', text[:4096]):
+        return "TopoJSON"
     if text.startswith(b"{") and b'"type"' in text[:4096] or b'"FeatureCollection"' in text[:4096]:
         return "GeoJSON"
     if text.startswith(b"<") and b"<kml" in text[:4096]:
@@ -317,12 +388,16 @@ def _sniff_boundary_format(head: bytes) -> str | None:
     return None
 
 
-def _boundary_location(src: _Source, tmp: Path) -> tuple[str, str]:
-    """(format, path for GDAL); bytes are written to ``tmp`` with a suffix GDAL recognises."""
+def _boundary_location(src: _Source, tmp: Path, notes: list[str] | None = None) -> tuple[str, str]:
+    """(format, path for GDAL); bytes are written to ``tmp`` with a suffix GDAL recognises.
+
+    The content must be plainly one of the allowed formats, whatever the file's name (see :mod:`.safety`)."""
     if src.path is not None:
+        check_upload_size(src.name, os.path.getsize(src.path))
         with open(src.path, "rb") as fh:
             head = fh.read(4096)
     else:
+        check_upload_size(src.name, len(src.data))
         head = src.data[:4096]
     if not head.strip():
         raise InputFileError(f"{src.name} is empty. Export the ward layer again. {SAVE_AS_GEO}")
@@ -336,6 +411,8 @@ def _boundary_location(src: _Source, tmp: Path) -> tuple[str, str]:
     if by_suffix == "KMZ":
         sniffed = "KMZ"
     fmt = sniffed if sniffed is not None and by_suffix not in ("ESRI Shapefile",) else by_suffix
+    if sniffed is None and fmt in ("GeoJSON", "GPKG", "KML"):
+        fmt = "unknown"  # named like a boundary file, but its content is not one: refused below, with an excerpt
     if fmt is None:
         if src.suffix in TABLE_SUFFIXES or src.suffix in (".xls",):
             hint = " It looks like a table: upload it as the indicator table instead."
@@ -354,8 +431,11 @@ def _boundary_location(src: _Source, tmp: Path) -> tuple[str, str]:
                 f"{src.name}: this installation's GDAL cannot read {fmt}. Open the file in QGIS or Google Earth Pro "
                 f"and save it as GeoJSON. {SAVE_AS_GEO}"
             )
+    if fmt not in ("zip", "KMZ"):
+        check_boundary_content(src.name, fmt, head, lambda: _chunks(src))
     suffix = {
         "GeoJSON": ".geojson",
+        "TopoJSON": ".topojson",
         "zip": ".zip",
         "GPKG": ".gpkg",
         "KML": ".kml",
@@ -368,32 +448,52 @@ def _boundary_location(src: _Source, tmp: Path) -> tuple[str, str]:
         path = str(tmp / f"upload{suffix}")
         Path(path).write_bytes(src.data)
     if fmt == "zip":
-        return _zip_member(src, path)
+        return _zip_member(src, path, notes)
+    if fmt == "KMZ":
+        _checked_zip(src, path)
     return fmt, path
 
 
-def _zip_member(src: _Source, path: str) -> tuple[str, str]:
-    """Pick the one layer inside a zip; return (format, /vsizip/ path)."""
+def _chunks(src: _Source):
+    from hotspots.io.safety import _chunks_of_bytes, _chunks_of_file
+
+    return _chunks_of_bytes(src.data) if src.data is not None else _chunks_of_file(src.path)
+
+
+def _checked_zip(src: _Source, path: str) -> tuple[list[str], dict[str, bytes]]:
+    """(the member names of the zip at ``path``, the first bytes of each), after the checks of
+    :func:`.safety.check_zip_members` and :func:`.safety.check_zip_content`."""
     try:
         with zipfile.ZipFile(path) as zf:
-            members = [
-                m
-                for m in zf.namelist()
-                if not m.endswith("/") and not m.startswith("__MACOSX/") and not Path(m).name.startswith("._")
-            ]
-    except zipfile.BadZipFile:
+            infos = check_zip_members(zf, src.name)
+            heads = check_zip_content(zf, src.name, infos)
+    except ZIP_ERRORS:
         raise InputFileError(
             f"{src.name} is not a valid zip file (it may be cut short). Zip the files again."
         ) from None
+    return [i.filename for i in infos], heads
+
+
+def _zip_member(src: _Source, path: str, notes: list[str] | None = None) -> tuple[str, str]:
+    """Pick one layer inside a zip; return (format, /vsizip/ path). With several layers, the first whose name
+    says "ward", else the first in the zip, is read, and ``notes`` says which."""
+    names, heads = _checked_zip(src, path)
+    members = [m for m in names if not m.startswith("__MACOSX/") and not Path(m).name.startswith("._")]
     lower = {m.lower(): m for m in members}
     shps = [m for m in members if m.lower().endswith(".shp")]
     others = [m for m in members if Path(m).suffix.lower() in (".geojson", ".json", ".gpkg", ".kml")]
-    if len(shps) > 1 or (shps and others) or (not shps and len(others) > 1):
-        layers = shps + others
-        raise InputFileError(
-            f"{src.name} contains {len(layers)} layers ({', '.join(layers[:8])}). Zip only the ward layer (for a "
-            "Shapefile: its .shp, .shx, .dbf and .prj files) and upload that zip."
-        )
+    layers = shps + others
+    if len(layers) > 1:
+        complete = others + [m for m in shps if all((m[:-4] + ext).lower() in lower for ext in (".shx", ".dbf"))]
+        candidates = [m for m in layers if m in complete] or layers
+        chosen = next((m for m in candidates if "ward" in Path(m).stem.lower()), candidates[0])
+        if notes is not None:
+            notes.append(
+                f"{src.name} holds {len(layers)} layers ({', '.join(Path(m).name for m in layers[:8])}"
+                f"{' ...' if len(layers) > 8 else ''}); read {Path(chosen).name}. To use another, zip only that "
+                "layer's files"
+            )
+        shps, others = ([chosen], []) if chosen in shps else ([], [chosen])
     if shps:
         shp = shps[0]
         stem = shp[:-4]
@@ -403,10 +503,15 @@ def _zip_member(src: _Source, path: str) -> tuple[str, str]:
                 f"{src.name}: the Shapefile {Path(shp).name} is incomplete: {', '.join(missing)} missing from the "
                 f"zip. Zip all files that share the name {Path(stem).name} (.shp, .shx, .dbf, .prj) together."
             )
+        shown = f"{src.name} ({Path(shp).name})"
+        for part in (shp, next(m for m in members if m.lower() == (stem + ".shx").lower())):
+            check_boundary_content(shown, "ESRI Shapefile", heads[part], lambda: iter(()))
         return "ESRI Shapefile", f"/vsizip/{path}/{shp}"
     if others:
         inner = others[0]
         fmt = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", ".kml": "KML"}[Path(inner).suffix.lower()]
+        fmt = _sniff_boundary_format(heads[inner]) or fmt
+        check_boundary_content(f"{src.name} ({Path(inner).name})", fmt, heads[inner], lambda: iter(()))
         return fmt, f"/vsizip/{path}/{inner}"
     raise InputFileError(
         f"{src.name} contains no ward layer (no .shp, .geojson, .gpkg or .kml; it has: "
@@ -435,10 +540,11 @@ def _choose_layer(src: _Source, fmt: str, location: str) -> tuple[str | None, st
     if fmt in ("GeoJSON", "ESRI Shapefile"):
         return None, None  # always one layer (and listing layers would scan a large GeoJSON once more)
     try:
-        layers = pyogrio.list_layers(location)
+        layers = pyogrio.list_layers(gdal_path(fmt, location))
     except Exception as exc:
         raise InputFileError(
-            f"Cannot open {src.name} as {fmt}: {exc}. The file may be damaged or incomplete. {SAVE_AS_GEO}"
+            f"Cannot open {src.name} as {fmt}: {scrub(exc, src.name, location)}. The file may be damaged or "
+            f"incomplete. {SAVE_AS_GEO}"
         ) from None
     if len(layers) == 0:
         raise DataError(f"{src.name} has no layers. Export the ward layer again. {SAVE_AS_GEO}")
@@ -559,7 +665,7 @@ def _to_wgs84(frame, src: _Source, fmt: str, notes: list[str], valid: np.ndarray
         frame = frame.to_crs(4326)
     except Exception as exc:
         raise DataError(
-            f"{src.name}: cannot reproject from {crs_in} to EPSG:4326 ({exc}). Reproject the layer to "
+            f"{src.name}: cannot reproject from {crs_in} to EPSG:4326 ({scrub(exc, src.name)}). Reproject the layer to "
             f"EPSG:4326 in QGIS and re-export. {SAVE_AS_GEO}"
         ) from None
     notes.append(f"reprojected {src.name} from {crs_in} ({crs.name}) to EPSG:4326")

@@ -26,6 +26,7 @@ from hotspots.io._common import (
     _open_source,
     _Source,
 )
+from hotspots.io.safety import check_table_shape, check_table_source
 
 CSV_DELIMITERS = (",", ";", "\t", "|")
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
@@ -116,9 +117,10 @@ def read_table(
     raw = src.read_bytes()
     sha = hashlib.sha256(raw).hexdigest()
     kind = _table_kind(src, raw)
-    if kind == "xlsx":
-        return _read_xlsx(src, raw, sha, sheet, id_column)
-    return _read_csv(src, raw, sha)
+    check_table_source(raw, src.name, kind)  # limits, and no DTD in a workbook, before any parser sees it
+    read = _read_xlsx(src, raw, sha, sheet, id_column) if kind == "xlsx" else _read_csv(src, raw, sha)
+    check_table_shape(read.table, src.name)
+    return read
 
 
 def _table_kind(src: _Source, raw: bytes) -> str:
@@ -150,7 +152,7 @@ def _zip_has(raw: bytes, member: str) -> bool:
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as zf:
             return member in zf.namelist()
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, NotImplementedError, ValueError):  # damaged: "a zip archive, not a table"
         return False
 
 
