@@ -45,17 +45,17 @@ def _analyst_csv(ward_ids: list, id_header: str, path: Path) -> Path:
     return path
 
 
-def _upload_and_read_choices(chromium_path, app_url, table: Path, boundaries: Path) -> tuple[str, str, str, list]:
+def _upload_and_read_choices(browser_path, url, table: Path, boundaries: Path) -> tuple[str, str, str, list]:
     """Upload both files on the Data tab; the two chosen ID columns, the page text and every outside request."""
     from playwright.sync_api import sync_playwright
 
     outside: list[str] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=browser_path, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 900})
             page.on("request", lambda request: outside.append(request.url) if not _is_local(request.url) else None)
-            page.goto(app_url, wait_until="domcontentloaded")
+            page.goto(url, wait_until="domcontentloaded")
             page.get_by_role("tab", name="Data").click(timeout=90_000)
             inputs = page.locator('input[type="file"]')
             inputs.first.wait_for(state="attached", timeout=60_000)
