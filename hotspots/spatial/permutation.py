@@ -260,7 +260,8 @@ def unreachable_note(plan: dict[str, Any], correction: str, n_tests: int) -> str
     )
     count = max(held.values())
     statics = plan.get("reachable_levels") or {}
-    nobody = [name for name, ok in statics.items() if not ok]
+    # with FDR the static check is for a lone hot spot (many together reach further): say it only for the others
+    nobody = [name for name, ok in statics.items() if not ok] if correction != "fdr" else []
     head = (
         f"With {used:,} permutations and the {correction} correction over {n_tests} wards, no ward can reach "
         f"{', '.join(nobody)} confidence"
