@@ -6,13 +6,13 @@ import json
 import re
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from hotspots.errors import HotspotsError
 from hotspots.maps import ward_at
 from hotspots.report import summarise_layer
 from ui.cache import scored_city
 from ui.common import CORRECTION_WORDS, city_map, permutation_words, plain, show_error, synthetic_banner
+from ui.map_component import risk_map_component
 
 MAP_HEIGHT = 620
 RETURNED_OBJECTS = ["last_object_clicked_tooltip", "last_object_clicked"]
@@ -48,13 +48,9 @@ def render_map(spec: dict, inputs: dict) -> None:
     synthetic_banner(result.city.synthetic)
     # The map gets the page's full width (its legend, layer control and info box need room); figures and the
     # ranked table come below it.
-    map_state = st_folium(
-        fmap,
-        key=f"map:{spec['label']}",
-        height=MAP_HEIGHT,
-        use_container_width=True,
-        returned_objects=RETURNED_OBJECTS,
-    )
+    # One map for every city (the same key): a weight change or another city restyles or redraws the map in
+    # the frame already open, it does not mount a new one.
+    map_state = risk_map_component(fmap, key="risk_map", name=spec["label"], height=MAP_HEIGHT)
     significance_note(inputs)
     for note in result.hotspot_notes():
         st.info(plain(note), icon=":material/info:")
