@@ -81,8 +81,10 @@ def render_upload(inputs: dict) -> None:
         "Shapefile, GeoPackage or KML) with a ward ID column in common."
     )
     col1, col2 = st.columns(2)
-    col1.file_uploader("Indicator table", type=TABLE_TYPES, key="upload_table", on_change=remember_upload)
-    col2.file_uploader("Ward boundaries", type=BOUNDARY_TYPES, key="upload_boundaries", on_change=remember_upload)
+    col1.file_uploader("Indicator table (up to 50 MB)", type=TABLE_TYPES, key="upload_table", on_change=remember_upload)
+    col2.file_uploader(
+        "Ward boundaries (up to 50 MB)", type=BOUNDARY_TYPES, key="upload_boundaries", on_change=remember_upload
+    )
     upload = st.session_state.get("upload")
     if not upload:
         return
