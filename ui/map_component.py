@@ -13,40 +13,40 @@ The value returned is the last click, in the form ``st_folium`` returns it
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 import streamlit as st
 import streamlit.components.v1 as components
 
-from hotspots.maps import ensure_static_assets, offline_asset_urls
-from hotspots.maps.element import map_parts
-
-APP_DIR = Path(__file__).resolve().parent.parent  # the folder of app.py, whose static/ Streamlit serves
-_FRONTEND = Path(__file__).resolve().parent / "map_frontend"
-_risk_map = components.declare_component("hotspots_map", path=str(_FRONTEND))
+from hotspots.maps import offline_asset_urls
+from ui.cache import static_leaflet
 
 
-@st.cache_resource(show_spinner=False)
-def _static_leaflet() -> str:
-    """Copy Leaflet into ``static/hotspots-leaflet`` (once per server process)."""
-    return str(ensure_static_assets(APP_DIR))
+def app_dir() -> Path:
+    """The folder of app.py, whose ``static/`` Streamlit serves."""
+    return Path(__file__).resolve().parent.parent
+
+
+@cache
+def _component():
+    return components.declare_component("hotspots_map", path=str(Path(__file__).resolve().parent / "map_frontend"))
 
 
 def _leaflet_fallback() -> dict | None:
     """Leaflet as ``data:`` URLs when Streamlit does not serve ``static/`` (else None: the frame loads the files)."""
     if st.get_option("server.enableStaticServing"):
-        _static_leaflet()
+        static_leaflet(str(app_dir()))
         return None
     urls = offline_asset_urls("data")
     return {"js": urls["js"][0][1], "css": urls["css"][0][1]}
 
 
-def risk_map_component(fmap, *, key: str, name: str, height: int) -> dict | None:
-    """Draw ``fmap`` (a :func:`hotspots.maps.risk_map`) in the component with this key; return the last click.
+def risk_map_component(parts: dict, *, key: str, name: str, height: int) -> dict | None:
+    """Draw a map (:func:`ui.cache.drawn_map`) in the component with this key; return the last click on it.
 
     Keep ``key`` the same across reruns: the component then updates the map already drawn instead of drawing a
     new one. ``name`` says which map it is (the city): a click made on another map is not returned.
     """
-    parts = map_parts(fmap)
-    click = _risk_map(key=key, default=None, height=height, name=name, leaflet=_leaflet_fallback(), **parts)
+    click = _component()(key=key, default=None, height=height, name=name, leaflet=_leaflet_fallback(), **parts)
     return click if isinstance(click, dict) and click.get("map") == name else None

@@ -10,8 +10,8 @@ import streamlit as st
 from hotspots.errors import HotspotsError
 from hotspots.maps import ward_at
 from hotspots.report import summarise_layer
-from ui.cache import scored_city
-from ui.common import CORRECTION_WORDS, city_map, permutation_words, plain, show_error, synthetic_banner
+from ui.cache import drawn_map, scored_city
+from ui.common import CORRECTION_WORDS, permutation_words, plain, show_error, synthetic_banner
 from ui.map_component import risk_map_component
 
 MAP_HEIGHT = 620
@@ -40,8 +40,7 @@ def render_map(spec: dict, inputs: dict) -> None:
     """The tab: map (full width), what 'significant' means, counts, ranked wards, one ward's breakdown."""
     try:
         result = scored_city(spec, inputs)
-        with st.spinner("Drawing the map…"):
-            fmap = city_map(result, inputs)
+        parts = drawn_map(result, inputs)
     except HotspotsError as exc:
         show_error(exc, f"{spec['label']}: ")
         return
@@ -50,7 +49,7 @@ def render_map(spec: dict, inputs: dict) -> None:
     # ranked table come below it.
     # One map for every city (the same key): a weight change or another city restyles or redraws the map in
     # the frame already open, it does not mount a new one.
-    map_state = risk_map_component(fmap, key="risk_map", name=spec["label"], height=MAP_HEIGHT)
+    map_state = risk_map_component(parts, key="risk_map", name=spec["label"], height=MAP_HEIGHT)
     significance_note(inputs)
     for note in result.hotspot_notes():
         st.info(plain(note), icon=":material/info:")
