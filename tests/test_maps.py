@@ -637,3 +637,20 @@ def test_kolkata_map_hides_every_count_the_export_hides(kolkata_result):
                 assert value == (None if pd.isna(exported) else exported)
         assert not any(isinstance(v, (int, float)) and 0 < v < 5 for v in shown)
     assert "suppressed (&lt; 5)" in page
+
+
+def test_map_parts_are_what_the_page_embeds(layer, page):
+    # the app's map component draws from these parts: the same data and geometry as the standalone page
+    from hotspots.maps.element import map_parts
+
+    m = maps.risk_map(layer, indicators=INDICATORS, title="Kolkata demo", synthetic=True,
+                      breaks={"risk_score": [2, 4, 6, 8, 10]})  # fmt: skip
+    parts = map_parts(m)
+    assert parts["geometry"] == embedded_geometry(page)
+    data = json.loads(parts["data"])
+    assert data == embedded_data(page)
+    assert len(data["id"]) == len(layer) == 16
+    assert parts["tiles"] == [] and parts["options"]["zoomSnap"] == 0.25
+    assert "return {wards: wards, update: update};" in parts["layers_js"]  # restyles a drawn map on new data
+    with pytest.raises(ValueError, match="no ward layers"):
+        map_parts(folium.Map(tiles=None))
