@@ -250,6 +250,7 @@ def test_privacy_settings_are_shipped():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert config["browser"]["gatherUsageStats"] is False
     assert config["server"]["address"] == "127.0.0.1"  # no checkip.amazonaws.com at start, no LAN exposure
+    assert config["server"]["showEmailPrompt"] is False  # no e-mail sent to data.streamlit.io on a first run
     assert config["server"]["enableStaticServing"] is True
     assert config["server"]["maxUploadSize"] == 50  # MB; the upload widgets say so
 
