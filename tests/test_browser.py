@@ -32,11 +32,13 @@ CHROMIUM_ARGS = [
     "--disable-gpu",
     "--disable-background-networking",
     "--disable-component-update",
+    "--disable-sync",
     "--no-first-run",
 ]
 KOLKATA_WARDS = 144  # hotspots/data/demo/kolkata_wards_synthetic.geojson has 144 features (hotspots.demo: n_wards=144)
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 LOCAL_SCHEMES = {"data", "blob", "about"}
+MAP_COMPONENT = "hotspots_map"  # the name of the map component (ui/map_component.py) in its frame's URL
 
 
 def _chromium() -> str | None:
@@ -92,8 +94,6 @@ def app_url(tmp_path_factory):
         "127.0.0.1",
         "--server.port",
         str(port),
-        "--browser.gatherUsageStats",
-        "false",
         "--server.fileWatcherType",
         "none",
         "--client.toolbarMode",
@@ -149,11 +149,11 @@ def _is_local(url: str) -> bool:
 
 
 def _map_frame(page, timeout_s: float = 90):
-    """The streamlit-folium frame whose Leaflet map has finished drawing its wards."""
+    """The frame of the app's map component (ui/map_component.py) whose Leaflet map has drawn its legend."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         for frame in page.frames:
-            if "streamlit_folium" not in frame.url:
+            if MAP_COMPONENT not in frame.url:
                 continue
             try:
                 if frame.locator(".leaflet-container").count() and frame.locator(".hs-legend").count():
@@ -171,8 +171,7 @@ def test_demo_map_in_browser(chromium_path, app_url):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True)
         try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1050})
-            page.on("request", lambda request: requests.append(request.url))
+            page = _recording_page(browser, requests)
             page.goto(app_url, wait_until="domcontentloaded")
             page.get_by_text("Wards ranked by risk").wait_for(timeout=90_000)
 
@@ -216,9 +215,24 @@ def test_demo_map_in_browser(chromium_path, app_url):
         finally:
             browser.close()
 
+    _assert_all_local(requests)
+    assert any(MAP_COMPONENT in url for url in requests)
+    # Leaflet is served once as a static file (.streamlit/config.toml: enableStaticServing), not as data: URLs
+    assert any(url.endswith("/app/static/hotspots-leaflet/leaflet.js") for url in requests), requests
+
+
+def _recording_page(browser, requests: list[str]):
+    """A new page of a new context that records the URL of every request of every frame and worker in it."""
+    context = browser.new_context(viewport={"width": 1500, "height": 1050})
+    context.on("request", lambda request: requests.append(request.url))
+    return context.new_page()
+
+
+def _assert_all_local(requests: list[str]) -> None:
+    """No request left this machine (Streamlit's usage statistics, CDNs, tiles...)."""
+    assert requests, "no request was recorded"
     remote = sorted({url[:120] for url in requests if not _is_local(url)})
     assert not remote, f"requests to non-local hosts: {remote}"
-    assert any("streamlit_folium" in url for url in requests)
 
 
 # The ward whose polygon centre lies nearest the top (edge = "top") or bottom of the map, in page pixels.
@@ -333,3 +347,93 @@ def test_map_and_legend_in_view_on_a_laptop(chromium_path, app_url):
             )
         finally:
             browser.close()
+
+
+def test_the_request_check_catches_usage_statistics():
+    # what Streamlit's browser fetches on every page load when browser.gatherUsageStats is true
+    with pytest.raises(AssertionError, match="data.streamlit.io"):
+        _assert_all_local(["http://127.0.0.1:8501/", "https://data.streamlit.io/metrics.json"])
+    with pytest.raises(AssertionError, match="unpkg"):
+        _assert_all_local(["https://unpkg.com/leaflet@1.9.3/dist/leaflet.js"])
+    _assert_all_local(["http://127.0.0.1:8501/app/static/hotspots-leaflet/leaflet.js", "data:text/css;base64,"])
+
+
+def test_privacy_settings_are_shipped():
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["browser"]["gatherUsageStats"] is False
+    assert config["server"]["address"] == "127.0.0.1"  # no checkip.amazonaws.com at start, no LAN exposure
+    assert config["server"]["showEmailPrompt"] is False  # no e-mail sent to data.streamlit.io on a first run
+    assert config["server"]["enableStaticServing"] is True
+    assert config["server"]["maxUploadSize"] == 50  # MB; the upload widgets say so
+
+
+MAP_STATE_JS = """() => {
+  const c = document.querySelector('.leaflet-container');
+  return {
+    marker: c.__testMarker || null,
+    windowMarker: window.__testMarker || null,
+    builds: Number(c.getAttribute('data-hs-builds')),
+    renders: Number(c.getAttribute('data-hs-renders')),
+    paths: document.querySelectorAll('path.leaflet-interactive').length,
+    fills: Array.from(document.querySelectorAll('path.leaflet-interactive')).map(p => p.getAttribute('fill')),
+  };
+}"""
+
+
+def test_weight_change_restyles_the_map_without_remount_and_a_click_selects(chromium_path, app_url):
+    from playwright.sync_api import sync_playwright
+
+    requests: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = _recording_page(browser, requests)
+            page.goto(app_url, wait_until="domcontentloaded")
+            page.get_by_text("Wards ranked by risk").wait_for(timeout=90_000)
+            frame = _map_frame(page)
+            assert frame is not None, "the map did not appear"
+            frame.wait_for_function(WARDS_DRAWN_JS, arg=KOLKATA_WARDS, timeout=30_000)
+            page.wait_for_timeout(1500)  # let the first runs settle
+            frame.evaluate(
+                "() => { document.querySelector('.leaflet-container').__testMarker = 'kept'; "
+                "window.__testMarker = 'kept'; }"
+            )
+            before = frame.evaluate(MAP_STATE_JS)
+            assert before["paths"] == KOLKATA_WARDS, before["paths"]  # one SVG path per ward
+
+            # the Individual dimension's weight from 1 to its maximum, 5: the composite classes change
+            weight = page.locator("[data-testid='stSidebar'] [data-testid='stSlider']").filter(
+                has_text="Individual dimension"
+            )
+            weight.locator("input[type='range']").first.focus()
+            page.keyboard.press("End")
+            frame.wait_for_function(
+                "(n) => Number(document.querySelector('.leaflet-container').getAttribute('data-hs-renders')) > n",
+                arg=before["renders"],
+                timeout=60_000,
+            )
+            page.wait_for_timeout(1500)
+            after = frame.evaluate(MAP_STATE_JS)
+            # the same Leaflet map in the same frame, restyled: no remount, no new map
+            assert after["marker"] == "kept" and after["windowMarker"] == "kept", "the map was mounted anew"
+            assert after["builds"] == before["builds"] == 1, (before["builds"], after["builds"])
+            assert after["paths"] == KOLKATA_WARDS, after["paths"]  # still one SVG path per ward
+            assert after["fills"] != before["fills"], "the weight change did not restyle the map"
+
+            # a click on a ward selects it in the ward box below the map
+            path = frame.locator("path.leaflet-interactive").nth(40)
+            path.click()
+            tip = frame.locator(".hs-tip")
+            tip.wait_for(timeout=10_000)
+            ward_id = tip.inner_text().split("Ward ID:")[1].split()[0]
+            chosen = page.get_by_role("combobox", name="Ward", exact=True)  # the ward picker shows its value
+            deadline = time.monotonic() + 30
+            while ward_id not in chosen.input_value() and time.monotonic() < deadline:
+                page.wait_for_timeout(100)
+            assert chosen.input_value().split()[0] == ward_id, (chosen.input_value(), ward_id)
+            assert frame.evaluate(MAP_STATE_JS)["builds"] == 1  # the click's rerun did not redraw the map either
+        finally:
+            browser.close()
+    _assert_all_local(requests)

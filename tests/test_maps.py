@@ -765,3 +765,20 @@ def test_map_opens_on_the_chosen_layer_and_can_leave_its_legend_out(layer):
         maps.risk_map(layer, indicators=INDICATORS, view="nonsense")
     css = (Path(maps.__file__).parent / "static" / "map.css").read_text(encoding="utf-8")
     assert ".hs-nolegend .hs-legend{display:none}" in css
+
+
+def test_map_parts_are_what_the_page_embeds(layer, page):
+    # the app's map component draws from these parts: the same data and geometry as the standalone page
+    from hotspots.maps.element import map_parts
+
+    m = maps.risk_map(layer, indicators=INDICATORS, title="Kolkata demo", synthetic=True,
+                      breaks={"risk_score": [2, 4, 6, 8, 10]})  # fmt: skip
+    parts = map_parts(m)
+    assert parts["geometry"] == embedded_geometry(page)
+    data = json.loads(parts["data"])
+    assert data == embedded_data(page)
+    assert len(data["id"]) == len(layer) == 16
+    assert parts["tiles"] == [] and parts["options"]["zoomSnap"] == 0.25
+    assert "return {wards: wards, update: update};" in parts["layers_js"]  # restyles a drawn map on new data
+    with pytest.raises(ValueError, match="no ward layers"):
+        map_parts(folium.Map(tiles=None))

@@ -16,9 +16,12 @@ import streamlit as st
 
 from hotspots.framework import Framework
 from hotspots.io import IdGuess, guess_id_columns, numeric_columns, workbook_sheets
+from hotspots.maps import ensure_static_assets
+from hotspots.maps.element import map_parts
 from hotspots.method import Method
 from hotspots.pipeline import city_graph, city_key, prepare_city, read_city, score_cities, score_city
 from hotspots.spatial import DimensionCorrelation, bivariate_local_moran, dimension_correlation
+from ui.common import basemap_tiles, city_map
 
 SEED = 12345  # the pipeline's default seed: the same permutations as the command line
 
@@ -167,3 +170,19 @@ def scored_on_common_scale(specs: dict[str, dict], inputs: dict) -> dict:
     graphs = {label: neighbour_graph_of(spec, inputs)[0] for label, spec in specs.items()}
     key = tuple((label, city.key) for label, city in prepared.items())
     return _scored_common(key, method.key, _cities=prepared, _method=method, _graphs=graphs)
+
+
+@st.cache_resource(show_spinner="Drawing the map…", max_entries=64)
+def _map_parts(city_key: str, method_key: str, tiles: str | None, _result, _inputs: dict) -> dict:
+    return map_parts(city_map(_result, _inputs))
+
+
+def drawn_map(result, inputs: dict) -> dict:
+    """A scored city's risk map as the map component draws it (cached per city key, method key and basemap)."""
+    return _map_parts(result.city.key, method_of(inputs).key, basemap_tiles(inputs), _result=result, _inputs=inputs)
+
+
+@st.cache_resource(show_spinner=False)
+def static_leaflet(app_dir: str) -> str:
+    """Copy Leaflet into ``<app_dir>/static/hotspots-leaflet`` for Streamlit's static serving (once per server)."""
+    return str(ensure_static_assets(app_dir))

@@ -83,9 +83,9 @@ def render_upload(inputs: dict) -> None:
         "Shapefile, GeoPackage or KML) with a ward ID column in common."
     )
     col1, col2 = st.columns(2)
-    col1.file_uploader("Indicator table", type=TABLE_TYPES, key="upload_table", on_change=remember_upload)
+    col1.file_uploader("Indicator table (up to 50 MB)", type=TABLE_TYPES, key="upload_table", on_change=remember_upload)
     col2.file_uploader(  # any name: a boundary file without an extension is recognised by its content
-        "Ward boundaries",
+        "Ward boundaries (up to 50 MB)",
         type=None,
         key="upload_boundaries",
         on_change=remember_upload,

@@ -7,13 +7,13 @@ import json
 import re
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from hotspots.errors import HotspotsError
 from hotspots.maps import ward_at
 from hotspots.report import summarise_layer
-from ui.cache import scored_city
-from ui.common import CORRECTION_WORDS, city_map, permutation_words, plain, show_error, synthetic_banner
+from ui.cache import drawn_map, scored_city
+from ui.common import CORRECTION_WORDS, permutation_words, plain, show_error, synthetic_banner
+from ui.map_component import risk_map_component
 
 MAP_HEIGHT = 480  # with the header above it, the map and its legend fit a 1280x720 window
 RETURNED_OBJECTS = ["last_object_clicked_tooltip", "last_object_clicked"]
@@ -42,8 +42,7 @@ def render_map(spec: dict, inputs: dict) -> None:
     ranked wards, one ward's breakdown."""
     try:
         result = scored_city(spec, inputs)
-        with st.spinner("Drawing the map…"):
-            fmap = city_map(result, inputs)
+        parts = drawn_map(result, inputs)
     except HotspotsError as exc:
         show_error(exc, f"{spec['label']}: ")
         return
@@ -53,13 +52,9 @@ def render_map(spec: dict, inputs: dict) -> None:
     map_header(result, ward_ids, select_key)
     # The map gets the page's full width (its legend, layer control and info box need room); figures and the
     # ranked table come below it.
-    map_state = st_folium(
-        fmap,
-        key=f"map:{spec['label']}",
-        height=MAP_HEIGHT,
-        use_container_width=True,
-        returned_objects=RETURNED_OBJECTS,
-    )
+    # One map for every city (the same key): a weight change or another city restyles or redraws the map in
+    # the frame already open, it does not mount a new one.
+    map_state = risk_map_component(parts, key="risk_map", name=spec["label"], height=MAP_HEIGHT)
     follow_click(map_state, layer, ward_ids, spec["label"], select_key)
     synthetic_banner(result.city.synthetic)
     significance_note(inputs)

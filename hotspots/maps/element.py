@@ -14,6 +14,7 @@ import re
 import folium
 import shapely
 from branca.element import Element, MacroElement
+from folium.utilities import camelize
 from jinja2 import Template
 
 from hotspots.maps.assets import OfflineMap, static_text
@@ -105,3 +106,32 @@ def make_map(layer, geometry: str, data: dict, *, tiles, assets, width: int, hei
     data["bounds"] = [[float(miny), float(minx)], [float(maxy), float(maxx)]]
     RiskLayers(geometry, data).add_to(m)
     return m
+
+
+def map_parts(m: folium.Map) -> dict:
+    """What a page needs to draw ``m`` with its own Leaflet: map options, tiles, script, style, data and geometry.
+
+    For a front end that draws the map once and then only restyles it (the app's map component): ``geometry`` is
+    the encoded geometry (:func:`~hotspots.maps.geometry.encode_geometry`, a string) and ``data`` the JSON text of
+    the data object of ``static/risk_layers.js``; ``layers_js`` returns ``{wards, update(data)}``, where ``update``
+    restyles the drawn wards for new data on the same geometry.
+    """
+    layers = next((child for child in m._children.values() if isinstance(child, RiskLayers)), None)
+    if layers is None:
+        raise ValueError("The map has no ward layers: make it with hotspots.maps.risk_map or bivariate_map.")
+    tiles = [
+        {"url": child.tiles, "options": {camelize(k): v for k, v in child.options.items()}}
+        for child in m._children.values()
+        if isinstance(child, folium.TileLayer)
+    ]
+    options = {camelize(k): v for k, v in m.options.items()}
+    return {
+        "center": [float(c) for c in m.location],
+        "options": {**options, "zoomSnap": 0.25},
+        "scale": bool(m.control_scale),
+        "tiles": tiles,
+        "layers_js": layers.layers_js,
+        "style_css": layers.style_css,
+        "data": layers.data_json,
+        "geometry": json.loads(layers.geometry_json),
+    }

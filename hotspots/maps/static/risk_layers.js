@@ -80,9 +80,8 @@
   wards.on('mouseover', function (e) { e.layer.setStyle({weight: D.weight + 2, color: '#222'}); });
   wards.on('mouseout', function (e) { e.layer.setStyle({weight: D.weight, color: D.line}); });
   wards.addTo(map);
-  var hot = null;
-  if (D.hot) {
-    hot = L.featureGroup();
+  var hot = D.hot ? L.featureGroup() : null;
+  function drawHot() {
     for (var j = 0; j < shapes.length; j++) {
       var h = code(D.hot.cls, j);
       if (h < 0) continue;
@@ -95,6 +94,7 @@
                                           dashArray: st.dashArray, opacity: 1}));
     }
   }
+  if (hot) drawHot();
   var legend = L.control({position: 'bottomright'});
   legend.onAdd = function () { this._div = L.DomUtil.create('div', 'hs-box hs-legend'); this.update(); return this._div; };
   legend.update = function () {
@@ -144,4 +144,21 @@
   map.on('dragstart zoomstart', function () { if (!fitting) moved = true; });  // not movestart: resizing pans
   map.on('resize', function () { if (!moved) fitFree(); });
   map.getContainer().setAttribute('data-hs-wards', String(wards.getLayers().length));
+  // New data for the same wards and layers (a weight change): restyle the drawn polygons, redraw the Gi* outlines,
+  // legend and info box; the map, its view and the layer chosen stay. False when the layers differ: draw anew.
+  function update(D2) {
+    if (D2.id.length !== D.id.length || D2.views.length !== D.views.length || !D2.hot !== !D.hot ||
+        !D2.info !== !D.info || (D2.hot && D2.hot.label !== D.hot.label)) return false;
+    for (var u = 0; u < D2.views.length; u++) if (D2.views[u].label !== D.views[u].label) return false;
+    var at = D.views.indexOf(current);
+    D = D2;
+    current = D.views[at < 0 ? 0 : at];
+    for (var w = 0; w < D.views.length; w++) base[D.views[w].label]._hsView = D.views[w];
+    wards.eachLayer(function (p) { p.setStyle(fillStyle(p._hs)); });
+    if (hot) { hot.clearLayers(); drawHot(); }
+    if (info) info.getContainer().innerHTML = D.info;
+    legend.update();
+    return true;
+  }
+  return {wards: wards, update: update};
 })
