@@ -66,6 +66,7 @@ def _declared(*extras: str) -> set[str]:
 def _imported_modules(paths: list[Path]) -> dict[str, set[str]]:
     """Top-level third-party module name -> the files that import it (absolute imports, outside the stdlib)."""
     found: dict[str, set[str]] = {}
+    local = {"hotspots", "ui"} | {p.stem for p in (ROOT / "tests").glob("*.py")}  # ours, and tests sharing fixtures
     for path in paths:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
             if isinstance(node, ast.Import):
@@ -76,7 +77,7 @@ def _imported_modules(paths: list[Path]) -> dict[str, set[str]]:
                 continue
             for name in names:
                 top = name.split(".")[0]
-                if top not in sys.stdlib_module_names and top not in ("hotspots", "ui"):
+                if top not in sys.stdlib_module_names and top not in local:
                     found.setdefault(top, set()).add(path.relative_to(ROOT).as_posix())
     return found
 
