@@ -8,6 +8,7 @@ the boundaries (:func:`city_graph`).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,7 +103,7 @@ class CityData:
     def synthetic(self) -> bool:
         return self.raw.synthetic
 
-    @property
+    @functools.cached_property
     def scored_table(self) -> pd.DataFrame:
         """The table's rows whose ward is on the map: the rows that are scored and that the scale is learned on.
 
@@ -110,7 +111,8 @@ class CityData:
         (an extreme unmatched row would shift every ward's normalised value).
         """
         table = self.table.table
-        on_map = table["ward_id"].isin(set(self.wards["ward_id"]))
+        ids = pd.Index(self.wards["ward_id"].to_numpy(dtype=object))  # object hashing: fast for Arrow strings too
+        on_map = ids.get_indexer(table["ward_id"].to_numpy(dtype=object)) >= 0
         return table if on_map.all() else table[on_map]
 
 
