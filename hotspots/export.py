@@ -20,7 +20,7 @@ import pandas as pd
 from ._version import __version__
 from .errors import InputFileError
 
-SCORE_FIELDS = ("risk_score", "risk_rank", "risk_class", "coverage")
+SCORE_FIELDS = ("risk_score", "risk_rank", "risk_class", "coverage", "risk_profile")
 HOTSPOT_FIELDS = (
     "gi_star_z",
     "gi_star_p",
@@ -182,6 +182,8 @@ def provenance(result, suppressed: dict) -> dict[str, Any]:
     if result.method is not None:
         meta["method"] = result.method.to_dict()
     meta["id_columns"] = {"table": city.id_column, "boundaries": city.boundary_id_column}
+    if getattr(result, "profiles", None) is not None:
+        meta["risk_profiles"] = result.profiles.to_dict()
     return meta
 
 

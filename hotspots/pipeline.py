@@ -380,6 +380,7 @@ class RiskResult:
     hotspots: Any = None  # hotspots.spatial.HotspotResult
     suppress_below: int = DEFAULT_SUPPRESS_BELOW
     method: Method | None = None
+    profiles: Any = None  # hotspots.profiles.Profiles (pooled over the cities of a multi-city run)
 
     @property
     def dimension_names(self) -> list[str]:
@@ -542,6 +543,7 @@ def score_city(
     scorer: RiskScorer | None = None,
     graph=None,
     class_reference: dict[str, Any] | None = None,
+    learn_profiles: bool = True,
     **options,
 ) -> RiskResult:
     """Score a prepared city, classify it and (optionally) find its hotspots: the three steps in turn.
@@ -556,6 +558,8 @@ def score_city(
     graph : a neighbour graph from :func:`city_graph` (built when missing and hotspots are on); it must hold the
         city's wards (matched by ward ID).
     class_reference : per score column, the values to learn class breaks from (default: this city's scores).
+    learn_profiles : learn the city's risk profiles (:mod:`hotspots.profiles`) when the method asks for them;
+        :func:`score_cities` learns them on all its cities pooled instead.
     """
     method = _method_of(framework, options)
     framework = method.framework
@@ -585,7 +589,7 @@ def score_city(
         stats = hot.frame.drop(columns="ward_id").reindex(layer["ward_id"].astype(str))
         for c in stats.columns:
             layer[c] = stats[c].to_numpy()
-    return RiskResult(
+    risk = RiskResult(
         city=city,
         framework=framework,
         scores=result,
@@ -596,6 +600,24 @@ def score_city(
         suppress_below=method.suppress_below,
         method=method,
     )
+    if learn_profiles and method.profiles != 0:
+        from .profiles import profiles_of
+
+        profiles_of(risk, k=_profile_k(method), seed=method.seed)
+    return risk
+
+
+def _profile_k(method: Method) -> int | None:
+    return None if method.profiles == "auto" else int(method.profiles)
+
+
+def _pooled_profiles(results: dict[str, RiskResult], method: Method) -> dict[str, RiskResult]:
+    """Risk profiles learned on all the cities' wards together, so that a profile means the same in each."""
+    if method.profiles != 0:
+        from .profiles import profile_results
+
+        profile_results(results, k=_profile_k(method), seed=method.seed)
+    return results
 
 
 def score_cities(
@@ -624,7 +646,8 @@ def score_cities(
         score_options["scaling"] = scale
     method = _method_of(framework, score_options)
     if method.scaling == "own" or len(cities) < 2:
-        return {name: score_city(c, method, graph=graphs.get(name)) for name, c in cities.items()}
+        own = {name: score_city(c, method, graph=graphs.get(name), learn_profiles=False) for name, c in cities.items()}
+        return _pooled_profiles(own, method)
     import numpy as np
 
     framework = method.framework
@@ -635,13 +658,15 @@ def score_cities(
     reference = {col: np.concatenate([s[col].to_numpy(dtype=float) for s in scores]) for col in columns}
     out = {}
     for name, c in cities.items():
-        result = score_city(c, method, scorer=scorer, graph=graphs.get(name), class_reference=reference)
+        result = score_city(
+            c, method, scorer=scorer, graph=graphs.get(name), class_reference=reference, learn_profiles=False
+        )
         result.scores.notes.append(
             f"Scored on a common scale learned from {len(pooled)} wards of {len(cities)} cities "
             f"({', '.join(cities)}): scores and classes are comparable between these cities."
         )
         out[name] = result
-    return out
+    return _pooled_profiles(out, method)
 
 
 def run(
