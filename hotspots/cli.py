@@ -1,4 +1,9 @@
-"""Command line: ``hotspots demo|validate|score|map`` (installed by ``pip install .``), or ``python -m hotspots ...``.
+"""Command line: ``hotspots demo|validate|score|map|worksheet`` (installed by ``pip install .``), or
+``python -m hotspots ...``.
+
+``score`` takes several cities as repeated groups: ``--city NAME --indicators CSV --boundaries FILE [--id-column ID]
+[--boundary-id-column ID] [--sheet NAME]`` per city (options given before the first ``--city`` are every city's
+defaults), with ``--scaling per-city|pooled``.
 
 Exit codes: 0 success; 1 bad input (a message on stderr names the file, column and rows or wards, and how to fix
 it); 2 usage errors (argparse).
@@ -65,6 +70,12 @@ def _add_model(p: argparse.ArgumentParser) -> None:
         default=5,
         help="leave counts from 1 to N-1 empty in exports (default 5; 0 turns it off)",
     )
+    p.add_argument(
+        "--profiles",
+        type=_profiles_option,
+        default="auto",
+        help="risk profiles: 'auto' (default: 2 to 6, chosen by silhouette), a number, or 0 for none",
+    )
 
 
 def _permutations(text: str):
@@ -128,7 +139,13 @@ def build_parser(prog: str = "hotspots") -> argparse.ArgumentParser:
     p = sub.add_parser("score", help="score wards and write GeoJSON (.geojson) or CSV (.csv)")
     _add_inputs(p)
     _add_model(p)
+    _add_cities_options(p)
     p.add_argument("--out", required=True, help="output file: .geojson or .csv")
+
+    p = sub.add_parser("worksheet", help="write the action-plan worksheet: .xlsx, .csv or .md")
+    _add_inputs(p)
+    _add_model(p)
+    p.add_argument("--out", required=True, help="output file: .xlsx, .csv or .md (Markdown, for printing)")
 
     p = sub.add_parser("map", help="write the interactive map as a standalone HTML file that opens offline")
     _add_inputs(p)
@@ -227,6 +244,7 @@ def _score(args, out_suffixes):
         correction=args.correction,
         neighbours=args.neighbours,
         suppress_below=args.suppress_below,
+        profiles=args.profiles,
     )
     return out, result
 
@@ -282,7 +300,7 @@ def main(argv: list[str] | None = None, *, prog: str = "hotspots") -> int:
         0 success, 1 bad input, 2 usage error (argparse itself exits with 2 on malformed arguments).
     """
     parser = build_parser(prog)
-    args = parser.parse_args(argv)
+    args = _parse_cities(parser, sys.argv[1:] if argv is None else list(argv))
     try:
         return _dispatch(args)
     except _Usage as exc:
@@ -323,6 +341,14 @@ def _dispatch(args) -> int:
         else:
             print("OK: the table and boundaries can be scored.")
         return EXIT_OK
+    if args.command == "score" and args.cities:
+        from .cli_cities import score_many
+
+        return score_many(args)
+    if args.command == "worksheet":
+        from .cli_cities import worksheet_command
+
+        return worksheet_command(args)
     if args.command == "score":
         start = time.perf_counter()
         out, result = _score(args, (".geojson", ".json", ".csv"))
@@ -361,3 +387,22 @@ def _dispatch(args) -> int:
         print(f"wrote {out}", file=sys.stderr)
         return EXIT_OK
     raise _Usage(f"unknown command {args.command}")
+
+
+def _profiles_option(text: str):
+    from .cli_cities import profiles_option
+
+    return profiles_option(text)
+
+
+def _add_cities_options(p: argparse.ArgumentParser) -> None:
+    from .cli_cities import add_cities
+
+    add_cities(p)
+
+
+def _parse_cities(parser: argparse.ArgumentParser, argv: list[str]):
+    """Parse the command line, with the ``--city`` groups of a multi-city ``score`` in ``args.cities``."""
+    from .cli_cities import parse
+
+    return parse(parser, argv)
