@@ -39,6 +39,8 @@ import pandas as pd
 from .errors import DataError
 
 MIN_K, MAX_K = 2, 6
+#: At most this many profiles (a map tells no more categories apart; one code character per ward on the map).
+MAX_PROFILES = 10
 #: KMeans restarts from different seeded centres (the best of them is kept).
 N_INIT = 4
 #: A dimension is "high" in a centre this many standard deviations above the mean of the wards (and "low" below).
@@ -228,8 +230,10 @@ def _checked_scores(scores: pd.DataFrame, k) -> pd.DataFrame:
     """The scores as floats, columns named by dimension, rows sorted by key; a clear message for bad input."""
     if not isinstance(scores, pd.DataFrame) or scores.shape[1] == 0:
         raise DataError("Risk profiles need a table of dimension scores (one column per dimension), keyed by ward ID.")
-    if k is not None and (isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1):
-        raise DataError(f"The number of risk profiles must be a whole number >= 1 or None (auto), not {k!r}.")
+    if k is not None and (isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k <= MAX_PROFILES):
+        raise DataError(
+            f"The number of risk profiles must be a whole number from 1 to {MAX_PROFILES}, or None (auto), not {k!r}."
+        )
     if scores.index.has_duplicates:
         dup = scores.index[scores.index.duplicated()].unique()[:10]
         raise DataError(f"Ward(s) {list(dup)} appear more than once in the scores: give one row per ward.")

@@ -200,3 +200,44 @@ def test_method_profiles_option_round_trips_and_is_checked():
         hotspots.Method(profiles=-1)
     with pytest.raises(DataError, match="profiles"):
         hotspots.Method(profiles="many")
+
+
+# ---------------------------------------------------------------------------------------------------- the map
+
+
+def _map_data(layer, **options) -> dict:
+    import re
+
+    from hotspots.maps import map_html, risk_map
+
+    page = map_html(risk_map(layer, **options))
+    return json.loads(re.search(r"var D = (\{.*?\});\n", page).group(1))
+
+
+def test_risk_profile_map_layer_colours_each_ward_by_its_profile():
+    from hotspots.maps import NO_DATA_COLOR, PROFILE_COLORS
+
+    city = hotspots.demo_city("colombo")
+    result = hotspots.run(city.indicators_path, city.boundaries_path, id_column="ward_id", permutations=0, profiles=3)
+    layer = result.layer.copy()
+    layer.loc[layer.index[0], "risk_profile"] = pd.NA  # a ward without a profile: the no-data colour
+    data = _map_data(layer, dimensions=result.dimension_names, view="risk_profile")
+    view = data["views"][0]
+    assert view["label"] == "Risk profile" and view["column"] == "risk_profile"
+    assert view["colors"] == list(PROFILE_COLORS[:3]) and NO_DATA_COLOR not in view["colors"]
+    order = sorted(layer["risk_profile"].dropna().unique())  # "P1: ..." < "P2: ..." < "P3: ..."
+    for code, profile in zip(view["cls"], layer["risk_profile"]):
+        assert code == ("-" if pd.isna(profile) else str(order.index(profile)))
+    assert all(name in view["legend"] for name in order) and "No profile" in view["legend"]
+    tooltip = next(r for r in data["rows"] if r["label"] == "Risk profile")
+    assert tooltip["cats"][tooltip["codes"][1]] == layer["risk_profile"].iloc[1]
+
+
+def test_profile_labels_are_escaped_on_the_map():
+    city = hotspots.demo_city("colombo")
+    result = hotspots.run(city.indicators_path, city.boundaries_path, id_column="ward_id", permutations=0, profiles=2)
+    layer = result.layer.copy()
+    layer["risk_profile"] = layer["risk_profile"].str.replace("P1: ", "P1: <img src=x onerror=alert(1)> ")
+    data = _map_data(layer, dimensions=result.dimension_names)
+    view = next(v for v in data["views"] if v["column"] == "risk_profile")
+    assert "<img" not in view["legend"] and "&lt;img src=x" in view["legend"]

@@ -104,6 +104,8 @@ def _tooltip_rows(
         rows.append({"label": "Gi* z-score", "num": _numbers(layer["gi_star_z"])})
     if "lisa_cluster" in layer:
         rows.append({"label": "LISA cluster", **_texts(layer["lisa_cluster"])})
+    if "risk_profile" in layer:
+        rows.append({"label": "Risk profile", **_texts(layer["risk_profile"])})
     if "coverage" in layer:
         rows.append({"label": "Data coverage (%)", "num": _numbers(100 * pd.to_numeric(layer["coverage"]))})
     if "population" in layer:
