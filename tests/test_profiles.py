@@ -241,3 +241,13 @@ def test_profile_labels_are_escaped_on_the_map():
     data = _map_data(layer, dimensions=result.dimension_names)
     view = next(v for v in data["views"] if v["column"] == "risk_profile")
     assert "<img" not in view["legend"] and "&lt;img src=x" in view["legend"]
+
+
+def test_a_profiles_colour_follows_its_number_in_every_city():
+    from hotspots.maps import PROFILE_COLORS
+
+    city = hotspots.demo_city("colombo")
+    result = hotspots.run(city.indicators_path, city.boundaries_path, id_column="ward_id", permutations=0, profiles=3)
+    layer = result.layer[~result.layer["risk_profile"].str.startswith("P2:")]  # a city without profile 2
+    view = _map_data(layer, dimensions=result.dimension_names, view="risk_profile")["views"][0]
+    assert view["colors"] == [PROFILE_COLORS[0], PROFILE_COLORS[2]]

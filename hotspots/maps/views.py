@@ -148,11 +148,12 @@ def _lisa_view(values: pd.Series) -> dict:
 
 
 def _profile_view(values: pd.Series) -> dict:
-    """The risk profiles as categories ("P1: ..." first), one colour each, with a legend naming them."""
+    """The risk profiles as categories ("P1: ..." first), one colour per profile number, with a legend."""
     labels = pd.Series(values, dtype="string")
     found = sorted(labels.dropna().unique(), key=_profile_number)[:10]  # one code character per ward: 0-9
     codes = pd.Categorical(labels, categories=found).codes
-    colors = [PROFILE_COLORS[i % len(PROFILE_COLORS)] for i in range(len(found))]
+    # the colour follows the profile's number, so that P3 has the same colour in a city that has no P2
+    colors = [PROFILE_COLORS[(_profile_number(label)[0] - 1) % len(PROFILE_COLORS)] for label in found]
     rows = [(f"background:{c}", html.escape(str(label))) for c, label in zip(colors, found)]
     rows.append((f"background:{NO_DATA_COLOR}", "No profile (no data)"))
     return {
@@ -165,7 +166,7 @@ def _profile_view(values: pd.Series) -> dict:
 
 def _profile_number(label: str) -> tuple[int, str]:
     head = str(label).split(":", 1)[0].lstrip("P")
-    return (int(head) if head.isdigit() else 99, str(label))
+    return (int(head) if head.isdigit() else 1, str(label))
 
 
 _HALO_SWATCH = f"box-shadow:inset 0 0 0 1px {HALO_COLOR},0 0 0 1px {HALO_COLOR}"
