@@ -92,6 +92,18 @@ GLOSSARY = (
         "and Low-High = a ward unlike its neighbours (an outlier). Not tested = a ward with no neighbour.",
     ),
     (
+        "Risk profile",
+        "Wards grouped by the *pattern* of their three dimension scores (KMeans, the number of profiles chosen by "
+        "the silhouette): 'mainly ideological' wards are high on ideological risk alone, 'all three high' on every "
+        "kind. P1 is the profile with the most risk. Different patterns call for different prevention approaches; "
+        "compared across cities (common scale), a profile means the same in each.",
+    ),
+    (
+        "Action-plan worksheet",
+        "A table of the hot spots and top-class wards with what drives them, and empty columns for the prevention "
+        "approach (tier 2), partners and resources (tier 3), owner and date (Export tab).",
+    ),
+    (
         "Normalisation",
         "Puts indicators measured in different units on one scale: min–max (0 for the lowest ward, 1 for the "
         "highest), z-score (standard deviations from the mean) or percentile rank.",
