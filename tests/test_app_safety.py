@@ -53,3 +53,117 @@ def test_a_ward_with_every_indicator_empty_has_a_breakdown_not_a_crash(kolkata_t
     breakdown = _frame_with(at, "contribution_to_risk")
     assert set(breakdown["indicator"]) == set(KOLKATA_INDICATORS)
     assert breakdown["normalised"].isna().all()
+
+
+# -- uploaded text stays text ----------------------------------------------------------------------------------------
+
+#: Markdown that would load a remote image, make a link, bold or raw HTML if rendered live.
+HOSTILE = "![x](http://evil.example/x.png) **bold** <img src=x>"
+#: Live Markdown or HTML: an image or link opener, a link target, bold, a tag (each not escaped by a backslash).
+LIVE_MARKUP = r"(?<!\\)!(?<!\\)\[|(?<!\\)\]\(|(?<!\\)\*\*bold|(?<!\\)<img"
+
+
+def _hostile_framework() -> bytes:
+    import json
+
+    from hotspots.framework import default_framework
+
+    data = default_framework().to_dict()
+    dimension = "![d](http://evil.example/d.png) **bold**"
+    data["dimensions"] = {dimension if d == "individual" else d: w for d, w in data["dimensions"].items()}
+    for item in data["indicators"]:
+        if item["dimension"] == "individual":
+            item["dimension"] = dimension
+        item["label"] = f"{item['label']} {HOSTILE}"
+    return json.dumps(data).encode("utf-8")
+
+
+def _hostile_boundaries(boundaries: bytes, rename) -> bytes:
+    import json
+
+    data = json.loads(boundaries)
+    for feature in data["features"]:
+        feature["properties"]["ward_id"] = rename(feature["properties"]["ward_id"])
+    return json.dumps(data).encode("utf-8")
+
+
+def _markdown_texts(at) -> list[str]:
+    """Every text the page renders as Markdown: bodies of markdown, captions, headings and alerts, metric labels
+    and values, widget labels and help, radio options, expander and tab labels, st.table cells."""
+    import re
+
+    texts = []
+    nodes = [at._tree]
+    while nodes:
+        node = nodes.pop()
+        nodes.extend(getattr(node, "children", {}).values())
+        kind, proto = getattr(node, "type", ""), getattr(node, "proto", None)
+        if kind in ("markdown", "caption", "title", "header", "subheader", "error", "warning", "info", "success"):
+            texts.append(node.value)
+        elif kind == "table":
+            texts += [str(v) for v in [*node.value.index, *node.value.to_numpy().ravel()]]
+        for name in ("label", "help", "body"):
+            if proto is not None and kind not in ("markdown", "table") and isinstance(getattr(proto, name, None), str):
+                texts.append(getattr(proto, name))
+        if kind == "radio":
+            texts += list(proto.options)
+    return [t for t in texts if re.search("evil|bold|<img", t)]
+
+
+def _assert_inert(at, where: str) -> list[str]:
+    import re
+
+    texts = _markdown_texts(at)
+    live = [t for t in texts if re.search(LIVE_MARKUP, t)]
+    assert not live, f"{where}: live Markdown in {live[:3]}"
+    return texts
+
+
+def _unescaped(texts: list[str]) -> str:
+    """The texts as a reader sees them (Markdown backslash escapes removed)."""
+    import re
+
+    return " ".join(re.sub(r"\\(.)", r"\1", t) for t in texts)
+
+
+def test_uploaded_names_labels_and_ids_render_literally_in_every_tab(kolkata_table, kolkata_boundaries):
+    # issue 10, "Markdown in the app": a city name, file names, framework labels and dimensions, an error message
+    # and ward IDs (e.g. the Compare caption) rendered as Markdown, so an uploaded name loaded a remote image
+    def rename(ward_id):
+        return f"![{ward_id}](http://evil.example/w.png)"
+
+    table = kolkata_table.copy()
+    table["ward_id"] = table["ward_id"].map(rename)
+    table["ward_name"] = "**bold** <img src=x>"
+    at = _app()
+    at.session_state["framework_file"] = {"data": _hostile_framework(), "name": "model.json"}
+    _upload(
+        at,
+        _csv(table),
+        f"{HOSTILE}.csv",
+        _hostile_boundaries(kolkata_boundaries, rename),
+        f"{HOSTILE}.geojson",
+        HOSTILE,
+    )
+    at.button(key="add_city").click().run()
+    _no_exception(at)
+    assert at.selectbox(key="city").value == HOSTILE
+    at.session_state["compare_cities"] = [HOSTILE, "Kolkata (synthetic demo)"]
+    seen = []
+    for view in ("Map", "Interactions", "Data", "Model", "Compare", "Export", "Glossary"):
+        seen += _assert_inert(_open(at, view), view)
+    shown = _unescaped(seen)
+    assert HOSTILE in shown  # the city name (title, headings) and the file names, literally
+    assert f"{HOSTILE}.csv" in shown and f"{HOSTILE}.geojson" in shown
+    assert "![d](http://evil.example/d.png) **bold** indicators" in shown  # a dimension, in the sidebar
+    assert f"Recorded hate incidents per 10,000 residents {HOSTILE}" in shown  # a framework label
+    assert "![KMC-" in shown and "](http://evil.example/w.png)" in shown  # ward IDs (breakdown, Compare caption)
+
+
+def test_a_framework_error_quoting_the_file_renders_literally():
+    at = _open(_app(), "Model")
+    at.session_state["framework_file"] = {"data": b'{"dimensions": {"x": -1}, "indicators": []}', "name": HOSTILE}
+    at.run()
+    _no_exception(at)
+    texts = _assert_inert(at, "Model")
+    assert any(HOSTILE in _unescaped([e.value]) for e in at.error), texts
