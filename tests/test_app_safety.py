@@ -167,3 +167,31 @@ def test_a_framework_error_quoting_the_file_renders_literally():
     _no_exception(at)
     texts = _assert_inert(at, "Model")
     assert any(HOSTILE in _unescaped([e.value]) for e in at.error), texts
+
+
+# -- bounded memory --------------------------------------------------------------------------------------------------
+
+
+def test_every_cache_of_the_app_is_bounded_in_entries_and_age():
+    # issue 10, "Memory that only grows": the caches never expired (3.3 GB after a day of tests)
+    import ast
+    from pathlib import Path
+
+    import ui.cache
+
+    tree = ast.parse(Path(ui.cache.__file__).read_text(encoding="utf-8"))
+    caches = [
+        (node.name, decorator)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef)
+        for decorator in node.decorator_list
+        if "cache_" in ast.unparse(decorator)
+    ]
+    assert len(caches) >= 10
+    for name, decorator in caches:
+        assert isinstance(decorator, ast.Call), f"{name}: a bare @st.cache_* has no bound"
+        options = {keyword.arg for keyword in decorator.keywords}
+        assert "max_entries" in options, f"{name} has no max_entries"
+        if name != "static_leaflet":  # one entry per server, a folder path
+            assert "ttl" in options, f"{name} has no ttl"
+    assert ui.cache.TTL_S <= 24 * 3600 and max(ui.cache.FILES, ui.cache.CITIES, ui.cache.SCORED) <= 32
