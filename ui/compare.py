@@ -74,7 +74,9 @@ def _layer_choices(inputs: dict, scale: str = "own") -> dict[str, str]:
     risk profiles (learned on the chosen cities' wards pooled, so that a profile means the same in each)."""
     framework = inputs["framework"]
     choices = {"risk_score": "Composite risk"}
-    choices.update({f"{d}_score": f"{d.replace('_', ' ').capitalize()} score" for d in framework.dimension_names})
+    choices.update(  # radio options are Markdown: dimension names come from the framework file
+        {f"{d}_score": f"{plain(d.replace('_', ' ').capitalize())} score" for d in framework.dimension_names}
+    )
     choices["lisa_cluster"] = "LISA clusters"
     if scale == "common":
         choices["risk_profile"] = "Risk profiles"
