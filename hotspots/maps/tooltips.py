@@ -100,7 +100,8 @@ def _tooltip_rows(
     suppression: _Suppression,
     population_column: str = "population",
 ) -> list[dict]:
-    fixed = ["risk_score", "risk_class", "risk_rank", "hotspot_class", "gi_star_z", "lisa_cluster", "coverage"]
+    fixed = ["risk_score", "risk_class", "risk_rank", "hotspot_class", "gi_star_z", "lisa_cluster"]
+    fixed += ["risk_profile", "coverage"]
     scores = [f"{dim}_score" for dim in dimensions]
     layer = _plain(layer, [*fixed, *scores, "population", population_column, *_indicator_columns(indicators)])
     rows = [{"label": "Risk score (0–10)", "num": _numbers(layer["risk_score"])}]
