@@ -269,8 +269,16 @@ def _cluster(z: np.ndarray, k, seed: int, notes: list[str]) -> tuple[np.ndarray,
     """Cluster codes per row of ``z``, the number of profiles and the silhouette per ``k`` tried.
 
     Above :data:`FIT_SAMPLE` wards, KMeans is fitted on a seeded sample of them and every ward is assigned to its
-    nearest centre (a note says so).
+    nearest centre (a note says so). One thread: on a few thousand points OpenMP's threads cost more than they
+    save, and far more on a busy machine (bench/bench_profiles.py).
     """
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        return _cluster_rows(z, k, seed, notes)
+
+
+def _cluster_rows(z: np.ndarray, k, seed: int, notes: list[str]) -> tuple[np.ndarray, int, dict[int, float]]:
     n = len(z)
     if n == 0:
         notes.append("No ward has every dimension score: no risk profiles.")
