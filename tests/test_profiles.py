@@ -251,3 +251,18 @@ def test_a_profiles_colour_follows_its_number_in_every_city():
     layer = result.layer[~result.layer["risk_profile"].str.startswith("P2:")]  # a city without profile 2
     view = _map_data(layer, dimensions=result.dimension_names, view="risk_profile")["views"][0]
     assert view["colors"] == [PROFILE_COLORS[0], PROFILE_COLORS[2]]
+
+
+def test_mean_silhouette_equals_scikit_learns():
+    from sklearn.metrics import silhouette_score
+
+    from hotspots.profiles import _distances, mean_silhouette
+
+    rng = np.random.default_rng(4)
+    points = rng.normal(size=(200, 3))
+    labels = rng.integers(0, 4, 200)
+    labels[17] = 9  # a ward alone in its cluster: silhouette 0, as scikit-learn
+    assert mean_silhouette(_distances(points), labels) == pytest.approx(silhouette_score(points, labels), abs=1e-12)
+    planted_z = planted().to_numpy()
+    codes = np.repeat([0, 1, 2], 30)
+    assert mean_silhouette(_distances(planted_z), codes) == pytest.approx(silhouette_score(planted_z, codes))
