@@ -35,6 +35,7 @@ from .pipeline import (
     score_cities,
     score_city,
 )
+from .profiles import Profiles, profile_results, risk_profiles
 from .scoring import RiskScorer, ScoreResult, prepare_indicators, score_wards
 from .spatial import (
     NeighbourGraph,
@@ -46,6 +47,7 @@ from .spatial import (
     neighbour_graph,
 )
 from .validate import ValidatedTable, validate_table
+from .worksheet import Worksheet, action_worksheet, read_worksheet
 
 __all__ = [
     "__version__",
@@ -80,6 +82,12 @@ __all__ = [
     "run",
     "score_city",
     "score_cities",
+    "Profiles",
+    "risk_profiles",
+    "profile_results",
+    "Worksheet",
+    "action_worksheet",
+    "read_worksheet",
     "NeighbourGraph",
     "adjust_pvalues",
     "bivariate_local_moran",
