@@ -697,3 +697,16 @@ def test_worksheet_downloads_and_a_filled_worksheet_restores_plan_and_notes():
     _no_exception(at)
     assert any("other.csv" in e.value for e in at.error) and not at.success
     assert "another city" in " ".join(str(df.value.to_dict()) for df in at.dataframe)
+
+
+def test_compare_on_the_common_scale_offers_the_pooled_risk_profiles():
+    at = _open(_app(), "Compare")
+    assert "Risk profiles" not in at.radio(key="compare_view").options  # each city's own profiles: not comparable
+    at.radio(key="compare_scale").set_value("common").run()
+    _no_exception(at)
+    at.radio(key="compare_view").set_value("risk_profile").run()
+    _no_exception(at)
+    legends = [m.value for m in at.markdown if "P1: " in m.value and "Hot spot" in m.value]
+    assert len(legends) == 1  # one legend naming the profiles learned on both cities' wards
+    at.radio(key="compare_scale").set_value("own").run()
+    _no_exception(at)
