@@ -145,6 +145,7 @@ def build_parser(prog: str = "hotspots") -> argparse.ArgumentParser:
     p = sub.add_parser("worksheet", help="write the action-plan worksheet: .xlsx, .csv or .md")
     _add_inputs(p)
     _add_model(p)
+    _add_cities_options(p)
     p.add_argument("--out", required=True, help="output file: .xlsx, .csv or .md (Markdown, for printing)")
 
     p = sub.add_parser("map", help="write the interactive map as a standalone HTML file that opens offline")

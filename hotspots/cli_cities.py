@@ -1,4 +1,4 @@
-"""The command line's multi-city ``score`` (``--city`` groups, ``--scaling``) and the ``worksheet`` command.
+"""The command line's multi-city ``score`` and ``worksheet`` (``--city`` groups, ``--scaling``), and ``worksheet``.
 
 Kept apart from :mod:`hotspots.cli` (which imports these functions when it needs them) so that the single-city
 commands read as before.
@@ -33,7 +33,8 @@ def add_cities(p: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="several cities: start each city's group with --city NAME, then its --indicators, --boundaries "
         "(and --id-column, --boundary-id-column, --sheet when they differ from the ones given before the first "
-        "--city); every feature carries its city, and <out stem>_summary.csv compares the cities",
+        "--city); score: every feature carries its city and <out stem>_summary.csv compares the cities; "
+        "worksheet: one file per city, <out stem>_<city>",
     )
     p.add_argument(
         "--scaling",
@@ -68,8 +69,8 @@ def parse(parser: argparse.ArgumentParser, argv: list[str]):
         args.cities = []
         return args
     args = parser.parse_args(rest + _first_inputs(groups[0]))
-    if args.command != "score":
-        parser.error(f"--city is an option of score, not of {args.command}")
+    if args.command not in ("score", "worksheet"):
+        parser.error(f"--city is an option of score and worksheet, not of {args.command}")
     defaults = _city_args(parser, rest, {}, defaults_only=True)
     args.cities = [_city_args(parser, group, vars(defaults)) for group in groups]
     names = [c.city for c in args.cities]
@@ -111,14 +112,52 @@ def _city_args(parser, group: list[str], defaults: dict, defaults_only: bool = F
 
 def score_many(args) -> int:
     """``score`` with several ``--city`` groups: one export of every city's wards and the cross-city summary."""
-    from .method import Method
-    from .multicity import SCALING_WORDS, cities_csv, cities_geojson, write_summary
-    from .pipeline import load_city, score_cities
+    from .multicity import cities_csv, cities_geojson, write_summary
 
     start = time.perf_counter()
+    out = _checked_out(args, (".geojson", ".json", ".csv"))
+    results = _score_groups(args, out)
+    (cities_csv if out.suffix.lower() == ".csv" else cities_geojson)(results, out)
+    summary = write_summary(results, out)
+    _print_notes(results)
+    n = sum(len(r.layer) for r in results.values())
+    print(f"wrote {out} ({n} wards of {len(results)} cities, {time.perf_counter() - start:.1f} s)", file=sys.stderr)
+    print(f"wrote {summary} (the cities compared)", file=sys.stderr)
+    return EXIT_OK
+
+
+def worksheet_many(args) -> int:
+    """``worksheet`` with several ``--city`` groups: one worksheet per city, ``<out stem>_<city><suffix>``, with
+    the risk profiles learned on all the cities' wards pooled."""
+    from .export import file_stem
+    from .worksheet import action_worksheet
+
+    out = _checked_out(args, (".xlsx", ".csv", ".md"))
+    results = _score_groups(args, out)
+    _print_notes(results)
+    for city, result in results.items():
+        path = out.with_name(f"{out.stem}_{file_stem(city)}{out.suffix}")
+        sheet = action_worksheet(result, city=city)
+        sheet.write(path)
+        for note in sheet.notes:
+            print(f"note: {_printable(city)}: {_printable(note)}", file=sys.stderr)
+        print(f"wrote {path} ({len(sheet.table)} wards to plan for)", file=sys.stderr)
+    return EXIT_OK
+
+
+def _checked_out(args, suffixes: tuple[str, ...]) -> Path:
     out = Path(args.out)
-    if out.suffix.lower() not in (".geojson", ".json", ".csv"):
-        raise _Usage(f"--out must end in .geojson or .csv (got '{args.out}')")
+    if out.suffix.lower() not in suffixes:
+        raise _Usage(f"--out must end in {' or '.join(suffixes)} (got '{args.out}')")
+    return out
+
+
+def _score_groups(args, out: Path) -> dict:
+    """The ``--city`` groups read, validated and scored with one model (``--scaling``), profiles pooled."""
+    from .method import Method
+    from .multicity import SCALING_WORDS
+    from .pipeline import load_city, score_cities
+
     fw = _framework(args)
     cities = {}
     for group in args.cities:
@@ -143,14 +182,7 @@ def score_many(args) -> int:
         hotspots=not args.no_hotspots,
         profiles=args.profiles,
     )
-    results = score_cities(cities, method, graphs=None)
-    (cities_csv if out.suffix.lower() == ".csv" else cities_geojson)(results, out)
-    summary = write_summary(results, out)
-    _print_notes(results)
-    n = sum(len(r.layer) for r in results.values())
-    print(f"wrote {out} ({n} wards of {len(results)} cities, {time.perf_counter() - start:.1f} s)", file=sys.stderr)
-    print(f"wrote {summary} (the cities compared)", file=sys.stderr)
-    return EXIT_OK
+    return score_cities(cities, method)
 
 
 def _print_notes(results) -> None:
@@ -165,9 +197,12 @@ def _print_notes(results) -> None:
 
 
 def worksheet_command(args) -> int:
-    """``worksheet``: the action-plan worksheet of one city (.xlsx, .csv or .md by the suffix of ``--out``)."""
+    """``worksheet``: the action-plan worksheet of one city (.xlsx, .csv or .md by the suffix of ``--out``); of
+    each city, with ``--city`` groups."""
     from .worksheet import action_worksheet
 
+    if args.cities:
+        return worksheet_many(args)
     out, result = _score(args, (".xlsx", ".csv", ".md"))
     sheet = action_worksheet(result, city=args.name or None)
     sheet.write(out)

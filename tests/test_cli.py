@@ -575,7 +575,7 @@ def test_multi_city_usage_errors(cli, kolkata, tmp_path):
     )  # fmt: skip
     assert r.returncode == 2 and "own name" in r.stderr
     r = cli("validate", "--id-column", "ward_id", "--city", "A", "--indicators", csv, "--boundaries", gj)
-    assert r.returncode == 2 and "option of score" in r.stderr
+    assert r.returncode == 2 and "option of score and worksheet" in r.stderr
 
 
 def test_single_city_score_unchanged_with_profiles_option(cli, kolkata, tmp_path):
@@ -616,3 +616,21 @@ def test_worksheet_refuses_other_suffixes(cli, kolkata, tmp_path):
     csv, gj = kolkata
     r = cli("worksheet", "--indicators", csv, "--boundaries", gj, "--id-column", "ward_id", "--out", tmp_path / "p.pdf")
     assert r.returncode == 2 and ".xlsx" in r.stderr
+
+
+def test_worksheet_per_city_with_pooled_profiles(cli, kolkata, tmp_path):
+    from hotspots.worksheet import read_worksheet
+
+    csv, gj = kolkata
+    r = cli(
+        "worksheet", "--id-column", "ward_id", "--permutations", 99,
+        "--city", "One", "--indicators", csv, "--boundaries", gj,
+        "--city", "Two", "--indicators", csv, "--boundaries", gj,
+        "--out", tmp_path / "plan.csv",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    one, two = (pd.read_csv(tmp_path / f"plan_{c}.csv", encoding="utf-8-sig") for c in ("one", "two"))
+    assert set(one["City"]) == {"One"} and set(two["City"]) == {"Two"}
+    # the same wards in both cities: the same profiles (learned once, on both cities' wards pooled)
+    assert one.set_index("Ward ID")["Risk profile"].to_dict() == two.set_index("Ward ID")["Risk profile"].to_dict()
+    assert read_worksheet(tmp_path / "plan_two.csv", city="Two").wards == two["Ward ID"].tolist()
