@@ -18,8 +18,8 @@ def profiles_option(text: str):
     text = text.strip().lower()
     if text == "auto":
         return "auto"
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"expected 'auto' or a whole number >= 0 (0: no profiles), got {text!r}")
+    if not text.isdigit() or int(text) > 10:
+        raise argparse.ArgumentTypeError(f"expected 'auto' or a whole number from 0 (no profiles) to 10, got {text!r}")
     return int(text)
 
 

@@ -78,9 +78,9 @@ class Method:
         if isinstance(self.suppress_below, bool) or not isinstance(self.suppress_below, int) or self.suppress_below < 0:
             raise DataError(f"suppress_below must be a whole number >= 0, not {self.suppress_below!r}.")
         if self.profiles != "auto" and (
-            isinstance(self.profiles, bool) or not isinstance(self.profiles, int) or self.profiles < 0
+            isinstance(self.profiles, bool) or not isinstance(self.profiles, int) or not 0 <= self.profiles <= 10
         ):
-            raise DataError(f"profiles must be 'auto' or a whole number >= 0 (0: none), not {self.profiles!r}.")
+            raise DataError(f"profiles must be 'auto' or a whole number from 0 (none) to 10, not {self.profiles!r}.")
         if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(self.seed, int)):
             raise DataError(f"seed must be a whole number or None, not {self.seed!r}.")
 

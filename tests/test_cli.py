@@ -574,6 +574,10 @@ def test_multi_city_usage_errors(cli, kolkata, tmp_path):
         "--city", "A", "--indicators", csv, "--boundaries", gj,
     )  # fmt: skip
     assert r.returncode == 2 and "own name" in r.stderr
+    r = cli(
+        "score", "--indicators", csv, "--boundaries", gj, "--id-column", "ward_id", "--profiles", 11, "--out", "x.csv"
+    )
+    assert r.returncode == 2 and "--profiles" in r.stderr and "to 10" in r.stderr
     r = cli("validate", "--id-column", "ward_id", "--city", "A", "--indicators", csv, "--boundaries", gj)
     assert r.returncode == 2 and "option of score and worksheet" in r.stderr
 

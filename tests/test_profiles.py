@@ -200,6 +200,8 @@ def test_method_profiles_option_round_trips_and_is_checked():
         hotspots.Method(profiles=-1)
     with pytest.raises(DataError, match="profiles"):
         hotspots.Method(profiles="many")
+    with pytest.raises(DataError, match="to 10"):
+        hotspots.Method(profiles=11)
 
 
 # ---------------------------------------------------------------------------------------------------- the map
