@@ -74,10 +74,13 @@ def compare_scenarios(
     """
     methods = _checked_methods(city, methods)
     graphs = _graphs_for(city, methods, dict(graphs or {}))
-    results = {
-        name: score_city(city, method, graph=graphs.get(city.graph_key(method)) if method.hotspots else None)
-        for name, method in methods.items()
-    }
+    scored: dict[str, RiskResult] = {}  # by method key: a method given twice is scored once
+    results = {}
+    for name, method in methods.items():
+        if method.key not in scored:
+            graph = graphs.get(city.graph_key(method)) if method.hotspots else None
+            scored[method.key] = score_city(city, method, graph=graph)
+        results[name] = scored[method.key]
     return ScenarioComparison(city=city, results=results)
 
 
