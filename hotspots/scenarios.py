@@ -334,7 +334,7 @@ class ScenarioComparison:
         pair = f"between {a} and {b}" if len(self.names) > 2 else ""
         if not np.isfinite(rho):
             return "The scenarios cannot be compared: fewer than three wards have a score under every scenario."
-        where = f"lowest Spearman ρ = {rho:.2f}" + (f", {pair}" if pair else "")
+        where = f"lowest Spearman ρ = {rho:.2f}, {pair}" if pair else f"Spearman ρ = {rho:.2f}"
         if rho >= AGREE_CLOSELY:
             return (
                 f"The scenarios agree closely ({where}; ≥ {AGREE_CLOSELY}): the weights change the colours more "

@@ -19,7 +19,7 @@ from hotspots.maps.assets import OfflineMap
 from hotspots.maps.element import make_map
 from hotspots.maps.geometry import encode_geometry
 from hotspots.maps.tooltips import _numbers, _texts
-from hotspots.maps.views import NO_DATA_COLOR, _check_tiles, _codes, _info_html, _legend_html, _map_data
+from hotspots.maps.views import NO_DATA_COLOR, _check_tiles, _codes, _legend_html, _map_data
 
 #: ColorBrewer Purples, 5 classes (sequential, colour-blind safe): 0 scenarios .. all of them (up to 4).
 AGREEMENT_COLORS = ("#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f")
@@ -83,7 +83,7 @@ def agreement_map(
         views=views,
         hot=None,
         rows=_tooltip_rows(comparison, ward_ids),
-        info=_info_html(title, comparison.city.synthetic, False, compact),
+        info=_info(title, comparison.city.synthetic, compact),
         tiles=tiles,
         compact=compact,
     )
@@ -108,6 +108,16 @@ def _agreement_view(column: str, counts: np.ndarray, scored: np.ndarray, n: int,
         "legend": _legend_html(html.escape(label), rows, html.escape(note)),
         "column": column,
     }
+
+
+def _info(title: str, synthetic: bool, compact: bool) -> str:
+    """The info box: title, synthetic badge and what the colours are (only the badge when compact)."""
+    parts = [] if compact or not title else [f'<div class="hs-title">{html.escape(title)}</div>']
+    if synthetic:
+        parts.append('<div class="hs-badge">Synthetic demo data</div>')
+    if not compact:
+        parts.append('<div class="hs-note">Colours count scenarios, not scores. Grey = no data.</div>')
+    return "".join(parts)
 
 
 def _count_words(k: int, n: int) -> str:
