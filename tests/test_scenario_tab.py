@@ -56,6 +56,7 @@ def test_presets_compare_at_once_on_the_demo_city():
     assert choice.value == ["Current model", "Individual alone"]
     assert {"Equal weights", "Geometric aggregation", "Z-score normalisation"} <= set(choice.options)
     assert "Spearman ρ" in _verdict(at)
+    assert len(at.get("vega_lite_chart")) == 1  # the rank-shift chart
     spearman = next(f.value for f in at.dataframe if list(f.value.columns) == ["Current model", "Individual alone"])
     assert spearman.shape == (2, 2) and spearman.iloc[0, 0] == pytest.approx(1.0)
     captions = " ".join(c.value for c in at.caption)
@@ -92,3 +93,14 @@ def test_a_remembered_choice_of_a_deleted_scenario_is_dropped():
     at.run()
     _no_exception(at)
     assert at.multiselect(key="scenario_choice").value == ["a"]
+
+
+def test_compare_tab_charts_the_dimension_scores_per_city():
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.session_state["view"] = "Compare"
+    at.run()
+    _no_exception(at)
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 1
+    assert any("The dimensions per city" in m.value for m in at.markdown)
+    assert any("compare which dimension leads" in c.value for c in at.caption)
