@@ -200,7 +200,7 @@ def static_leaflet(app_dir: str) -> str:
     return str(ensure_static_assets(app_dir))
 
 
-@st.cache_resource(show_spinner="Scoring the scenarios…", max_entries=16)
+@st.cache_resource(show_spinner="Scoring the scenarios…", max_entries=CITIES, ttl=TTL_S)
 def _compared(city_key: str, scenario_keys: tuple, _city, _methods: dict, _graphs: dict):
     return compare_scenarios(_city, _methods, graphs=_graphs)
 
