@@ -344,7 +344,7 @@ class ScenarioComparison:
             return (
                 f"The scenarios broadly agree ({where}): the picture holds, but some wards move; see the rank shifts."
             )
-        if rho < 0:
+        if rho <= -AGREE_BROADLY:
             return f"The scenarios rank the wards in opposite orders ({where}): the weights change the picture."
         return f"The scenarios disagree ({where}; < {AGREE_BROADLY}): the weights change the picture, not only the colours."
 

@@ -89,6 +89,12 @@ def test_a_scenario_needing_other_columns_is_an_error_not_a_traceback():
     assert any("'with literacy'" in text and "'literacy_gap'" in text for text in shown), shown
 
 
+def test_a_saved_scenario_that_is_not_a_method_is_named_as_left_out():
+    at = _scenarios_tab({"a": Method(), "b": {"weights": 1}})
+    assert any("1 saved scenario(s) are not a method" in w.value for w in at.warning)
+    assert "b" not in at.multiselect(key="scenario_choice").options
+
+
 def test_a_remembered_choice_of_a_deleted_scenario_is_dropped():
     at = _scenarios_tab({"a": Method(), "b": _reversed(Method())})
     at.session_state["scenarios"] = {"a": Method()}

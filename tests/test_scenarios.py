@@ -114,6 +114,18 @@ def test_a_planted_reversal_ranks_the_wards_in_opposite_order(kolkata):
     assert "opposite orders" in comparison.verdict()
 
 
+@pytest.mark.parametrize(
+    ("rho", "words"),
+    [(0.95, "agree closely"), (0.9, "agree closely"), (0.8, "broadly agree"), (0.3, "disagree"), (-0.09, "disagree"),
+     (-0.5, "disagree"), (-0.7, "opposite orders")],
+)  # fmt: skip
+def test_the_verdict_follows_the_lowest_correlation(kolkata, rho, words):
+    method = Method()
+    comparison = compare_scenarios(kolkata, {"a": method, "b": method})
+    comparison.__dict__["spearman"] = pd.DataFrame([[1.0, rho], [rho, 1.0]], index=["a", "b"], columns=["a", "b"])
+    assert words in comparison.verdict() and f"{rho:.2f}" in comparison.verdict()
+
+
 def _shuffled_files(tmp_path):
     table = pd.read_csv(KOLKATA.indicators_path, dtype={"ward_id": str}).sample(frac=1.0, random_state=3)
     indicators = tmp_path / "shuffled.csv"

@@ -56,7 +56,10 @@ def render_scenarios(spec: dict, inputs: dict) -> None:
     st.subheader("Compare scenarios")
     options, default = scenario_options(inputs)
     _keep_valid_choice(options)
-    saved = len(st.session_state.get("scenarios") or {})
+    stored = st.session_state.get("scenarios") or {}
+    saved = sum(isinstance(m, Method) for m in stored.values())
+    if saved < len(stored):
+        st.warning(f"{len(stored) - saved} saved scenario(s) are not a method and are left out of the choice.")
     chosen = st.multiselect(
         "Scenarios (2 to 4)",
         list(options),
