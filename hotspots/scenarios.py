@@ -36,7 +36,7 @@ import pandas as pd
 from scipy.stats import rankdata
 
 from .classify import CLASS_LABELS, NO_DATA, classify, label_levels
-from .errors import DataError
+from .errors import DataError, FrameworkError
 from .export import EXPORT_PRECISION, csv_text
 from .framework import Framework
 from .method import Method
@@ -129,8 +129,9 @@ def preset_methods(current: Method) -> dict[str, Method]:
     """Comparison presets derived from the current method, for a group that has not saved scenarios yet.
 
     "Current model"; "Equal weights" (every indicator and dimension weight 1); "<Dimension> alone" for each
-    dimension (the framework with only that dimension's indicators); the other aggregation; z-score
-    normalisation (min-max when the current one is z-score). The hot-spot options stay the current ones.
+    dimension (the framework with only that dimension's indicators at their weights; left out when they all weigh
+    0); the other aggregation; z-score normalisation (min-max when the current one is z-score). The hot-spot
+    options stay the current ones.
     """
     framework = current.framework
     presets = {"Current model": current}
@@ -138,10 +139,12 @@ def preset_methods(current: Method) -> dict[str, Method]:
     presets["Equal weights"] = current.replace(framework=equal)
     if len(framework.dimensions) > 1:
         for dimension in framework.dimension_names:
-            alone = framework
-            for indicator in framework.indicators:
-                if indicator.dimension != dimension:
-                    alone = alone.without_indicator(indicator.column)
+            try:
+                alone = replace(
+                    framework, indicators=tuple(framework.indicators_of(dimension)), dimensions={dimension: 1.0}
+                )
+            except FrameworkError:  # e.g. every indicator of the dimension weighs 0: nothing to score alone
+                continue
             presets[f"{dimension.replace('_', ' ').capitalize()} alone"] = current.replace(framework=alone)
     other = "arithmetic" if framework.aggregation == "geometric" else "geometric"
     presets[f"{other.capitalize()} aggregation"] = current.replace(framework=framework.with_options(aggregation=other))
