@@ -51,7 +51,7 @@ def scenario_options(inputs: dict) -> tuple[dict[str, Method], list[str]]:
     return options, [preset_names[0], alone[0] if alone else preset_names[1]]
 
 
-def render_scenarios(spec: dict, inputs: dict) -> None:
+def render_scenario_compare(spec: dict, inputs: dict) -> None:
     """The tab: choose 2-4 scenarios; verdict, maps on one scale, rank shifts, agreement, Spearman, download."""
     st.subheader("Compare scenarios")
     options, default = scenario_options(inputs)
