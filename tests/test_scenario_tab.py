@@ -25,6 +25,8 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 def _scenarios_tab(scenarios: dict | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=180)
+    at.run()  # the first run sets up the session (a workspace restores its saved scenarios then)
+    _no_exception(at)
     if scenarios is not None:
         at.session_state["scenarios"] = scenarios
     at.session_state["view"] = "Scenarios"
