@@ -256,16 +256,25 @@ class ScenarioComparison:
         return shift.where(self.ranks.count(axis=1) >= 2).rename("rank_shift")
 
     @functools.cached_property
+    def _top_class_own(self) -> pd.DataFrame:
+        """Per ward and scenario: in the top class of the scenario's own classification."""
+        return self._column("risk_class", NO_DATA) == TOP_CLASS
+
+    @functools.cached_property
+    def _hot_spots(self) -> pd.DataFrame:
+        """Per ward and scenario: a significant hot spot (any confidence level the map outlines)."""
+        classes = self._column("hotspot_class", "not tested")
+        return classes.apply(lambda column: column.astype("string").str.startswith(HOT_SPOT_PREFIX).fillna(False))
+
+    @functools.cached_property
     def top_class_agreement(self) -> pd.Series:
         """In how many scenarios the ward is in the top class ("Very high") of the scenario's own classification."""
-        return (self._column("risk_class", NO_DATA) == TOP_CLASS).sum(axis=1).rename("top_class_agreement")
+        return self._top_class_own.sum(axis=1).rename("top_class_agreement")
 
     @functools.cached_property
     def hotspot_agreement(self) -> pd.Series:
         """In how many scenarios the ward is a significant hot spot (Gi*, 90%, 95% or 99% after the correction)."""
-        classes = self._column("hotspot_class", "not tested")
-        hot = classes.apply(lambda column: column.astype("string").str.startswith(HOT_SPOT_PREFIX).fillna(False))
-        return hot.sum(axis=1).astype(int).rename("hotspot_agreement")
+        return self._hot_spots.sum(axis=1).astype(int).rename("hotspot_agreement")
 
     @functools.cached_property
     def spearman(self) -> pd.DataFrame:
@@ -311,6 +320,21 @@ class ScenarioComparison:
             values = self.risk[name].to_numpy()
             out[name] = classify(values, bins=bins).labels.to_numpy() if bins else np.full(len(values), NO_DATA)
         return pd.DataFrame(out, index=self.ward_ids)
+
+    def summary(self) -> pd.DataFrame:
+        """One row per scenario: ``mean_risk``, ``wards_scored``, ``top_class_common`` (wards Very high on the one
+        scale), ``top_class_own`` (Very high in the scenario's own classes) and ``hot_spots`` (significant)."""
+        frame = pd.DataFrame(
+            {
+                "mean_risk": self.risk.mean(),
+                "wards_scored": self.risk.notna().sum(),
+                "top_class_common": (self.common_classes == TOP_CLASS).sum(),
+                "top_class_own": self._top_class_own.sum(),
+                "hot_spots": self._hot_spots.sum().astype(int),
+            }
+        )
+        frame.index.name = "scenario"
+        return frame
 
     def on_common_scale(self, name: str) -> RiskResult:
         """The scenario's result with the class breaks of :attr:`common_breaks` (for maps side by side)."""

@@ -171,6 +171,13 @@ def test_one_scale_is_learned_on_all_scenarios_pooled_and_shared_by_every_map(ko
     # z-scores sit higher on the 0-10 scale: on one scale that scenario has more "Very high" wards than its own fifth
     counts = comparison.common_classes.eq("Very high").sum()
     assert counts["Z-score normalisation"] > counts["Current model"]
+    summary = comparison.summary()
+    assert summary["top_class_common"].to_dict() == counts.to_dict()
+    for name, result in comparison.results.items():
+        layer = result.layer
+        assert summary.loc[name, "top_class_own"] == (layer["risk_class"] == "Very high").sum()
+        assert summary.loc[name, "hot_spots"] == layer["hotspot_class"].str.startswith("hot spot").sum()
+        assert summary.loc[name, "mean_risk"] == pytest.approx(layer["risk_score"].mean())
 
 
 # ------------------------------------------------------------------------------------------ inputs and outputs

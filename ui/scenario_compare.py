@@ -167,16 +167,10 @@ def _scenario_map(comparison, index: int, inputs: dict) -> None:
         show_error(exc)
         return
     st_folium(fmap, key=f"scenario_map:{index}", height=MAP_HEIGHT, use_container_width=True, returned_objects=[])
-    top = int((comparison.common_classes[name] == CLASS_LABELS[-1]).sum())
-    hot = int(
-        comparison.results[name]
-        .layer.get("hotspot_class", pd.Series(dtype=object))
-        .astype(str)
-        .str.startswith("hot spot")
-        .sum()
-    )
+    row = comparison.summary().loc[name]
     st.caption(
-        f"Mean risk {comparison.risk[name].mean():.2f}; {top} ward(s) Very high on this scale; {hot} hot spot(s)."
+        f"Mean risk {row['mean_risk']:.2f}; {row['top_class_common']} ward(s) Very high on this scale; "
+        f"{row['hot_spots']} hot spot(s)."
     )
 
 
