@@ -36,6 +36,7 @@ from .pipeline import (
     score_city,
 )
 from .profiles import Profiles, profile_results, risk_profiles
+from .scenarios import ScenarioComparison, compare_scenarios
 from .scoring import RiskScorer, ScoreResult, prepare_indicators, score_wards
 from .spatial import (
     NeighbourGraph,
@@ -95,6 +96,8 @@ __all__ = [
     "global_moran",
     "hotspot_statistics",
     "neighbour_graph",
+    "ScenarioComparison",
+    "compare_scenarios",
     "RiskScorer",
     "ScoreResult",
     "prepare_indicators",
