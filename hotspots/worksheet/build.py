@@ -112,7 +112,9 @@ def action_worksheet(
     layer = result.layer
     city = city or result.city.name
     listed = _listed(layer)
-    rows = [_ward_row(result, ward, why, city, top) for ward, why in listed.items()]
+    rows_of = dict(zip(layer["ward_id"].astype(str), layer.to_dict("records")))
+    drivers = _all_drivers(result, list(listed), top)
+    rows = [_ward_row(result, rows_of[ward], why, city, drivers[ward]) for ward, why in listed.items()]
     table = pd.DataFrame(rows, columns=list(COLUMNS))
     worksheet = Worksheet(city=city, table=table, method=_method_lines(result, city, top))
     _fill_plan(worksheet, dict(notes or {}), {str(w): dict(v) for w, v in (plan or {}).items()})
@@ -123,13 +125,14 @@ def _listed(layer: pd.DataFrame) -> dict[str, str]:
     """Ward ID -> why it is listed, for the significant hot spots and the top-class wards, by risk rank."""
     ranked = layer.sort_values(["risk_rank", "ward_id"], na_position="last")
     out = {}
-    for _, row in ranked.iterrows():
-        hot = str(row.get("hotspot_class", "")) if "hotspot_class" in ranked else ""
-        reasons = [hot] if hot.startswith(HOT) else []
-        if str(row.get("risk_class", "")) == CLASS_LABELS[-1]:
+    hot = ranked["hotspot_class"].astype(str) if "hotspot_class" in ranked else pd.Series("", index=ranked.index)
+    top = ranked["risk_class"].astype(str).eq(CLASS_LABELS[-1]) if "risk_class" in ranked else hot.eq(None)
+    for ward, hot_class, in_top in zip(ranked["ward_id"].astype(str), hot, top):
+        reasons = [hot_class] if hot_class.startswith(HOT) else []
+        if in_top:
             reasons.append(TOP)
         if reasons:
-            out[str(row["ward_id"])] = "; ".join(reasons)
+            out[ward] = "; ".join(reasons)
     return out
 
 
@@ -148,9 +151,24 @@ def dominant_dimension(row: Mapping[str, Any], dimensions) -> str:
     return max(scores, key=scores.get) if scores else ""
 
 
-def _ward_row(result, ward_id: str, why: str, city: str, top: int) -> dict[str, Any]:
-    row = result.layer.loc[result.layer["ward_id"].astype(str) == ward_id].iloc[0]
-    drivers = driving_indicators(result, ward_id, top)
+def _all_drivers(result, wards: list[str], top: int) -> dict[str, list[tuple[str, float]]]:
+    """:func:`driving_indicators` of many wards from one computation of the contributions (``explain`` computes
+    them for every ward at each call: thousands of listed wards would take minutes)."""
+    risk = result.scores.contributions()["risk"]
+    table = result.city.scored_table
+    index_of = dict(zip(table["ward_id"].astype(str), table.index))
+    labels = [ind.display_label for ind in result.framework.indicators]
+    columns = [ind.column for ind in result.framework.indicators]
+    out = {}
+    for ward in wards:
+        values = pd.Series(risk.loc[index_of[ward], columns].to_numpy(dtype=float), index=range(len(columns)))
+        order = values[values > 0].sort_values(ascending=False, kind="stable").index[:top]
+        out[ward] = [(labels[i], float(values[i])) for i in order]
+    return out
+
+
+def _ward_row(result, row: Mapping[str, Any], why: str, city: str, drivers) -> dict[str, Any]:
+    ward_id = str(row["ward_id"])
     return {
         "City": city,
         "Ward ID": ward_id,
