@@ -19,6 +19,7 @@ import pandas as pd
 
 from ._version import __version__
 from .errors import InputFileError
+from .suppression import DEFAULT_SUPPRESS_BELOW, suppress_small_counts  # noqa: F401 -- re-exported
 
 SCORE_FIELDS = ("risk_score", "risk_rank", "risk_class", "coverage")
 HOTSPOT_FIELDS = (
@@ -32,7 +33,6 @@ HOTSPOT_FIELDS = (
     "lisa_cluster",
     "neighbour_count",
 )
-DEFAULT_SUPPRESS_BELOW = 5
 #: Decimals written for computed values, so that a spreadsheet shows what people read: ``coverage`` is exactly 1
 #: when complete (not 0.9999999999999999) and a p-value 0.499, not 0.49900000000000005. Input values (population,
 #: indicators) are written as they were read.
@@ -63,22 +63,6 @@ def export_columns(
         if c in layer.columns and c not in seen:
             seen.append(c)
     return seen
-
-
-def suppress_small_counts(table: pd.DataFrame, count_columns, below: int = DEFAULT_SUPPRESS_BELOW):
-    """Blank out counts ``0 < x < below`` in ``count_columns``; returns (table copy, {column: cells suppressed})."""
-    out = table.copy()
-    done: dict[str, int] = {}
-    if not below or below <= 1:
-        return out, done
-    for c in count_columns:
-        if c in out.columns:
-            x = pd.to_numeric(out[c], errors="coerce")
-            mask = (x > 0) & (x < below)
-            if mask.any():
-                out[c] = x.where(~mask)
-                done[c] = int(mask.sum())
-    return out, done
 
 
 def export_table(
@@ -145,8 +129,11 @@ def build_metadata(
 def provenance(result, suppressed: dict) -> dict[str, Any]:
     """The ``metadata`` member of a scored city's export: its method, weights, parameters, inputs and notes.
 
-    ``result`` is a :class:`hotspots.pipeline.RiskResult`; ``suppressed`` the cells suppressed per column.
+    ``result`` is a :class:`hotspots.pipeline.RiskResult`; ``suppressed`` the cells suppressed per column (kept for
+    callers; the counts are taken from ``result.suppression``).
     """
+    from .suppression import suppression_metadata
+
     city = result.city
     notes = list(city.notes) + list(result.scores.notes) + result.hotspot_notes()
     notes += list(getattr(result.classification, "notes", []) or [])
@@ -164,18 +151,12 @@ def provenance(result, suppressed: dict) -> dict[str, Any]:
     below = result.suppress_below
     meta = build_metadata(
         framework=result.framework.to_dict(),
-        score_log=result.scores.log,
+        score_log=_withheld_parameters(result.scores.log, result.suppression),
         classification={**result.classification.to_dict(), "column": "risk_class", "dimension_breaks": result.breaks},
         hotspots=None if result.hotspots is None else result.hotspots.metadata,
         inputs=city.raw.inputs,
         notes=notes,
-        suppression={
-            "rule": f"counts from 1 to {below - 1} are left empty in exports",
-            "threshold": below,
-            "suppressed_cells": suppressed,
-        }
-        if below and below > 1
-        else None,
+        suppression=suppression_metadata(below, result.suppression),
         synthetic=city.synthetic,
         title=f"Ward risk scores: {city.name}" + (" (SYNTHETIC DEMO DATA)" if city.synthetic else ""),
     )
@@ -183,6 +164,25 @@ def provenance(result, suppressed: dict) -> dict[str, Any]:
         meta["method"] = result.method.to_dict()
     meta["id_columns"] = {"table": city.id_column, "boundaries": city.boundary_id_column}
     return meta
+
+
+def _withheld_parameters(score_log: dict, codes) -> dict:
+    """The scoring log without the normalisation parameters of count indicators that have suppressed cells: a
+    minimum, maximum or mean of rates, or the list of every rate (percentile), could give a suppressed count back."""
+    from .suppression import SHOWN
+
+    hidden = [c for c in codes.columns if (codes[c] != SHOWN).any()]
+    normalisation = dict(score_log.get("normalisation") or {})
+    parameters = dict(normalisation.get("parameters") or {})
+    if not hidden or not parameters:
+        return score_log
+    for column in hidden:
+        if column in parameters:
+            parameters[column] = {
+                "n": parameters[column].get("n"),
+                "withheld": "this count has suppressed cells; its parameters could give them back",
+            }
+    return {**score_log, "normalisation": {**normalisation, "parameters": parameters}}
 
 
 def _json_default(obj):

@@ -18,7 +18,6 @@ import pandas as pd
 from .classify import Classification, classify
 from .errors import DataError
 from .export import (
-    DEFAULT_SUPPRESS_BELOW,
     csv_text,
     export_table,
     geojson_text,
@@ -29,6 +28,7 @@ from .framework import Framework, default_framework
 from .io import guess_decimal, join_wards, normalise_ids, read_boundaries, read_table
 from .method import Method
 from .scoring import RiskScorer, ScoreResult
+from .suppression import DEFAULT_SUPPRESS_BELOW
 from .validate import ValidatedTable, validate_table
 
 
@@ -457,29 +457,49 @@ class RiskResult:
             )
         return text
 
+    @functools.cached_property
+    def suppression(self) -> pd.DataFrame:
+        """What each count cell of :attr:`layer` is in every output: shown, small or complementary
+        (:func:`hotspots.suppression.suppression_codes`, one int8 column per count column, indexed like the layer)."""
+        from .suppression import suppression_codes
+
+        return suppression_codes(self.layer, self.count_columns, self.suppress_below)
+
     def explain(self, ward_id: str) -> pd.DataFrame:
         """One ward's breakdown (indicator contributions to its dimension and risk scores, and its ranks).
 
-        A count below the suppression threshold is shown as "suppressed (< N)", as in every export, and so is a
-        rate made from it (with the population beside it, the rate would give the count back).
+        A suppressed count (:mod:`hotspots.suppression`: below the threshold, or hidden with one) is shown as
+        "suppressed (< N)" (or "suppressed (protects a small count)"), as in every export, and so is a rate made
+        from it; its normalised value, contributions and rank are left empty too (with the other wards' values
+        they would give the count back). The scores use it all the same.
         """
         table = self.city.scored_table
         idx = table.index[table["ward_id"] == str(ward_id)]
         if len(idx) == 0:
             raise DataError(f"No ward with ID {ward_id!r} in {self.city.name} (or it has no boundary).")
         breakdown = self.scores.explain(idx[0])
-        small = self._small_counts(table.loc[idx[0]])
-        if small:
+        hidden = self._suppressed_of(str(ward_id))
+        if hidden:
+            from .suppression import suppressed_text
+
+            rows = breakdown["indicator"].isin(list(hidden)).to_numpy()
             breakdown["value"] = breakdown["value"].astype(object)
-            breakdown.loc[breakdown["indicator"].isin(small), "value"] = f"suppressed (< {self.suppress_below})"
+            breakdown.loc[rows, "value"] = [
+                suppressed_text(self.suppress_below, hidden[c]) for c in breakdown.loc[rows, "indicator"]
+            ]
+            blank = ["normalised", "contribution_to_dimension", "contribution_to_risk", "rank_among_wards"]
+            breakdown.loc[rows, blank] = float("nan")
         return breakdown
 
-    def _small_counts(self, row: pd.Series) -> list[str]:
-        """The count indicators of one table row that the suppression rule blanks out."""
-        if not self.suppress_below or self.suppress_below <= 1:
-            return []
-        values = pd.to_numeric(row.reindex(self.count_columns), errors="coerce")
-        return [c for c, v in values.items() if 0 < v < self.suppress_below]
+    def _suppressed_of(self, ward_id: str) -> dict[str, int]:
+        """The count indicators of one ward that every output hides, with their suppression code."""
+        from .suppression import SHOWN
+
+        codes = self.suppression.loc[(self.layer["ward_id"].astype(str) == ward_id).to_numpy()]
+        if codes.empty:
+            return {}
+        row = codes.iloc[0]
+        return {c: int(code) for c, code in row.items() if code != SHOWN}
 
 
 def score(city: CityData, method: Method, *, scorer: RiskScorer | None = None) -> ScoreResult:
