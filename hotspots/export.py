@@ -56,7 +56,7 @@ def export_columns(
     ``id_columns``: the user's own ward ID columns (:attr:`hotspots.pipeline.CityData.kept_id_columns`), written
     right after ``ward_id`` with the IDs as read, so that a GIS can join the export back on them.
     """
-    wanted = ["ward_id", *id_columns, "ward_name", population_column, *indicator_columns]
+    wanted = ["ward_id", *id_columns, "ward_name", population_column, "small_population", *indicator_columns]
     wanted += [f"{d}_score" for d in dimension_names] + list(SCORE_FIELDS) + list(HOTSPOT_FIELDS)
     seen = []
     for c in wanted:
@@ -115,6 +115,7 @@ def build_metadata(
         "normalisation": (score_log or {}).get("normalisation"),
         "aggregation": (score_log or {}).get("aggregation", framework.get("aggregation")),
         "missing_values": (score_log or {}).get("missing_values"),
+        "smoothing": (score_log or {}).get("smoothing") or None,
         "classification": classification,
         "hotspot_analysis": hotspots,
         "small_number_suppression": suppression,
@@ -163,7 +164,23 @@ def provenance(result, suppressed: dict) -> dict[str, Any]:
     if result.method is not None:
         meta["method"] = result.method.to_dict()
     meta["id_columns"] = {"table": city.id_column, "boundaries": city.boundary_id_column}
+    meta["small_population"] = _small_population_metadata(result)
     return meta
+
+
+def _small_population_metadata(result) -> dict | None:
+    """What the ``small_population`` property means, and the wards it flags (None when no minimum is set)."""
+    minimum = result.framework.min_population
+    if minimum is None or "small_population" not in result.layer:
+        return None
+    flags = result.layer["small_population"]
+    return {
+        "min_population": minimum,
+        "property": "small_population: true where the ward's population is below min_population (null: unknown)",
+        "wards": result.layer.loc[flags.fillna(False).to_numpy(dtype=bool), "ward_id"].astype(str).tolist(),
+        "note": "rates from small populations swing by chance; these wards are scored as usual and flagged, not "
+        "dropped",
+    }
 
 
 def _withheld_parameters(score_log: dict, codes) -> dict:

@@ -502,12 +502,28 @@ class RiskResult:
         return {c: int(code) for c, code in row.items() if code != SHOWN}
 
 
-def score(city: CityData, method: Method, *, scorer: RiskScorer | None = None) -> ScoreResult:
-    """Step 1: normalise, weight and aggregate the wards on the map (``scorer``: a fitted scale, else this city)."""
-    table = city.scored_table
+def smoothed_table(city: CityData, method: Method, graph=None) -> tuple[pd.DataFrame, dict]:
+    """Step 0: the wards on the map with their smoothed counts (:func:`hotspots.smoothing.smooth_counts`), and the
+    log of the smoothing (empty when no indicator is smoothed). ``graph``: the city's (built when spatial EB needs
+    it)."""
+    from .smoothing import smooth_counts
+
+    framework = method.framework
+    if graph is None and any(ind.smoothing == "spatial_eb" for ind in framework.indicators):
+        graph = city_graph(city, method)
+    return smooth_counts(city.scored_table, framework, graph)
+
+
+def score(city: CityData, method: Method, *, scorer: RiskScorer | None = None, graph=None) -> ScoreResult:
+    """Step 1: smooth the rates that ask for it, then normalise, weight and aggregate the wards on the map
+    (``scorer``: a fitted scale, else this city; ``graph``: the neighbour graph, for spatial smoothing)."""
+    table, smoothing = smoothed_table(city, method, graph)
     if scorer is None:
         scorer = RiskScorer(method.framework).fit(table)
-    return scorer.transform(table)
+    result = scorer.transform(table)
+    if smoothing:
+        result.log["smoothing"] = smoothing
+    return result
 
 
 def classify_scores(
@@ -579,7 +595,9 @@ def score_city(
     """
     method = _method_of(framework, options)
     framework = method.framework
-    result = score(city, method, scorer=scorer)
+    if graph is None and (method.hotspots or any(i.smoothing == "spatial_eb" for i in framework.indicators)):
+        graph = city_graph(city, method)
+    result = score(city, method, scorer=scorer, graph=graph)
     cls, breaks = classify_scores(result, method, class_reference=class_reference)
     scored = pd.concat([city.scored_table[["ward_id"]], result.scores], axis=1)
     scored["risk_class"] = cls.labels
@@ -596,10 +614,9 @@ def score_city(
     layer = layer.merge(scored, on="ward_id", how="left")
     layer["risk_class"] = layer["risk_class"].fillna("No data")
     layer["coverage"] = layer["coverage"].fillna(0.0)
+    _flag_small_population(layer, framework)
     hot = None
     if method.hotspots:
-        if graph is None:
-            graph = city_graph(city, method)
         risk = pd.Series(layer["risk_score"].to_numpy(dtype=float), index=layer["ward_id"].astype(str))
         hot = find_hotspots(risk, graph, method)
         stats = hot.frame.drop(columns="ward_id").reindex(layer["ward_id"].astype(str))
@@ -616,6 +633,17 @@ def score_city(
         suppress_below=method.suppress_below,
         method=method,
     )
+
+
+def _flag_small_population(layer, framework: Framework) -> None:
+    """``small_population``: True where the ward's population is below the framework's ``min_population`` (empty
+    where the population is unknown); nothing when no minimum is set. Flagged, never dropped."""
+    column = framework.population_column
+    if framework.min_population is None or column not in layer:
+        return
+    population = pd.to_numeric(layer[column], errors="coerce")
+    flags = (population < float(framework.min_population)).astype(object).where(population.notna(), None)
+    layer["small_population"] = pd.array(flags.tolist(), dtype="boolean")
 
 
 def score_cities(
@@ -648,9 +676,11 @@ def score_cities(
     import numpy as np
 
     framework = method.framework
-    pooled = pd.concat([c.scored_table for c in cities.values()], ignore_index=True)
+    pooled = pd.concat(
+        [smoothed_table(c, method, graphs.get(name))[0] for name, c in cities.items()], ignore_index=True
+    )
     scorer = RiskScorer(framework).fit(pooled)
-    scores = [scorer.transform(c.scored_table).scores for c in cities.values()]
+    scores = [scorer.transform(smoothed_table(c, method, graphs.get(name))[0]).scores for name, c in cities.items()]
     columns = [f"{d}_score" for d in framework.dimension_names] + ["risk_score"]
     reference = {col: np.concatenate([s[col].to_numpy(dtype=float) for s in scores]) for col in columns}
     out = {}
