@@ -145,3 +145,45 @@ def test_the_breakdown_hides_what_the_exports_hide(kolkata):
             break
     else:
         pytest.fail("no ward with a small count found")
+
+
+def test_one_small_count_hides_the_next_smallest_in_every_output(tmp_path):
+    # a column with a single small count: with the city total known, 2 = total - the rest; the smallest count shown
+    # (ward KMC-010, 5 after the others are raised) goes too, in the exports, the tooltips and the breakdown
+    from test_maps import embedded_data
+
+    from hotspots import maps
+
+    city = hotspots.demo_city("kolkata")
+    table = pd.read_csv(city.indicators_path)
+    table["hate_incidents"] = 9 + np.arange(len(table)) % 7
+    table.loc[table["ward_id"] == "KMC-003", "hate_incidents"] = 2
+    table.loc[table["ward_id"] == "KMC-010", "hate_incidents"] = 5
+    path = tmp_path / "one_small.csv"
+    table.to_csv(path, index=False)
+    result = hotspots.run(path, city.boundaries_path, id_column="ward_id", method=Method(permutations=0))
+    exported = {
+        f["properties"]["ward_id"]: f["properties"]["hate_incidents"]
+        for f in json.loads(result.to_geojson())["features"]
+    }
+    assert exported["KMC-003"] is None and exported["KMC-010"] is None
+    assert sum(v is None for v in exported.values()) == 2
+    assert result.metadata()["small_number_suppression"]["complementary_cells"] == {"hate_incidents": 1}
+    page = maps.map_html(
+        maps.risk_map(
+            result.layer,
+            dimensions=result.dimension_names,
+            indicators=result.framework.indicators,
+            breaks=result.breaks,
+            count_columns=result.count_columns,
+            suppress_below=result.suppress_below,
+        )
+    )
+    label = result.framework.labels["hate_incidents"]
+    rate = next(r["num"] for r in embedded_data(page)["rows"] if r["label"] == label)
+    shown = dict(zip(result.layer["ward_id"], rate))
+    assert shown["KMC-003"] == "suppressed (&lt; 5)"
+    assert shown["KMC-010"] == "suppressed (protects a small count)"
+    assert sum(isinstance(v, str) for v in rate) == 2
+    breakdown = result.explain("KMC-010").set_index("indicator")
+    assert breakdown.loc["hate_incidents", "value"] == "suppressed (protects a small count)"
