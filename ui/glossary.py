@@ -112,8 +112,24 @@ GLOSSARY = (
     ),
     (
         "Suppressed (< 5)",
-        "Counts from 1 to 4 are never shown or exported, nor the rates made from them, so that small groups "
-        "cannot be identified.",
+        "Counts from 1 to 4 (or to 9 with the stricter setting *Hide counts below 10*) are never shown or exported, "
+        "nor the rates made from them, so that small groups cannot be identified. The scores still use them.",
+    ),
+    (
+        "Suppressed (protects a small count)",
+        "A count of 5 or more hidden with a small one: with the city's total known, a single hidden count would be "
+        "the total minus the others (complementary suppression).",
+    ),
+    (
+        "Smoothed rate (EB)",
+        "A rate from a small population swings with one event more or less. Empirical Bayes smoothing (set per "
+        "indicator in the framework file) pulls it towards the city's rate (eb) or its neighbourhood's "
+        "(spatial_eb), the more the fewer the residents, so that chance is not mistaken for risk.",
+    ),
+    (
+        "Small population",
+        "A ward with fewer residents than the framework's *min_population*: it is scored as usual and flagged in "
+        "the report and the export, because its rates rest on few people.",
     ),
 )
 
