@@ -187,3 +187,23 @@ def test_one_small_count_hides_the_next_smallest_in_every_output(tmp_path):
     assert sum(isinstance(v, str) for v in rate) == 2
     breakdown = result.explain("KMC-010").set_index("indicator")
     assert breakdown.loc["hate_incidents", "value"] == "suppressed (protects a small count)"
+
+
+def test_suppressed_counts_and_small_populations_still_count_in_the_scores():
+    # issue 10: "the score still uses the value internally": only what is shown changes
+    from hotspots.framework import Framework, default_framework
+
+    city = hotspots.demo_city("kolkata")
+    flagged = Framework.from_dict({**default_framework().to_dict(), "min_population": 30000})
+    runs = [
+        hotspots.run(city.indicators_path, city.boundaries_path, id_column="ward_id", method=method)
+        for method in (
+            Method(permutations=99, suppress_below=0),
+            Method(permutations=99, suppress_below=10),
+            Method(framework=flagged, permutations=99, suppress_below=10),
+        )
+    ]
+    columns = ["ward_id", "risk_score", "risk_rank", "risk_class", "hotspot_class", "gi_star_z"]
+    for other in runs[1:]:
+        pd.testing.assert_frame_equal(runs[0].layer[columns], other.layer[columns])
+    assert runs[2].layer["small_population"].any()
