@@ -258,7 +258,7 @@ def test_a_profiles_colour_follows_its_number_in_every_city():
 def test_mean_silhouette_equals_scikit_learns():
     from sklearn.metrics import silhouette_score
 
-    from hotspots.profiles import _distances, mean_silhouette
+    from hotspots.profiles.kmeans import _distances, mean_silhouette
 
     rng = np.random.default_rng(4)
     points = rng.normal(size=(200, 3))
