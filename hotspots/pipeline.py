@@ -380,6 +380,7 @@ class RiskResult:
     hotspots: Any = None  # hotspots.spatial.HotspotResult
     suppress_below: int = DEFAULT_SUPPRESS_BELOW
     method: Method | None = None
+    uncertainty: Any = None  # hotspots.uncertainty.UncertaintyResult, from hotspots.uncertainty.add_uncertainty
 
     @property
     def dimension_names(self) -> list[str]:
