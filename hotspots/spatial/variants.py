@@ -219,13 +219,15 @@ class _TailCounts:
 
     def refine(self, ward: np.ndarray, variant: np.ndarray, permutations: int, width: int, stage: int) -> None:
         """Fresh counts with ``permutations`` draws of ``stage`` for the (ward, variant) pairs, sorted by ward."""
-        least = np.zeros(len(ward), dtype=np.int64)
-        most = np.zeros(len(ward), dtype=np.int64)
         starts = np.append(np.flatnonzero(np.diff(ward, prepend=-1)), len(ward))
+        # few wards re-tested (a lone ward may need 400,000 permutations): their draws are split between threads
+        slices = max(1, -(-4 // (len(starts) - 1)))
+        least = np.zeros((slices, len(ward)), dtype=np.int64)
+        most = np.zeros((slices, len(ward)), dtype=np.int64)
         for ids in _draw_chunks(len(self.y) - 1, width, permutations, self.seed, stage):
             _kernels()[1](self.y, self.indptr, ids, self.low, self.high, ward, variant, starts, least, most)
-        self.at_least[ward, variant] = least
-        self.at_most[ward, variant] = most
+        self.at_least[ward, variant] = least.sum(axis=0)
+        self.at_most[ward, variant] = most.sum(axis=0)
         self.permutations[ward, variant] = permutations
 
 
@@ -358,10 +360,15 @@ def _piece_edges(draws, n, edges):
 
 def _pairs_kernel(values, indptr, ids, low, high, ward, variant, starts, at_least, at_most):
     """:func:`_count_lanes` for (ward, variant) pairs sorted by ward (``starts``: where each ward's pairs begin, then
-    the end): a ward's variants are copied side by side, in slices of at most ``_COPY_LIMIT`` values."""
+    the end): a ward's variants are copied side by side, in slices of at most ``_COPY_LIMIT`` values; the draws are
+    split into ``at_least.shape[0]`` parts counted apart (added up by the caller)."""
     n = values.shape[0]
     width = max(1, _COPY_LIMIT // n)
-    for g in _prange(starts.shape[0] - 1):
+    parts = at_least.shape[0]
+    step = -(-ids.shape[0] // parts)
+    for t in _prange((starts.shape[0] - 1) * parts):
+        g = t // parts
+        rows = ids[(t % parts) * step : (t % parts + 1) * step]
         i = ward[starts[g]]
         k = indptr[i + 1] - indptr[i]
         for first in range(starts[g], starts[g + 1], width):
@@ -375,7 +382,7 @@ def _pairs_kernel(values, indptr, ids, low, high, ward, variant, starts, at_leas
                 side[:, q] = values[:, v]
                 lo[q] = low[i, v]
                 hi[q] = high[i, v]
-            _count_lanes(side, ids, i, k, lo, hi, at_least[first:last], at_most[first:last])
+            _count_lanes(side, rows, i, k, lo, hi, at_least[t % parts, first:last], at_most[t % parts, first:last])
 
 
 _COMPILED = None
