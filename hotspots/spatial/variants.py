@@ -6,17 +6,19 @@ An uncertainty analysis (:mod:`hotspots.uncertainty`) re-scores a city hundreds 
 
 * **One shared permutation draw.** The conditional permutations (which wards stand in for a ward's neighbours)
   depend only on the wards and the seed, not on the values (:func:`hotspots.spatial.permutation._draw_chunks`), so
-  the run's own draws serve every variant: each drawn set of neighbours is summed for all variants together
-  (a numba kernel whose inner loop runs over the variants). A variant's p-values are those a separate run with the
-  same seed would give, not p-values from fewer permutations.
-* **The same "auto" refinement, per variant.** After the 999 base permutations, each variant re-tests the wards
-  whose p-value is limited by the count, with as many permutations as that variant needs (Benjamini-Hochberg's
-  threshold depends on how many of its wards are significant), drawn once per round for the largest need: a
-  variant needing ``R`` permutations uses the first ``R`` rows of that draw. With a single variant the counts are
-  exactly those of :func:`hotspots.spatial.permutation.conditional_permutation_test`.
+  the run's own draws serve every variant. In the first round (999 permutations for every ward) the variants are
+  counted side by side, and along the wards a drawn set of neighbours changes only where the ward passes a drawn
+  index, so the permuted sums are added once per piece of wards rather than once per ward (:func:`_base_kernel`).
+  Every permuted sum is the same number, added in the same order, as the single-run kernel adds.
+* **The same "auto" refinement, per variant.** Each variant re-tests the wards whose p-value is limited by the
+  count, with as many permutations as that variant needs (Benjamini-Hochberg's threshold depends on how many of its
+  wards are significant): the draws are made once per permutation count and shared by the variants that need that
+  count, so a variant is re-tested with exactly the draws a separate run would make.
 * **The same labels.** A ward is a hot spot in a variant when its corrected two-sided p-value is at most 0.10
   (90%, the weakest level of the labels), the permutation tail is the upper one and the Gi* z-score is positive:
-  the rule of ``hotspot_class`` ("hot spot 90%" or stronger).
+  the rule of ``hotspot_class`` ("hot spot 90%" or stronger). The flags equal those of
+  :func:`hotspots.spatial.hotspot_statistics` run on each variant with the same seed (tests/test_uncertainty.py);
+  nothing is drawn with fewer permutations than the run would use.
 """
 
 from __future__ import annotations
