@@ -238,36 +238,37 @@ def _refine_all(counts: _TailCounts, tested, correction, plan) -> None:
     the same wards re-tested with the same fresh draws (one draw per permutation count and width)."""
     card = counts.card
     n_tests = int(tested.sum())
-    n_variants = counts.y.shape[1]
-    budget = np.full(n_variants, AUTO_WORK_BUDGET, dtype=np.int64)
-    active = np.ones(n_variants, dtype=bool)
+    budget = np.full(counts.y.shape[1], AUTO_WORK_BUDGET, dtype=np.int64)
+    active = np.ones(counts.y.shape[1], dtype=bool)
     for round_number in range(1, _AUTO_ROUNDS + 1):
         p, _ = two_sided(counts.at_least, counts.at_most, counts.permutations)
         at_strictest = adjust_columns(p, tested, correction) <= STRICTEST_LEVEL * (1 + 1e-12)
-        limited_all = tested[:, None] & (np.minimum(counts.at_least, counts.at_most) <= LIMITED_COUNT) & ~at_strictest
-        work: dict[tuple[int, int], list[tuple[np.ndarray, int]]] = {}
-        for v in np.flatnonzero(active):
-            limited = np.flatnonzero(limited_all[:, v])
-            if len(limited) == 0:
-                active[v] = False
-                continue
-            need = needed_permutations(n_tests, correction, candidates=int(at_strictest[:, v].sum()) + len(limited))
-            links = int(card[limited].sum()) + int(card[limited].max())
-            refined = int(min(need, AUTO_MAX_PERMUTATIONS, budget[v] // max(links, 1)))
-            if refined <= int(counts.permutations[limited, v].min()):
-                active[v] = False
-                continue
-            budget[v] -= refined * links
-            work.setdefault((refined, counts._width(refined, limited)), []).append((limited, v))
-        if not work:
+        limited = tested[:, None] & (np.minimum(counts.at_least, counts.at_most) <= LIMITED_COUNT) & ~at_strictest
+        limited[:, ~active] = False
+        refined, links = _refined_counts(limited, at_strictest, card, n_tests, correction, budget)
+        current = np.where(limited, counts.permutations, np.iinfo(np.int64).max).min(axis=0)
+        active &= limited.any(axis=0) & (refined > current)  # as _refine: a variant stops for good
+        if not active.any():
             return
-        for (refined, width), items in work.items():
-            ward = np.concatenate([wards for wards, _ in items])
-            variant = np.concatenate([np.full(len(wards), v) for wards, v in items])
-            order = np.argsort(ward, kind="stable")
-            counts.refine(ward[order], variant[order], refined, width, round_number)
-            plan["largest_refined"] = max(plan["largest_refined"], refined)
+        budget[active] -= refined[active] * links[active]
+        widest = (card[:, None] * limited).max(axis=0)
+        width = np.where(refined * int(card.max()) * 8 > _CACHE_BYTES, widest, int(card.max()))
+        ward, variant = np.nonzero(limited & active[None, :])  # sorted by ward
+        for key in np.unique(np.column_stack([refined[variant], width[variant]]), axis=0):
+            chosen = (refined[variant] == key[0]) & (width[variant] == key[1])
+            counts.refine(ward[chosen], variant[chosen], int(key[0]), int(key[1]), round_number)
+            plan["largest_refined"] = max(plan["largest_refined"], int(key[0]))
         plan["rounds"] = round_number
+
+
+def _refined_counts(limited, at_strictest, card, n_tests, correction, budget):
+    """Per variant: the permutations ``"auto"`` re-tests its limited wards with, and their links (the work)."""
+    candidates = at_strictest.sum(axis=0) + limited.sum(axis=0)
+    unique, inverse = np.unique(candidates, return_inverse=True)
+    need = np.array([needed_permutations(n_tests, correction, candidates=int(c)) for c in unique])[inverse]
+    links = card @ limited + (card[:, None] * limited).max(axis=0)
+    refined = np.minimum(np.minimum(need, AUTO_MAX_PERMUTATIONS), budget // np.maximum(links, 1))
+    return refined.astype(np.int64), links.astype(np.int64)
 
 
 # --------------------------------------------------------------------------------------------------------------
