@@ -35,6 +35,7 @@ from .pipeline import (
     score_cities,
     score_city,
 )
+from .scenarios import ScenarioComparison, compare_scenarios
 from .scoring import RiskScorer, ScoreResult, prepare_indicators, score_wards
 from .spatial import (
     NeighbourGraph,
@@ -87,6 +88,8 @@ __all__ = [
     "global_moran",
     "hotspot_statistics",
     "neighbour_graph",
+    "ScenarioComparison",
+    "compare_scenarios",
     "RiskScorer",
     "ScoreResult",
     "prepare_indicators",

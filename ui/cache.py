@@ -26,6 +26,7 @@ from hotspots.maps import ensure_static_assets
 from hotspots.maps.element import map_parts
 from hotspots.method import Method
 from hotspots.pipeline import city_graph, city_key, prepare_city, read_city, score_cities, score_city
+from hotspots.scenarios import compare_scenarios, union_framework
 from hotspots.spatial import DimensionCorrelation, bivariate_local_moran, dimension_correlation
 from hotspots.uncertainty import uncertainty_analysis
 from ui.common import basemap_tiles, city_map
@@ -214,3 +215,21 @@ def drawn_map(result, inputs: dict) -> dict:
 def static_leaflet(app_dir: str) -> str:
     """Copy Leaflet into ``<app_dir>/static/hotspots-leaflet`` for Streamlit's static serving (once per server)."""
     return str(ensure_static_assets(app_dir))
+
+
+@st.cache_resource(show_spinner="Scoring the scenarios…", max_entries=CITIES, ttl=TTL_S)
+def _compared(city_key: str, scenario_keys: tuple, _city, _methods: dict, _graphs: dict):
+    return compare_scenarios(_city, _methods, graphs=_graphs)
+
+
+def compared_scenarios(spec: dict, methods: dict[str, Method]):
+    """One city scored under each scenario and compared (cached per city key and (name, method key) pairs); the
+    neighbour graphs come from the same cache as the Map tab's."""
+    city = prepared_city(spec, union_framework(methods.values()))
+    graphs = {}
+    for method in methods.values():
+        key = city.graph_key(method)
+        if method.hotspots and key not in graphs:
+            graphs[key] = _graph(key, _city=city, _method=method)
+    keys = tuple((name, method.key) for name, method in methods.items())
+    return _compared(city.key, keys, _city=city, _methods=methods, _graphs=graphs)

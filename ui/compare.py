@@ -12,6 +12,7 @@ from hotspots.errors import HotspotsError
 from hotspots.maps import HALO_COLOR, HOTSPOT_STYLES, LISA_STYLES, NO_DATA_COLOR, RISK_COLORS
 from hotspots.report import compare_cities, summarise_layer
 from ui.cache import scored_city, scored_on_common_scale
+from ui.city_charts import render_dimension_chart
 from ui.common import city_map, plain, show_error, synthetic_banner
 
 COMPARE_MAP_HEIGHT = 420
@@ -64,6 +65,7 @@ def render_compare(inputs: dict) -> None:
                 render_city(label, results.get(label), cities[label], inputs, view)
     scored = {label: result for label, result in results.items() if result is not None}
     if scored:
+        render_dimension_chart(scored, scale)
         render_summary(scored)
 
 
