@@ -309,3 +309,24 @@ def test_app_tab_opens_on_the_demo_city():
     assert any(h.value == "How sure are we?" for h in at.subheader)
     assert len(at.get("vega_lite_chart")) == 2  # the rank intervals and the sensitivity bars
     assert any("depends on the weights" in c.value for c in at.caption)
+
+
+def test_app_tab_waits_for_the_button_on_a_large_city(monkeypatch):
+    pytest.importorskip("streamlit")
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    import ui.uncertainty_tab
+
+    monkeypatch.setattr(ui.uncertainty_tab, "AUTO_RUN", 1000)  # Kolkata: 144 wards x 50 variants is "large" now
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "app.py"), default_timeout=180)
+    at.run()
+    at.session_state["view"] = "How sure are we?"
+    at.session_state["uncertainty_variants"] = 50
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.get("vega_lite_chart") and any("may take minutes" in i.value for i in at.info)
+    at.button(key="uncertainty_run").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert len(at.get("vega_lite_chart")) == 2

@@ -18,6 +18,9 @@ from ui.cache import SEED, scored_city, uncertainty_of
 from ui.common import CORRECTION_WORDS, plain, show_error, synthetic_banner
 
 VARIANT_CHOICES = [50, 100, 200, 500, 1000]
+#: Above this many ward-variants the analysis waits for a button (1,000 wards x 1,000 variants take seconds; 100,000
+#: wards x 200 variants would take many minutes: bench/RESULTS.md).
+AUTO_RUN = 1_000_000
 #: The rank chart draws at most this many wards (the highest by median rank); the table below has them all.
 CHART_WARDS = 1000
 INTRO = (
@@ -54,6 +57,8 @@ def render_uncertainty(spec: dict, inputs: dict) -> None:
     )
     try:
         result = scored_city(spec, inputs)
+        if not _may_run(len(result.layer), n_variants, spec["label"], seed):
+            return
         analysis = uncertainty_of(spec, inputs, n_variants, seed)
     except HotspotsError as exc:
         show_error(exc, f"{plain(spec['label'])}: ")
@@ -63,6 +68,23 @@ def render_uncertainty(spec: dict, inputs: dict) -> None:
     render_rank_intervals(table, n_variants)
     render_sensitivity(analysis.sensitivity)
     render_weight_dependent(table, analysis, inputs)
+
+
+def _may_run(n_wards: int, n_variants: int, label: str, seed: int) -> bool:
+    """Small cities run at once; a large one waits for the button (every variant is tested for hot spots)."""
+    if n_wards * n_variants <= AUTO_RUN:
+        return True
+    asked = st.session_state.setdefault("uncertainty_asked", set())
+    if (label, n_variants, seed) in asked:
+        return True
+    st.info(
+        f"This city has {n_wards:,} wards: scoring and testing {n_variants} variants may take minutes. Choose fewer "
+        "variants, or run it now."
+    )
+    if st.button("Run the analysis", key="uncertainty_run"):
+        asked.add((label, n_variants, seed))
+        return True
+    return False
 
 
 def _ward_table(result, analysis) -> pd.DataFrame:
