@@ -63,7 +63,9 @@ def _add_model(p: argparse.ArgumentParser) -> None:
         "--suppress-below",
         type=int,
         default=5,
-        help="leave counts from 1 to N-1 empty in exports (default 5; 0 turns it off)",
+        help="suppress counts from 1 to N-1 in every output (exports, map tooltips), and the counts that would give "
+        "them back from a column's total (complementary suppression); default 5, 10 is CDC WONDER's stricter rule, "
+        "0 turns it off",
     )
 
 

@@ -28,6 +28,7 @@ from hotspots.method import Method
 from hotspots.pipeline import city_graph, city_key, prepare_city, read_city, score_cities, score_city
 from hotspots.scenarios import compare_scenarios, union_framework
 from hotspots.spatial import DimensionCorrelation, bivariate_local_moran, dimension_correlation
+from hotspots.suppression import DEFAULT_SUPPRESS_BELOW
 from hotspots.uncertainty import uncertainty_analysis
 from ui.common import basemap_tiles, city_map
 
@@ -162,6 +163,7 @@ def method_of(inputs: dict) -> Method:
         permutations=inputs["permutations"],
         seed=SEED,
         correction=inputs["correction"],
+        suppress_below=inputs.get("suppress_below", DEFAULT_SUPPRESS_BELOW),
     )
 
 

@@ -168,7 +168,7 @@ def render_ward(result, ward_ids: list[str], select_key: str) -> None:
     for column, (label, value) in zip(st.columns(4), ward_metrics(row, len(ward_ids)).items()):
         column.metric(label, value)
     st.dataframe(
-        breakdown,
+        breakdown.assign(value=breakdown["value"].map(_value_text)),
         hide_index=True,
         width="stretch",
         key="breakdown",
@@ -177,7 +177,8 @@ def render_ward(result, ward_ids: list[str], select_key: str) -> None:
     st.caption(
         "Values are those the model uses, as in the map's tooltip: counts with a denominator are rates per 10,000 "
         "residents (see Unit). Each indicator's contribution adds up to its dimension score, and all contributions "
-        "add up to the risk score. Rank 1 = the ward where this indicator points to the most risk."
+        "add up to the risk score. Rank 1 = the ward where this indicator points to the most risk. A suppressed "
+        "count (and its rate, contributions and rank) is not shown; the scores still use it."
     )
 
 
@@ -194,6 +195,16 @@ def ward_metrics(row, n_wards: int) -> dict[str, str]:
         "Class": text(row.get("risk_class"), str),
         "Hot spot (Gi*)": text(row.get("hotspot_class"), str),
     }
+
+
+def _value_text(value) -> str:
+    """A breakdown value as text: a number rounded for reading, or the package's "suppressed (< 5)" as it is
+    (one type per column: Arrow refuses numbers and text mixed)."""
+    if isinstance(value, str):
+        return value
+    if value is None or pd.isna(value):
+        return "no data"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
 
 def _breakdown_config() -> dict:
