@@ -12,7 +12,8 @@ each ward's rank (and hot-spot status) is read across them.
 * the aggregation, one of :data:`hotspots.framework.AGGREGATIONS`;
 * the indicator left out: none, or one of the framework's indicators (each of the ``J + 1`` choices equally likely).
 
-Each normalisation is learned on the city itself (its own scale). Scoring is vectorised: the normalised indicators
+Each normalisation is learned on the city itself (its own scale), from the rates as the run uses them (smoothed
+where the framework asks, :func:`hotspots.pipeline.smoothed_table`). Scoring is vectorised: the normalised indicators
 (one matrix per normalisation, from :class:`hotspots.scoring.RiskScorer`) times a matrix of the variants' weights.
 
 **Per ward** (keyed by ward ID): ``risk_rank_median`` and the 5% and 95% quantiles of its rank across the variants
@@ -138,7 +139,7 @@ def sample_variants(
 def score_variants(table: pd.DataFrame, framework: Framework, design: VariantDesign) -> pd.DataFrame:
     """Risk scores (0-10) of every ward under every variant: wards (indexed by ward ID) x variants.
 
-    ``table`` holds ``ward_id`` and the framework's columns (e.g. :attr:`hotspots.pipeline.CityData.scored_table`).
+    ``table`` holds ``ward_id`` and the framework's columns (e.g. :func:`hotspots.pipeline.smoothed_table`).
     A ward with nothing to score it on in a variant gets NaN there.
     """
     ward_ids = pd.Index(table["ward_id"].astype(str), name="ward_id")
@@ -315,7 +316,7 @@ def uncertainty_analysis(
         ),
         rule={},
     )
-    table = city.scored_table
+    table, graph = _smoothed(city, method, graph)
     risk = score_variants(table, framework, design)
     ranks = rank_columns(risk.to_numpy())
     model_ranks = rank_columns(score_variants(table, framework, model).to_numpy())[:, 0]
@@ -339,6 +340,19 @@ def uncertainty_analysis(
     return UncertaintyResult(frame, sensitivity, design.inputs.assign(mean_abs_rank_shift=shift), metadata)
 
 
+def _smoothed(city, method, graph):
+    """The wards on the map as the score uses them (rates smoothed where the framework asks), and the graph (built
+    when the hot spots or spatial smoothing need it)."""
+    from .pipeline import city_graph, smoothed_table
+
+    needs_graph = method.hotspots or any(
+        getattr(i, "smoothing", "none") == "spatial_eb" for i in method.framework.indicators
+    )
+    if graph is None and needs_graph:
+        graph = city_graph(city, method)
+    return smoothed_table(city, method, graph)[0], graph
+
+
 def _rank_summary(ranks: np.ndarray, ward_ids: pd.Index) -> pd.DataFrame:
     ranked = ~np.isnan(ranks).all(axis=1)
     frame = pd.DataFrame(index=ward_ids, columns=["risk_rank_median", "risk_rank_p05", "risk_rank_p95"], dtype=float)
@@ -352,10 +366,8 @@ def _rank_summary(ranks: np.ndarray, ward_ids: pd.Index) -> pd.DataFrame:
 
 def _hotspot_frequency(city, method, risk: pd.DataFrame, graph):
     """Share of the variants in which each ward (of ``risk``'s index) is a significant hot spot."""
-    from .pipeline import city_graph
     from .spatial.variants import variant_hotspots
 
-    graph = graph if graph is not None else city_graph(city, method)
     values = risk.reindex(pd.Index(graph.ward_ids.astype(str), name="ward_id"))
     hot, plan = variant_hotspots(values, graph, method.permutations, method.seed, method.correction)
     return hot.mean(axis=1).reindex(risk.index).to_numpy(), plan

@@ -79,8 +79,19 @@ def test_shuffled_rows_give_the_same_result_per_ward(kolkata, tmp_path):
     pd.testing.assert_frame_equal(a.sensitivity, b.sensitivity)
 
 
-def test_no_perturbation_collapses_the_intervals_to_the_model(kolkata):
+def _smoothing_method() -> Method:
+    data = default_framework().to_dict()
+    for item in data["indicators"]:
+        item["smoothing"] = {"hate_incidents": "eb", "extremist_propaganda_reports": "spatial_eb"}.get(
+            item["column"], "none"
+        )
+    return Method(framework=Framework.from_dict(data))
+
+
+@pytest.mark.parametrize("smoothed", [False, True])
+def test_no_perturbation_collapses_the_intervals_to_the_model(kolkata, smoothed):
     city, method, graph = kolkata
+    method = _smoothing_method() if smoothed else method  # rates smoothed as the run smooths them
     model = score_city(city, method, graph=graph).layer.set_index("ward_id")
     fw = method.framework
     fixed = dict(spread=0.0, normalisations=[fw.normalisation], aggregations=[fw.aggregation], drop_one=False)
