@@ -33,6 +33,8 @@ HOTSPOT_FIELDS = (
     "lisa_cluster",
     "neighbour_count",
 )
+#: Written when an uncertainty analysis was run (hotspots.uncertainty.add_uncertainty).
+UNCERTAINTY_FIELDS = ("risk_rank_median", "risk_rank_p05", "risk_rank_p95", "hotspot_frequency")
 #: Decimals written for computed values, so that a spreadsheet shows what people read: ``coverage`` is exactly 1
 #: when complete (not 0.9999999999999999) and a p-value 0.499, not 0.49900000000000005. Input values (population,
 #: indicators) are written as they were read.
@@ -42,9 +44,12 @@ EXPORT_PRECISION = {
     "z": 3,  # gi_star_z
     "p": 4,  # gi_star_p, gi_star_p_adj, lisa_p, lisa_p_adj
     "lisa_i": 4,
+    "rank": 1,  # risk_rank_median (a median of ranks may end in .5), risk_rank_p05, risk_rank_p95
+    "share": 3,  # hotspot_frequency
 }
 _PRECISION_OF = {"coverage": "coverage", "gi_star_z": "z", "lisa_i": "lisa_i", "risk_score": "scores"}
 _PRECISION_OF.update({c: "p" for c in ("gi_star_p", "gi_star_p_adj", "lisa_p", "lisa_p_adj")})
+_PRECISION_OF.update({c: "rank" for c in UNCERTAINTY_FIELDS[:3]}, hotspot_frequency="share")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -58,6 +63,7 @@ def export_columns(
     """
     wanted = ["ward_id", *id_columns, "ward_name", population_column, "small_population", *indicator_columns]
     wanted += [f"{d}_score" for d in dimension_names] + list(SCORE_FIELDS) + list(HOTSPOT_FIELDS)
+    wanted += list(UNCERTAINTY_FIELDS)
     seen = []
     for c in wanted:
         if c in layer.columns and c not in seen:
@@ -163,6 +169,8 @@ def provenance(result, suppressed: dict) -> dict[str, Any]:
     )
     if result.method is not None:
         meta["method"] = result.method.to_dict()
+    if getattr(result, "uncertainty", None) is not None:
+        meta["uncertainty"] = result.uncertainty.metadata
     meta["id_columns"] = {"table": city.id_column, "boundaries": city.boundary_id_column}
     meta["small_population"] = _small_population_metadata(result)
     if getattr(result, "profiles", None) is not None:

@@ -381,6 +381,7 @@ class RiskResult:
     suppress_below: int = DEFAULT_SUPPRESS_BELOW
     method: Method | None = None
     profiles: Any = None  # hotspots.profiles.Profiles (pooled over the cities of a multi-city run)
+    uncertainty: Any = None  # hotspots.uncertainty.UncertaintyResult, from hotspots.uncertainty.add_uncertainty
 
     @property
     def dimension_names(self) -> list[str]:

@@ -150,7 +150,8 @@ def test_uploaded_names_labels_and_ids_render_literally_in_every_tab(kolkata_tab
     assert at.selectbox(key="city").value == HOSTILE
     at.session_state["compare_cities"] = [HOSTILE, "Kolkata (synthetic demo)"]
     seen = []
-    for view in ("Map", "Interactions", "Data", "Model", "Compare", "Scenarios", "Export", "Glossary"):
+    views = ("Map", "Interactions", "Data", "Model", "How sure are we?", "Compare", "Scenarios", "Export", "Glossary")
+    for view in views:
         seen += _assert_inert(_open(at, view), view)
     shown = _unescaped(seen)
     assert HOSTILE in shown  # the city name (title, headings) and the file names, literally

@@ -29,6 +29,7 @@ from hotspots.pipeline import city_graph, city_key, prepare_city, read_city, sco
 from hotspots.scenarios import compare_scenarios, union_framework
 from hotspots.spatial import DimensionCorrelation, bivariate_local_moran, dimension_correlation
 from hotspots.suppression import DEFAULT_SUPPRESS_BELOW
+from hotspots.uncertainty import uncertainty_analysis
 from ui.common import basemap_tiles, city_map
 
 SEED = 12345  # the pipeline's default seed: the same permutations as the command line
@@ -80,6 +81,22 @@ def _graph(graph_key: str, _city, _method: Method):
 @st.cache_resource(show_spinner="Scoring wards and testing for hot spots…", max_entries=SCORED, ttl=TTL_S)
 def _scored(city_key: str, method_key: str, graph_key: str, _city, _method: Method, _graph):
     return score_city(_city, _method, graph=_graph)
+
+
+@st.cache_resource(show_spinner="Re-scoring under many variants of the model…", max_entries=CITIES, ttl=TTL_S)
+def _uncertainty(
+    city_key: str, method_key: str, graph_key: str, n_variants: int, seed: int, _city, _method: Method, _graph
+):
+    return uncertainty_analysis(_city, _method, n_variants, seed, graph=_graph)
+
+
+def uncertainty_of(spec: dict, inputs: dict, n_variants: int, seed: int):
+    """The city's ranks and hot spots across ``n_variants`` seeded variants of the current model (cached per city
+    key, method key, N and seed)."""
+    method = method_of(inputs)
+    city = prepared_city(spec, method.framework)
+    graph, graph_key = neighbour_graph_of(spec, inputs)
+    return _uncertainty(city.key, method.key, graph_key, n_variants, seed, _city=city, _method=method, _graph=graph)
 
 
 @st.cache_resource(show_spinner="Scoring the cities on one common scale…", max_entries=CITIES, ttl=TTL_S)
