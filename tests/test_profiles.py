@@ -268,3 +268,25 @@ def test_mean_silhouette_equals_scikit_learns():
     planted_z = planted().to_numpy()
     codes = np.repeat([0, 1, 2], 30)
     assert mean_silhouette(_distances(planted_z), codes) == pytest.approx(silhouette_score(planted_z, codes))
+
+
+def test_the_same_scores_are_clustered_once_and_give_the_same_result_and_notes(monkeypatch):
+    # the app re-scores on every dimension-weight or option change; the dimension scores (and so the profiles)
+    # do not change then: the clustering must be remembered, with its notes, and not refitted
+    from hotspots.profiles import kmeans
+
+    calls = []
+    real = kmeans._cluster_rows
+    monkeypatch.setattr(kmeans, "_cluster_rows", lambda *a: calls.append(1) or real(*a))
+    monkeypatch.setattr(kmeans, "_RECENT", type(kmeans._RECENT)())
+    z = np.random.default_rng(3).normal(size=(60, 3))
+    z[0] = z[1]
+    notes_a, notes_b = [], []
+    first = kmeans.cluster(z, None, 7, notes_a)
+    second = kmeans.cluster(z.copy(), None, 7, notes_b)
+    assert len(calls) == 1
+    assert np.array_equal(first[0], second[0]) and first[1:] == second[1:] and notes_a == notes_b
+    second[0][:] = -1  # the caller's copy: the remembered codes stay intact
+    assert np.array_equal(kmeans.cluster(z, None, 7, [])[0], first[0])
+    kmeans.cluster(z, 3, 7, [])  # another k is another clustering
+    assert len(calls) == 2

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import warnings
+from collections import OrderedDict
 
 import numpy as np
 
@@ -15,17 +17,36 @@ SILHOUETTE_SAMPLE = 2000
 FIT_SAMPLE = 2_000
 
 
+#: Results of :func:`cluster` by the digest of their inputs (most recent last). The clustering is a pure function of
+#: the standardised dimension scores, ``k`` and the seed, and the dimension scores stay the same when only dimension
+#: weights, classes, permutations or the correction change: the app re-scores on each such change.
+_RECENT: OrderedDict[tuple, tuple] = OrderedDict()
+RECENT_SIZE = 32
+
+
 def cluster(z: np.ndarray, k, seed: int, notes: list[str]) -> tuple[np.ndarray, int, dict[int, float]]:
     """Cluster codes per row of ``z``, the number of profiles and the silhouette per ``k`` tried.
 
     Above :data:`FIT_SAMPLE` wards, KMeans is fitted on a seeded sample of them and every ward is assigned to its
     nearest centre (a note says so). One thread: on a few thousand points OpenMP's threads cost more than they
-    save, and far more on a busy machine (bench/bench_profiles.py).
+    save, and far more on a busy machine (bench/bench_profiles.py). The same inputs return the remembered result.
     """
-    from threadpoolctl import threadpool_limits
+    z = np.ascontiguousarray(z, dtype=float)
+    key = (hashlib.blake2b(z.tobytes(), digest_size=16).hexdigest(), z.shape, k, seed)
+    if key in _RECENT:
+        _RECENT.move_to_end(key)
+    else:
+        from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(limits=1):
-        return _cluster_rows(z, k, seed, notes)
+        own_notes: list[str] = []
+        with threadpool_limits(limits=1):
+            codes, chosen, silhouette = _cluster_rows(z, k, seed, own_notes)
+        _RECENT[key] = (codes, chosen, silhouette, own_notes)
+        while len(_RECENT) > RECENT_SIZE:
+            _RECENT.popitem(last=False)
+    codes, chosen, silhouette, own_notes = _RECENT[key]
+    notes.extend(own_notes)
+    return codes.copy(), chosen, dict(silhouette)
 
 
 def _cluster_rows(z: np.ndarray, k, seed: int, notes: list[str]) -> tuple[np.ndarray, int, dict[int, float]]:
