@@ -119,12 +119,13 @@ _INPUT_ROWS_CACHE_SIZE = 32
 
 
 def _input_rows(layer, indicators: Sequence, count_columns: Sequence[str], below: int, population_column: str):
-    """Population and indicator rows (small counts suppressed), cached on the ward IDs, the columns' values and
-    the indicators' definitions. The rows are shared between maps: treat them as read-only."""
-    wanted = ["ward_id", "population", population_column, *_indicator_columns(indicators)]
+    """Population and indicator rows (small counts suppressed), cached on the columns' values (as numbers, in row
+    order: all the rows show) and the indicators' definitions. The rows are shared between maps: read-only."""
+    wanted = ["population", population_column, *_indicator_columns(indicators)]
     columns = [c for c in dict.fromkeys(wanted) if c in layer.columns]
     digest = hashlib.blake2b(digest_size=20)
-    digest.update(pd.util.hash_pandas_object(pd.DataFrame(layer[columns]), index=False).to_numpy().tobytes())
+    for column in columns:
+        digest.update(np.asarray(pd.to_numeric(layer[column], errors="coerce"), dtype=float).tobytes())
     digest.update(repr((columns, list(indicators), sorted(map(str, count_columns)), below, population_column)).encode())
     key = digest.hexdigest()
     if key in _INPUT_ROWS_CACHE:
