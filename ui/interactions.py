@@ -8,7 +8,7 @@ import streamlit as st
 from hotspots.errors import HotspotsError
 from hotspots.report import correlation_pairs
 from ui.cache import bivariate_clusters, drawn_bivariate_map, neighbour_graph_of, score_correlation, scored_city
-from ui.common import CORRECTION_WORDS, permutation_words, show_error, synthetic_banner
+from ui.common import CORRECTION_WORDS, permutation_words, plain, show_error, synthetic_banner
 from ui.map_component import risk_map_component
 
 BIVARIATE_MAP_HEIGHT = 560
@@ -140,7 +140,7 @@ def render_bivariate(parts: dict, clusters: pd.DataFrame, x: str, y: str, label:
     with right:
         table = pd.DataFrame(
             [
-                {"Cluster": name, "Wards": int(counts.get(key, 0)), "Meaning": meaning.format(x=x, y=y)}
+                {"Cluster": name, "Wards": int(counts.get(key, 0)), "Meaning": meaning.format(x=plain(x), y=plain(y))}
                 for key, (name, meaning) in BIVARIATE_CLUSTERS.items()
             ]
         )
@@ -149,6 +149,7 @@ def render_bivariate(parts: dict, clusters: pd.DataFrame, x: str, y: str, label:
 
 
 def _how_to_read(x: str, y: str, inputs: dict) -> str:
+    x, y = plain(x), plain(y)  # dimension names come from the framework file
     same = (
         " (Both sides are the same score here: this is the ordinary local Moran map of that score.)" if x == y else ""
     )
