@@ -31,8 +31,10 @@ from ui.glossary import render_glossary  # noqa: E402
 from ui.interactions import render_interactions  # noqa: E402
 from ui.map_tab import render_map  # noqa: E402
 from ui.model_tab import render_model  # noqa: E402
+from ui.scenario_compare import render_scenario_compare  # noqa: E402
 from ui.sidebar import sidebar_inputs  # noqa: E402
 from ui.state import init_session  # noqa: E402
+from ui.uncertainty_tab import render_uncertainty  # noqa: E402
 
 #: Less space above the page and a smaller title, so that on a 1280x720 laptop the map (and its legend) is in view
 #: when the app opens.
@@ -54,7 +56,9 @@ def main() -> None:
         "Interactions": lambda: render_interactions(spec, inputs),
         "Data": lambda: render_data_tab(spec, inputs),
         "Model": lambda: render_model(spec, inputs),
+        "How sure are we?": lambda: render_uncertainty(spec, inputs),
         "Compare": lambda: render_compare(inputs),
+        "Scenarios": lambda: render_scenario_compare(spec, inputs),
         "Export": lambda: render_export(spec, inputs),
         "Glossary": render_glossary,
     }
