@@ -365,7 +365,7 @@ DRAWN_AT_JS = """(has) => {
 
 def tab_maps(page, tab: str, count: int, has: str) -> float:
     """A click on ``tab`` to ``count`` maps drawn whose state has ``has`` (seconds)."""
-    page.get_by_role("tab", name=tab).click()
+    page.get_by_role("tab", name=tab, exact=True).click()
     action = page.evaluate("() => window.__hsAction")
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:

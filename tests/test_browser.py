@@ -510,11 +510,11 @@ def test_interactions_and_compare_maps_draw_locally_in_the_map_component(chromiu
             page = _recording_page(browser, requests)
             page.goto(app_url, wait_until="domcontentloaded")
             page.get_by_text("Wards ranked by risk").wait_for(timeout=90_000)
-            page.get_by_role("tab", name="Interactions").click()
+            page.get_by_role("tab", name="Interactions", exact=True).click()
             page.get_by_text("Where does one kind of risk meet another").wait_for(timeout=90_000)
             bivariate = _frames_with_map(page, 1, has="pair")
             bivariate[0].wait_for_function(WARDS_DRAWN_JS, arg=KOLKATA_WARDS, timeout=30_000)
-            page.get_by_role("tab", name="Compare").click()
+            page.get_by_role("tab", name="Compare", exact=True).click()
             page.get_by_text("The cities in numbers").wait_for(timeout=120_000)
             maps = _frames_with_map(page, 2, has="view")
             for frame in maps:
