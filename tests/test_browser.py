@@ -11,6 +11,7 @@ The test writes no file of the repository. To refresh the README's screenshot, a
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -437,3 +438,116 @@ def test_weight_change_restyles_the_map_without_remount_and_a_click_selects(chro
         finally:
             browser.close()
     _assert_all_local(requests)
+
+
+# In the map's frame: every map state the frame applies (the component's data-hs-seq and data-hs-state), in order.
+RECORD_STATES_JS = """() => {
+  const c = document.querySelector('.leaflet-container');
+  window.__applied = [];
+  new MutationObserver(() => {
+    window.__applied.push({seq: Number(c.getAttribute('data-hs-seq')), state: c.getAttribute('data-hs-state'),
+                           t: performance.timeOrigin + performance.now()});
+  }).observe(c, {attributes: true, attributeFilter: ['data-hs-seq']});
+}"""
+SHOWN_WEIGHT_JS = "(dim) => JSON.parse(document.querySelector('.leaflet-container').getAttribute('data-hs-state'))" + (
+    ".dimension_weights[dim]"
+)
+
+
+def test_rapid_nudges_end_on_the_last_value_drawn_once(chromium_path, app_url):
+    """Five quick presses on a weight slider: the map ends showing the last weight, drawn once, and no older state
+    is drawn after a newer one (the component's sequence numbers)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1050})
+            page.goto(app_url, wait_until="domcontentloaded")
+            page.get_by_text("Wards ranked by risk").wait_for(timeout=90_000)
+            frame = _map_frame(page)
+            assert frame is not None, "the map did not appear"
+            page.wait_for_timeout(1500)  # let the first runs settle
+            start = frame.evaluate(SHOWN_WEIGHT_JS, "institutional")
+            frame.evaluate(RECORD_STATES_JS)
+            slider = page.locator("[data-testid='stSidebar'] [data-testid='stSlider']").filter(
+                has_text="Institutional dimension"
+            )
+            thumb = slider.locator("input[type='range']").first
+            thumb.focus()
+            for press in range(5):
+                page.keyboard.press("ArrowRight")
+                if press < 4:
+                    page.wait_for_timeout(120)
+            last_press = page.evaluate("() => performance.timeOrigin + performance.now()")
+            final = float(thumb.input_value())
+            assert final == pytest.approx(start + 0.5), (start, final)  # five steps of 0.1
+            frame.wait_for_function(
+                f"(dim) => ({SHOWN_WEIGHT_JS})(dim) === {final}", arg="institutional", timeout=60_000
+            )
+            page.wait_for_timeout(2500)  # anything late would arrive now
+            applied = frame.evaluate("() => window.__applied")
+            assert frame.evaluate(SHOWN_WEIGHT_JS, "institutional") == pytest.approx(final)
+            seqs = [a["seq"] for a in applied]
+            assert seqs == sorted(set(seqs)), f"a state was drawn twice or after a newer one: {applied}"
+            final_draws = [a for a in applied if a["t"] >= last_press - 5]
+            weights = [json.loads(a["state"])["dimension_weights"]["institutional"] for a in final_draws]
+            assert weights and weights[-1] == pytest.approx(final), weights
+            assert weights.count(weights[-1]) == 1, f"the last value was drawn {weights.count(weights[-1])} times"
+        finally:
+            browser.close()
+
+
+def test_interactions_and_compare_maps_draw_locally_in_the_map_component(chromium_path, app_url):
+    """The Interactions tab's map and the Compare tab's maps are the app's own map component, with Leaflet served
+    once as a static file: no streamlit-folium frame, no request leaves the machine."""
+    from playwright.sync_api import sync_playwright
+
+    requests: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = _recording_page(browser, requests)
+            page.goto(app_url, wait_until="domcontentloaded")
+            page.get_by_text("Wards ranked by risk").wait_for(timeout=90_000)
+            page.get_by_role("tab", name="Interactions", exact=True).click()
+            page.get_by_text("Where does one kind of risk meet another").wait_for(timeout=90_000)
+            bivariate = _frames_with_map(page, 1, has="pair")
+            bivariate[0].wait_for_function(WARDS_DRAWN_JS, arg=KOLKATA_WARDS, timeout=30_000)
+            page.get_by_role("tab", name="Compare", exact=True).click()
+            page.get_by_text("The cities in numbers").wait_for(timeout=120_000)
+            maps = _frames_with_map(page, 2, has="view")
+            for frame in maps:
+                frame.wait_for_function(WARDS_DRAWN_JS, arg=1, timeout=30_000)
+            states = sorted(
+                json.loads(f.locator(".leaflet-container").get_attribute("data-hs-state"))["city"] for f in maps
+            )
+            assert len(set(states)) == 2, states  # one map per chosen city
+        finally:
+            browser.close()
+    _assert_all_local(requests)
+    assert not [url for url in requests if "streamlit_folium" in url], "a streamlit-folium frame was mounted"
+    leaflet = [url for url in requests if url.endswith("/app/static/hotspots-leaflet/leaflet.js")]
+    assert leaflet, "Leaflet was not served as a static file"
+
+
+def _frames_with_map(page, count: int, has: str, timeout_s: float = 90) -> list:
+    """``count`` frames of the map component with a drawn Leaflet map whose state (``data-hs-state``) has ``has``."""
+    deadline = time.monotonic() + timeout_s
+    found = []
+    while time.monotonic() < deadline:
+        found = []
+        for frame in page.frames:
+            if MAP_COMPONENT not in frame.url:
+                continue
+            try:
+                container = frame.locator(".leaflet-container")
+                state = container.get_attribute("data-hs-state", timeout=1000) if container.count() else None
+                if state and has in json.loads(state) and container.get_attribute("data-hs-wards"):
+                    found.append(frame)
+            except Exception:  # frame detached while the app reruns
+                continue
+        if len(found) >= count:
+            return found
+        page.wait_for_timeout(250)
+    raise AssertionError(f"{len(found)} of {count} map frame(s) appeared in {timeout_s} s")

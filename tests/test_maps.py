@@ -782,3 +782,22 @@ def test_map_parts_are_what_the_page_embeds(layer, page):
     assert "return {wards: wards, update: update};" in parts["layers_js"]  # restyles a drawn map on new data
     with pytest.raises(ValueError, match="no ward layers"):
         map_parts(folium.Map(tiles=None))
+
+
+def test_input_rows_are_reused_only_for_the_same_values(layer):
+    """The tooltip's indicator rows are cached on their values (a weight change moves only the scores): a new score
+    reuses them, a changed indicator value or a shuffled row order gives rows of its own."""
+
+    def rows(scored) -> dict:
+        data = embedded_data(maps.map_html(maps.risk_map(scored, indicators=INDICATORS)))
+        return {row["label"]: row.get("num") for row in data["rows"]}
+
+    first = rows(layer)
+    rescored = layer.assign(risk_score=layer["risk_score"][::-1].to_numpy())
+    again = rows(rescored)
+    assert again["incidents"] == first["incidents"] and again["Risk score (0–10)"] != first["Risk score (0–10)"]
+    changed = layer.copy()
+    changed.loc[0, "incidents"] = changed["incidents"].max() + 7
+    assert rows(changed)["incidents"][0] == changed.loc[0, "incidents"]
+    shuffled = layer.iloc[::-1]  # the rows follow the wards, not the positions
+    assert rows(shuffled)["incidents"] == first["incidents"][::-1]

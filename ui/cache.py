@@ -22,7 +22,7 @@ import streamlit as st
 
 from hotspots.framework import Framework
 from hotspots.io import IdGuess, guess_id_columns, numeric_columns, workbook_sheets
-from hotspots.maps import ensure_static_assets
+from hotspots.maps import bivariate_map, ensure_static_assets
 from hotspots.maps.element import map_parts
 from hotspots.method import Method
 from hotspots.pipeline import city_graph, city_key, prepare_city, read_city, score_cities, score_city
@@ -30,7 +30,7 @@ from hotspots.scenarios import compare_scenarios, union_framework
 from hotspots.spatial import DimensionCorrelation, bivariate_local_moran, dimension_correlation
 from hotspots.suppression import DEFAULT_SUPPRESS_BELOW
 from hotspots.uncertainty import uncertainty_analysis
-from ui.common import basemap_tiles, city_map
+from ui.common import basemap_tiles, city_map, city_title
 
 SEED = 12345  # the pipeline's default seed: the same permutations as the command line
 TTL_S = 3600  #: seconds an entry of any cache lives
@@ -204,13 +204,40 @@ def scored_on_common_scale(specs: dict[str, dict], inputs: dict) -> dict:
 
 
 @st.cache_resource(show_spinner="Drawing the map…", max_entries=SCORED, ttl=TTL_S)
-def _map_parts(city_key: str, method_key: str, tiles: str | None, _result, _inputs: dict) -> dict:
-    return map_parts(city_map(_result, _inputs))
+def _map_parts(version: str, _result, _inputs: dict, _options: dict) -> dict:
+    return {**map_parts(city_map(_result, _inputs, **_options)), "version": version}
 
 
-def drawn_map(result, inputs: dict) -> dict:
-    """A scored city's risk map as the map component draws it (cached per city key, method key and basemap)."""
-    return _map_parts(result.city.key, method_of(inputs).key, basemap_tiles(inputs), _result=result, _inputs=inputs)
+def drawn_map(result, inputs: dict, *, scale: str = "own", **options) -> dict:
+    """A scored city's risk map as the map component draws it, with its ``version`` (the cache key: city key,
+    method key, basemap, and the scale and :func:`ui.common.city_map` options of the Compare tab's maps)."""
+    version = "|".join(
+        [result.city.key, method_of(inputs).key, str(basemap_tiles(inputs)), scale]
+        + [f"{k}={v}" for k, v in sorted(options.items())]
+    )
+    return _map_parts(version, _result=result, _inputs=inputs, _options=options)
+
+
+@st.cache_resource(show_spinner="Drawing the map…", max_entries=SMALL, ttl=TTL_S)
+def _bivariate_parts(version: str, x: str, y: str, _result, _clusters: pd.DataFrame, _inputs: dict) -> dict:
+    fmap = bivariate_map(
+        _result.layer,
+        _clusters,
+        x,
+        y,
+        title=city_title(_result),
+        synthetic=_result.city.synthetic,
+        tiles=basemap_tiles(_inputs),
+        compact=True,
+    )
+    return {**map_parts(fmap), "version": version}
+
+
+def drawn_bivariate_map(result, clusters: pd.DataFrame, x: str, y: str, inputs: dict) -> dict:
+    """The bivariate cluster map of ``x`` in the ward against ``y`` around it, as the map component draws it
+    (cached per city key, method key, pair and basemap: the clusters follow from these)."""
+    version = "|".join([result.city.key, method_of(inputs).key, str(basemap_tiles(inputs)), "bivariate", x, y])
+    return _bivariate_parts(version, x, y, _result=result, _clusters=clusters, _inputs=inputs)
 
 
 @st.cache_resource(show_spinner=False, max_entries=1)

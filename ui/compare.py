@@ -5,15 +5,15 @@ from __future__ import annotations
 import html
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from hotspots.classify import CLASS_LABELS
 from hotspots.errors import HotspotsError
 from hotspots.maps import HALO_COLOR, HOTSPOT_STYLES, LISA_STYLES, NO_DATA_COLOR, PROFILE_COLORS, RISK_COLORS
 from hotspots.report import compare_cities, summarise_layer
-from ui.cache import scored_city, scored_on_common_scale
+from ui.cache import drawn_map, scored_city, scored_on_common_scale
 from ui.city_charts import render_dimension_chart
-from ui.common import city_map, plain, show_error, synthetic_banner
+from ui.common import plain, show_error, synthetic_banner
+from ui.map_component import risk_map_component
 
 COMPARE_MAP_HEIGHT = 420
 MAPS_PER_ROW = 2
@@ -60,11 +60,12 @@ def render_compare(inputs: dict) -> None:
     if view not in layers:  # "Risk profiles" left when switching back to each city's own scale
         view = "risk_score"
     st.markdown(legend_html(view, scale, _profile_labels(results)), unsafe_allow_html=True)
+    scale_key = scale if scale == "own" or len(chosen) < 2 else _common_key(results)
     for start in range(0, len(chosen), MAPS_PER_ROW):
         row = chosen[start : start + MAPS_PER_ROW]
         for column, label in zip(st.columns(MAPS_PER_ROW), row):
             with column:
-                render_city(label, results.get(label), cities[label], inputs, view)
+                render_city(label, results.get(label), cities[label], inputs, view, scale_key)
     scored = {label: result for label, result in results.items() if result is not None}
     if scored:
         render_dimension_chart(scored, scale)
@@ -145,23 +146,29 @@ def legend_html(view: str, scale: str, profiles: list[str] | None = None) -> str
     )
 
 
-def render_city(label: str, result, spec: dict, inputs: dict, view: str = "risk_score") -> None:
-    """One city's column: its name and map (the legend is shared, above the maps)."""
+def _common_key(results: dict) -> str:
+    """The common scale's part of the maps' cache key: the cities it was learned on."""
+    return "common:" + ",".join(f"{label}={r.city.key}" for label, r in results.items() if r is not None)
+
+
+def render_city(label: str, result, spec: dict, inputs: dict, view: str = "risk_score", scale_key: str = "own") -> None:
+    """One city's column: its name and map (the legend is shared, above the maps). The map is the app's map
+    component, one per place in the grid: another layer, scale or weight restyles the map already drawn."""
     st.markdown(f"**{plain(label)}**")
     if result is None:
         return
     try:
-        fmap = city_map(result, inputs, compact=True, view=view, legend=False)
+        parts = drawn_map(result, inputs, scale=scale_key, compact=True, view=view, legend=False)
     except HotspotsError as exc:
         show_error(exc)
         return
     synthetic_banner(result.city.synthetic, compact=True)
-    st_folium(
-        fmap,
-        key=f"compare:{label}:{view}",
+    risk_map_component(
+        parts,
+        key=f"compare_map:{label}",
+        name=label,
         height=COMPARE_MAP_HEIGHT,
-        use_container_width=True,
-        returned_objects=[],
+        state={"city": label, "view": view, "scale": scale_key.split(":")[0]},
     )
     summary = summarise_layer(result.layer)
     st.caption(f"Highest risk: {plain(', '.join(summary.top_wards))} (top score {summary.top_score:.2f})")

@@ -4,21 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from hotspots.errors import HotspotsError
-from hotspots.maps import bivariate_map
 from hotspots.report import correlation_pairs
-from ui.cache import bivariate_clusters, neighbour_graph_of, score_correlation, scored_city
-from ui.common import (
-    CORRECTION_WORDS,
-    basemap_tiles,
-    city_title,
-    permutation_words,
-    plain,
-    show_error,
-    synthetic_banner,
-)
+from ui.cache import bivariate_clusters, drawn_bivariate_map, neighbour_graph_of, score_correlation, scored_city
+from ui.common import CORRECTION_WORDS, permutation_words, plain, show_error, synthetic_banner
+from ui.map_component import risk_map_component
 
 BIVARIATE_MAP_HEIGHT = 560
 NEIGHBOURS_AROUND = {
@@ -67,21 +58,11 @@ def render_interactions(spec: dict, inputs: dict) -> None:
             inputs["correction"],
             _graph=graph,
         )
-        with st.spinner("Drawing the map…"):
-            fmap = bivariate_map(
-                layer,
-                clusters,
-                x,
-                y,
-                title=city_title(result),
-                synthetic=result.city.synthetic,
-                tiles=basemap_tiles(inputs),
-                compact=True,
-            )
+        parts = drawn_bivariate_map(result, clusters, x, y, inputs)
     except HotspotsError as exc:
         show_error(exc)
         return
-    render_bivariate(fmap, clusters, x, y, spec["label"], inputs)
+    render_bivariate(parts, clusters, x, y, spec["label"], inputs)
 
 
 def _correlation_colour(value: float) -> str:
@@ -148,13 +129,13 @@ def _pair_select(dimensions: list[str]) -> tuple[str, str]:
     return x, y
 
 
-def render_bivariate(fmap, clusters: pd.DataFrame, x: str, y: str, label: str, inputs: dict) -> None:
-    """The bivariate map, beside the count of wards per cluster and how to read them."""
+def render_bivariate(parts: dict, clusters: pd.DataFrame, x: str, y: str, label: str, inputs: dict) -> None:
+    """The bivariate map (the app's map component: another pair or city restyles the map already drawn), beside
+    the count of wards per cluster and how to read them."""
     left, right = st.columns([1.8, 1])
     with left:
-        st_folium(
-            fmap, key=f"bvmap:{label}", height=BIVARIATE_MAP_HEIGHT, use_container_width=True, returned_objects=[]
-        )
+        shown = {"city": label, "pair": [x, y]}
+        risk_map_component(parts, key="bivariate_map", name=label, height=BIVARIATE_MAP_HEIGHT, state=shown)
     counts = clusters["bv_cluster"].value_counts()
     with right:
         table = pd.DataFrame(

@@ -1,11 +1,16 @@
-"""The risk map as a Streamlit component that draws the map once and restyles it on every rerun.
+"""The app's maps as a Streamlit component that draws a map once and restyles it on every rerun.
 
 ``st_folium`` remounts the whole Leaflet map on every rerun (and re-sends Leaflet itself as ``data:`` URLs); this
 component (``ui/map_frontend/index.html``) keeps one Leaflet map per key and, when only the data change (a weight
 moved), restyles the drawn ward polygons through the update function of ``hotspots/maps/static/risk_layers.js``.
 Leaflet is served once, as a static file: :func:`hotspots.maps.ensure_static_assets` copies it into the app's
 ``static/`` folder and ``.streamlit/config.toml`` turns on ``server.enableStaticServing``. Without static serving
-the component still works, with Leaflet sent as ``data:`` URLs (the old cost).
+the component still works, with Leaflet sent as ``data:`` URLs (the old cost). Every map of the app (the risk map,
+the Interactions tab's bivariate map, the Compare tab's maps) goes through :func:`risk_map_component`.
+
+Each map state carries a *version* (from the cache keys of what it shows) and a *sequence number* (counted per
+session, new for each new version of a map): the frame draws nothing for a version it already shows and drops a
+state older than the one it drew, so that after quick slider nudges the map ends on the last state sent.
 
 The value returned is the last click, in the form ``st_folium`` returns it
 (``last_object_clicked_tooltip``, ``last_object_clicked``), or ``None``.
@@ -42,11 +47,36 @@ def _leaflet_fallback() -> dict | None:
     return {"js": urls["js"][0][1], "css": urls["css"][0][1]}
 
 
-def risk_map_component(parts: dict, *, key: str, name: str, height: int) -> dict | None:
+def _sequence(key: str, version: str) -> int:
+    """The session's sequence number of this map state: the same for the same version, else a new, higher one."""
+    shown = st.session_state.setdefault("_map_versions", {})  # component key -> (version, sequence number)
+    if key in shown and shown[key][0] == version:
+        return shown[key][1]
+    number = st.session_state.get("_map_sequence", 0) + 1
+    st.session_state["_map_sequence"] = number
+    shown[key] = (version, number)
+    return number
+
+
+def risk_map_component(parts: dict, *, key: str, name: str, height: int, state: dict | None = None) -> dict | None:
     """Draw a map (:func:`ui.cache.drawn_map`) in the component with this key; return the last click on it.
 
     Keep ``key`` the same across reruns: the component then updates the map already drawn instead of drawing a
-    new one. ``name`` says which map it is (the city): a click made on another map is not returned.
+    new one. ``name`` says which map it is (the city): a click made on another map is not returned. ``parts``
+    holds a ``version`` (a string naming what the map shows); ``state`` is a small JSON-able dict the frame
+    writes into its ``data-hs-state`` attribute (what the map shows, in words, for tests).
     """
-    click = _component()(key=key, default=None, height=height, name=name, leaflet=_leaflet_fallback(), **parts)
+    parts = dict(parts)
+    version = str(parts.pop("version"))
+    click = _component()(
+        key=key,
+        default=None,
+        height=height,
+        name=name,
+        leaflet=_leaflet_fallback(),
+        version=version,
+        seq=_sequence(key, version),
+        state=state,
+        **parts,
+    )
     return click if isinstance(click, dict) and click.get("map") == name else None

@@ -67,7 +67,8 @@ def render_map(spec: dict, inputs: dict) -> None:
     # ranked table come below it.
     # One map for every city (the same key): a weight change or another city restyles or redraws the map in
     # the frame already open, it does not mount a new one.
-    map_state = risk_map_component(parts, key="risk_map", name=spec["label"], height=MAP_HEIGHT)
+    shown = {"city": spec["label"], "dimension_weights": inputs["dimension_weights"]}
+    map_state = risk_map_component(parts, key="risk_map", name=spec["label"], height=MAP_HEIGHT, state=shown)
     follow_click(map_state, layer, ward_ids, spec["label"], select_key)
     synthetic_banner(result.city.synthetic)
     significance_note(inputs)

@@ -3,8 +3,10 @@ suppressed by the rule of the exports, every string HTML-escaped (used by :mod:`
 
 from __future__ import annotations
 
+import hashlib
 import html
 import math
+from collections import OrderedDict
 from collections.abc import Sequence
 
 import geopandas as gpd
@@ -109,13 +111,17 @@ def _tooltip_rows(
     layer: gpd.GeoDataFrame,
     dimensions: Sequence[str],
     indicators: Sequence,
-    suppression: _Suppression,
+    count_columns: Sequence[str],
+    suppress_below: int,
     population_column: str = "population",
 ) -> list[dict]:
+    """The tooltip's rows: the scores and classes of this run, then the input rows (population and indicators,
+    cached on their values: a weight change moves only the scores)."""
     fixed = ["risk_score", "risk_class", "risk_rank", "hotspot_class", "gi_star_z", "lisa_cluster"]
     fixed += ["risk_profile", "coverage"]
     scores = [f"{dim}_score" for dim in dimensions]
-    layer = _plain(layer, [*fixed, *scores, "population", population_column, *_indicator_columns(indicators)])
+    frame = layer  # the layer itself, for the suppression rule; its columns as arrays below
+    layer = _plain(frame, [*fixed, *scores, "population", population_column, *_indicator_columns(indicators)])
     rows = [{"label": "Risk score (0–10)", "num": _numbers(layer["risk_score"])}]
     if "risk_class" in layer:
         rows.append({"label": "Risk class", **_texts(layer["risk_class"])})
@@ -133,10 +139,32 @@ def _tooltip_rows(
         rows.append({"label": "Risk profile", **_texts(layer["risk_profile"])})
     if "coverage" in layer:
         rows.append({"label": "Data coverage (%)", "num": _numbers(100 * _floats(layer["coverage"]))})
-    if "population" in layer:
-        rows.append({"label": "Population", "num": suppression.numbers(layer, "population")})
-    for indicator in indicators:
-        rows.append(_indicator_row(layer, indicator, suppression, population_column))
+    return rows + _input_rows(frame, layer, indicators, count_columns, suppress_below, population_column)
+
+
+_INPUT_ROWS_CACHE: OrderedDict[str, list[dict]] = OrderedDict()
+_INPUT_ROWS_CACHE_SIZE = 32
+
+
+def _input_rows(frame, layer: dict, indicators: Sequence, count_columns: Sequence[str], below: int, population_column):
+    """Population and indicator rows (small counts suppressed), cached on the columns' values (as numbers, in row
+    order: all the rows show) and the indicators' definitions. The rows are shared between maps: read-only."""
+    wanted = ["population", population_column, *_indicator_columns(indicators)]
+    columns = [c for c in dict.fromkeys(wanted) if c in layer]
+    digest = hashlib.blake2b(digest_size=20)
+    for column in columns:
+        digest.update(_floats(layer[column]).tobytes())
+    digest.update(repr((columns, list(indicators), sorted(map(str, count_columns)), below, population_column)).encode())
+    key = digest.hexdigest()
+    if key in _INPUT_ROWS_CACHE:
+        _INPUT_ROWS_CACHE.move_to_end(key)
+        return _INPUT_ROWS_CACHE[key]
+    suppression = _Suppression(frame, ["population", *_indicator_columns(indicators)], count_columns, below)
+    rows = [{"label": "Population", "num": suppression.numbers(layer, "population")}] if "population" in layer else []
+    rows += [_indicator_row(layer, indicator, suppression, population_column) for indicator in indicators]
+    _INPUT_ROWS_CACHE[key] = rows
+    while len(_INPUT_ROWS_CACHE) > _INPUT_ROWS_CACHE_SIZE:
+        _INPUT_ROWS_CACHE.popitem(last=False)
     return rows
 
 

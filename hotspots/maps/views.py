@@ -30,6 +30,7 @@ from hotspots.maps.assets import OfflineMap
 from hotspots.maps.element import TILES, make_map
 from hotspots.maps.geometry import ALPHABET, encode_geometry
 from hotspots.maps.tooltips import (
+    _check_suppress_below,
     _escape_all,
     _indicator_columns,
     _label,
@@ -340,7 +341,7 @@ def risk_map(
     columns = _indicator_columns(indicators)
     _check_columns(layer, dimensions, columns)
     _check_tiles(tiles)
-    suppression = _Suppression(layer, ["population", *columns], count_columns, suppress_below)
+    suppress_below = _check_suppress_below(suppress_below)
     if layer.crs is not None and not layer.crs.equals("EPSG:4326"):
         layer = layer.to_crs(4326)
     geometry = encode_geometry(layer, width=width, height=height, pixels=0.25 if simplify else 0.0)
@@ -359,7 +360,7 @@ def risk_map(
         views=views,
         hot=hot,
         legend=legend,
-        rows=_tooltip_rows(layer, dimensions, indicators, suppression, population_column),
+        rows=_tooltip_rows(layer, dimensions, indicators, count_columns, suppress_below, population_column),
         info=_info_html(title, synthetic, has_hot, compact),
         tiles=tiles,
         compact=compact,

@@ -150,12 +150,16 @@
     if (D2.id.length !== D.id.length || D2.views.length !== D.views.length || !D2.hot !== !D.hot ||
         !D2.info !== !D.info || (D2.hot && D2.hot.label !== D.hot.label)) return false;
     for (var u = 0; u < D2.views.length; u++) if (D2.views[u].label !== D.views[u].label) return false;
-    var at = D.views.indexOf(current);
+    var at = D.views.indexOf(current), before = current, hotBefore = D.hot && D.hot.cls;
     D = D2;
     current = D.views[at < 0 ? 0 : at];
     for (var w = 0; w < D.views.length; w++) base[D.views[w].label]._hsView = D.views[w];
-    wards.eachLayer(function (p) { p.setStyle(fillStyle(p._hs)); });
-    if (hot) { hot.clearLayers(); drawHot(); }
+    // only the wards whose class (or class colour) changed are restyled: a weight change moves a few wards
+    var sameColors = before.colors.join() === current.colors.join();
+    wards.eachLayer(function (p) {
+      if (!sameColors || before.cls.charCodeAt(p._hs) !== current.cls.charCodeAt(p._hs)) p.setStyle(fillStyle(p._hs));
+    });
+    if (hot && D.hot.cls !== hotBefore) { hot.clearLayers(); drawHot(); }
     if (info) info.getContainer().innerHTML = D.info;
     legend.update();
     return true;
