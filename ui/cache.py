@@ -21,6 +21,7 @@ from hotspots.maps.element import map_parts
 from hotspots.method import Method
 from hotspots.pipeline import city_graph, city_key, prepare_city, read_city, score_cities, score_city
 from hotspots.spatial import DimensionCorrelation, bivariate_local_moran, dimension_correlation
+from hotspots.workspace import Store, default_path, open_store
 from ui.common import basemap_tiles, city_map
 
 SEED = 12345  # the pipeline's default seed: the same permutations as the command line
@@ -186,3 +187,13 @@ def drawn_map(result, inputs: dict) -> dict:
 def static_leaflet(app_dir: str) -> str:
     """Copy Leaflet into ``<app_dir>/static/hotspots-leaflet`` for Streamlit's static serving (once per server)."""
     return str(ensure_static_assets(app_dir))
+
+
+@st.cache_resource(show_spinner=False)
+def _workspace_store(path: str) -> Store:
+    return open_store(path)
+
+
+def workspace_store() -> Store:
+    """The workspace store of this server (``$HOTSPOTS_DB``, else the per-user default), opened once per path."""
+    return _workspace_store(str(default_path()))
