@@ -177,7 +177,7 @@ def test_a_new_session_and_a_restarted_server_see_the_same_workspace(database):
 
     for restart in (False, True):
         if restart:
-            ui.cache.workspace_store.__globals__["_workspace_store"].clear()  # a new store object on the same file
+            ui.cache._workspace_store.clear()  # a new store object on the same file
         again = _session(ws=ws)
         assert again.session_state["ws"] == ws
         assert "My upload" in again.session_state["cities"]
@@ -271,3 +271,15 @@ def test_a_room_passcode_is_required_when_set(monkeypatch):
     next(b for b in at.button if b.label == "Unlock").click().run()
     _ok(at)
     assert [b for b in at.button if b.label == "Open a new room"]
+
+
+def test_a_note_on_the_picked_ward_is_saved_and_restored():
+    at = _session()
+    ward = at.selectbox(key=f"ward:{KOLKATA_LABEL}").value
+    at.run()  # the sidebar (drawn first) sees the ward the map picked in the run before
+    key = f"note:{KOLKATA_LABEL}:{ward}"
+    at.text_area(key=key).input("Ask the ward office about the *new* school").run()
+    _ok(at)
+    again = _session(ws=at.session_state["ws"])
+    again.run()
+    assert again.text_area(key=key).value == "Ask the ward office about the *new* school"

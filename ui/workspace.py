@@ -128,6 +128,7 @@ def render_scenarios(inputs: dict) -> None:
         )
         st.button("Delete this scenario", key="delete_scenario", on_click=on_delete_scenario)
     st.file_uploader("Load a scenario file", type=["json"], key="scenario_upload", on_change=on_scenario_upload)
+    render_note(inputs["city"])
     render_workspace_tools()
 
 
@@ -200,6 +201,36 @@ def _apply_scenario_file() -> None:
 
 def _file_stem(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "_", name).strip("_")[:60] or "scenario"
+
+
+# -- notes on wards ---------------------------------------------------------------------------------------------
+
+
+def render_note(city: str) -> None:
+    """The group's note on the ward picked on the map (saved as it is typed)."""
+    state = st.session_state
+    ward_id = state.get(f"ward:{city}")
+    with st.expander("Notes"):
+        notes = workspace_store().notes(state["ws"], city)
+        if ward_id is None:
+            st.caption("Pick a ward on the map to write a note on it.")
+        else:
+            key = f"note:{city}:{ward_id}"
+            state.setdefault(key, notes.get((city, str(ward_id)), ""))
+            st.text_area(
+                f"Note on ward {ward_id}", key=key, max_chars=10_000, on_change=_save_note, args=(city, ward_id)
+            )
+        if notes:
+            st.caption(f"Notes in this city: {len(notes)} ward(s): {plain(', '.join(w for _, w in notes))}")
+
+
+def _save_note(city: str, ward_id: str) -> None:
+    try:
+        workspace_store().set_note(
+            st.session_state["ws"], city, str(ward_id), st.session_state[f"note:{city}:{ward_id}"]
+        )
+    except STORE_ERRORS as exc:
+        st.session_state["workspace_error"] = str(exc)
 
 
 # -- the workspace: link, export, import ------------------------------------------------------------------------
