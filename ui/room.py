@@ -220,8 +220,8 @@ def _wall(room: str, token: str | None) -> None:
     st.caption(
         "All published items share one scenario: scores are on one scale learned from all their wards."
         if scale == "common"
-        else "The items use different scenarios: each city's scores are on its own scale (how a ward ranks within "
-        "its city), and the colours mean the same score range in every map."
+        else "Each city's scores are on its own scale (how a ward ranks within its city; the items do not all share "
+        "one scenario), and a colour means the same score range in every map."
     )
     st.markdown(wall_legend(), unsafe_allow_html=True)
     ids = {label: item.id for label, item in _labels(items).items()}
