@@ -24,6 +24,7 @@ HERE = str(Path(__file__).resolve().parent)
 if HERE not in sys.path:  # `streamlit run` puts the app's folder on the path; AppTest and other runners may not
     sys.path.insert(0, HERE)
 
+from ui.common import plain  # noqa: E402
 from ui.compare import render_compare  # noqa: E402
 from ui.data_tab import render_data_tab  # noqa: E402
 from ui.export_tab import render_export  # noqa: E402
@@ -54,7 +55,7 @@ def main() -> None:
         render_scenarios(inputs)
     spec = st.session_state["cities"][inputs["city"]]
     st.html(COMPACT_HEADER)
-    st.title(f"Ward risk and hot spots: {spec['label']}")
+    st.title(f"Ward risk and hot spots: {plain(spec['label'])}")
     views = {
         "Map": lambda: render_map(spec, inputs),
         "Interactions": lambda: render_interactions(spec, inputs),

@@ -65,19 +65,38 @@ def export_columns(
     return seen
 
 
+def small_count_masks(table: pd.DataFrame, count_columns, below: int = DEFAULT_SUPPRESS_BELOW) -> dict[str, np.ndarray]:
+    """The one suppression rule: per count column with cells to hide, a boolean mask of the counts ``0 < x < below``.
+
+    Used by the exports (:func:`suppress_small_counts`) and by the map tooltips, so both hide the same cells.
+    """
+    if not below or below <= 1:
+        return {}
+    masks = {}
+    for c in dict.fromkeys(count_columns):
+        if c in table.columns:
+            x = _floats(table[c])
+            mask = (x > 0) & (x < below)
+            if mask.any():
+                masks[c] = mask
+    return masks
+
+
+def _floats(values: pd.Series) -> np.ndarray:
+    """A column as floats (NaN where not a number), converting only when it is not numeric already."""
+    x = values.to_numpy()
+    if x.dtype.kind in "fiub":
+        return x.astype(float, copy=False)
+    return np.asarray(pd.to_numeric(values, errors="coerce"), dtype=float)
+
+
 def suppress_small_counts(table: pd.DataFrame, count_columns, below: int = DEFAULT_SUPPRESS_BELOW):
     """Blank out counts ``0 < x < below`` in ``count_columns``; returns (table copy, {column: cells suppressed})."""
     out = table.copy()
     done: dict[str, int] = {}
-    if not below or below <= 1:
-        return out, done
-    for c in count_columns:
-        if c in out.columns:
-            x = pd.to_numeric(out[c], errors="coerce")
-            mask = (x > 0) & (x < below)
-            if mask.any():
-                out[c] = x.where(~mask)
-                done[c] = int(mask.sum())
+    for c, mask in small_count_masks(table, count_columns, below).items():
+        out[c] = np.where(mask, np.nan, _floats(table[c]))
+        done[c] = int(mask.sum())
     return out, done
 
 

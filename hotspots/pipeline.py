@@ -583,8 +583,7 @@ def score_city(
         risk = pd.Series(layer["risk_score"].to_numpy(dtype=float), index=layer["ward_id"].astype(str))
         hot = find_hotspots(risk, graph, method)
         stats = hot.frame.drop(columns="ward_id").reindex(layer["ward_id"].astype(str))
-        for c in stats.columns:
-            layer[c] = stats[c].to_numpy()
+        layer = pd.concat([layer, stats.set_axis(layer.index)], axis=1)  # one concat, not a column at a time
     return RiskResult(
         city=city,
         framework=framework,

@@ -84,7 +84,7 @@ def kolkata_files() -> tuple[bytes, bytes]:
 def test_starts_on_kolkata_demo():
     at = _app()
     assert at.selectbox(key="city").value == KOLKATA_LABEL
-    assert at.title[0].value.endswith(KOLKATA_LABEL)
+    assert at.title[0].value.replace("\\", "").endswith(KOLKATA_LABEL)  # the city's name is Markdown-escaped
     assert _metric(at, "Wards") == "144"  # hotspots/data/demo: Kolkata has 144 wards
     ranked = _ranked(at)
     assert len(ranked) == 144

@@ -332,6 +332,15 @@ def test_table_with_too_many_columns_rows_or_a_huge_cell_is_refused(monkeypatch)
     table_refused(b"ward_id,x\nW1," + b"9" * 5000 + b"\n", "cell.csv", DataError, "5,000 characters")
 
 
+def test_a_cell_beyond_the_csv_field_limit_is_named_by_its_line_not_called_an_unclosed_quote():
+    # csv.reader refuses fields over csv.field_size_limit() (131,072): the message must say which line and why
+    big = b"ward_id,x\nW0,1\nW1," + b"9" * 200_000 + b"\n"
+    message = table_refused(big, "cell.csv", DataError, "line 3 has a cell of more than")
+    assert "unclosed" not in message
+    never_closed = b'ward_id,x\nW0,1\nW1,"' + b"9\n" * 100_000 + b'"\n'
+    table_refused(never_closed, "quote.csv", DataError, "never closed")
+
+
 def xlsx(cells: list[list[object]], *, patch=None) -> bytes:
     """A workbook of ``cells``; ``patch(name, data)`` may change the XML parts."""
     import openpyxl

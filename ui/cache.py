@@ -7,6 +7,12 @@ statistics of the Interactions tab are cached on the scores themselves (and the 
 
 A city is a *spec*, a plain dict (see :func:`ui.state.demo_specs`). Arguments whose names start with ``_`` are not
 hashed by Streamlit: the key arguments before them say what they depend on.
+
+*Bounded memory.* Every cache is shared by all sessions of the server and bounded twice: by entries (least
+recently used go first) and by age (:data:`TTL_S`, an hour: an entry older than that is made again when next
+asked for). The largest entries are the cities' files as read; a prepared or scored city keeps its files alive, so
+the number of cities held at once is bounded by the entries below, whatever a day-long workshop uploads.
+``python bench/bench_memory.py`` measures it (bench/RESULTS.md: memory of a server after 50 uploaded variants).
 """
 
 from __future__ import annotations
@@ -25,9 +31,14 @@ from hotspots.workspace import Store, default_path, open_store
 from ui.common import basemap_tiles, city_map
 
 SEED = 12345  # the pipeline's default seed: the same permutations as the command line
+TTL_S = 3600  #: seconds an entry of any cache lives
+FILES = 8  #: cities' files as read (the largest entries: tables and boundaries)
+CITIES = 8  #: validated and joined cities, and their neighbour graphs
+SCORED = 16  #: scored cities and drawn maps: one per city and model setting (weights, method)
+SMALL = 32  #: sheets, numeric columns, ID guesses, correlations and bivariate statistics (small results)
 
 
-@st.cache_data(show_spinner="Reading the files…", max_entries=32)
+@st.cache_data(show_spinner="Reading the files…", max_entries=FILES, ttl=TTL_S)
 def load_raw(
     indicators: str | bytes,
     indicators_name: str,
@@ -49,33 +60,33 @@ def load_raw(
     )
 
 
-@st.cache_data(max_entries=32)
+@st.cache_data(max_entries=SMALL, ttl=TTL_S)
 def table_sheets(indicators: str | bytes, indicators_name: str) -> tuple[list[str], str | None]:
     """The sheets of an uploaded workbook and the one read by default (``([], None)`` for CSV)."""
     return workbook_sheets(indicators, name=indicators_name)
 
 
-@st.cache_resource(show_spinner="Checking and joining the data…", max_entries=64)
+@st.cache_resource(show_spinner="Checking and joining the data…", max_entries=CITIES, ttl=TTL_S)
 def _prepared(key: str, id_column: str, boundary_id_column: str, _raw, _framework: Framework):
     return prepare_city(_raw, _framework, id_column=id_column, boundary_id_column=boundary_id_column)
 
 
-@st.cache_resource(show_spinner="Finding neighbouring wards…", max_entries=64)
+@st.cache_resource(show_spinner="Finding neighbouring wards…", max_entries=CITIES, ttl=TTL_S)
 def _graph(graph_key: str, _city, _method: Method):
     return city_graph(_city, _method)
 
 
-@st.cache_resource(show_spinner="Scoring wards and testing for hot spots…", max_entries=64)
+@st.cache_resource(show_spinner="Scoring wards and testing for hot spots…", max_entries=SCORED, ttl=TTL_S)
 def _scored(city_key: str, method_key: str, graph_key: str, _city, _method: Method, _graph):
     return score_city(_city, _method, graph=_graph)
 
 
-@st.cache_resource(show_spinner="Scoring the cities on one common scale…", max_entries=16)
+@st.cache_resource(show_spinner="Scoring the cities on one common scale…", max_entries=CITIES, ttl=TTL_S)
 def _scored_common(cities_key: tuple, method_key: str, _cities: dict, _method: Method, _graphs: dict):
     return score_cities(_cities, _method, scale="common", graphs=_graphs)
 
 
-@st.cache_data(show_spinner="Testing where kinds of risk meet…", max_entries=64)
+@st.cache_data(show_spinner="Testing where kinds of risk meet…", max_entries=SMALL, ttl=TTL_S)
 def bivariate_clusters(
     x: pd.Series, y: pd.Series, graph_key: str, permutations: int | str, correction: str, _graph
 ) -> pd.DataFrame:
@@ -83,18 +94,18 @@ def bivariate_clusters(
     return bivariate_local_moran(x, y, _graph, permutations=permutations, seed=SEED, correction=correction).frame
 
 
-@st.cache_data(max_entries=64)
+@st.cache_data(max_entries=SMALL, ttl=TTL_S)
 def score_correlation(scores: pd.DataFrame) -> DimensionCorrelation:
     """Pearson and Spearman correlations between the dimension score columns (cached on the scores)."""
     return dimension_correlation(scores, list(scores.columns))
 
 
-@st.cache_data(max_entries=32)
+@st.cache_data(max_entries=SMALL, ttl=TTL_S)
 def _numeric_columns(table_sha256: str, _raw) -> list[str]:
     return numeric_columns(_raw.table_read)
 
 
-@st.cache_data(show_spinner="Looking for the ward ID columns…", max_entries=32)
+@st.cache_data(show_spinner="Looking for the ward ID columns…", max_entries=SMALL, ttl=TTL_S)
 def _id_guess(files_key: str, _raw) -> IdGuess:
     return guess_id_columns(_raw.table_read.table, _raw.boundaries_read.wards)
 
@@ -173,7 +184,7 @@ def scored_on_common_scale(specs: dict[str, dict], inputs: dict) -> dict:
     return _scored_common(key, method.key, _cities=prepared, _method=method, _graphs=graphs)
 
 
-@st.cache_resource(show_spinner="Drawing the map…", max_entries=64)
+@st.cache_resource(show_spinner="Drawing the map…", max_entries=SCORED, ttl=TTL_S)
 def _map_parts(city_key: str, method_key: str, tiles: str | None, _result, _inputs: dict) -> dict:
     return map_parts(city_map(_result, _inputs))
 
@@ -183,7 +194,7 @@ def drawn_map(result, inputs: dict) -> dict:
     return _map_parts(result.city.key, method_of(inputs).key, basemap_tiles(inputs), _result=result, _inputs=inputs)
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=1)
 def static_leaflet(app_dir: str) -> str:
     """Copy Leaflet into ``<app_dir>/static/hotspots-leaflet`` for Streamlit's static serving (once per server)."""
     return str(ensure_static_assets(app_dir))

@@ -9,23 +9,37 @@ import streamlit as st
 from hotspots.errors import HotspotsError, ValidationError
 from hotspots.maps import risk_map
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#!|<>~$:])")
+#: Characters that start Markdown, HTML or a Streamlit directive (``:red[...]``, ``:material/icon:``, ``$LaTeX$``),
+#: and ``&`` (an entity) and ``@`` (an e-mail autolink): a backslash before any of them makes it literal.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#!|<>~$:&@])")
+#: A GFM autolink without a scheme ("www.example.org" becomes a link): the dot after "www" is escaped too.
+_BARE_WWW = re.compile(r"(?i)\b(www)\.")
+#: A list item, setext heading or thematic break at the start of a line ("- x", "+ x", "1. x", "2) x", "==="").
+_LINE_START = re.compile(r"(?m)^([ \t]*\d*)([-+=.)])")
 CORRECTION_WORDS = {"fdr": "false discovery rate", "bonferroni": "Bonferroni", "none": "no"}
 
 
 def plain(text: object) -> str:
-    """Untrusted text (ward names, IDs, file names, messages that quote them) made inert for st.markdown:
-    no links, images (which would load from the internet), colour directives or LaTeX."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text)).replace("\n", "  \n")
+    """Untrusted text (ward names, IDs, file names, column and dimension names, framework labels, messages that
+    quote them) made inert for Streamlit Markdown (st.markdown, st.caption, st.title, alerts, widget labels and
+    help, radio options, st.table cells): no links, images (which would load from the internet), HTML, colour
+    directives, icons or LaTeX; line breaks kept. Not for selectbox or multiselect options (shown as plain text).
+
+    >>> plain("![x](http://evil/img.png)")
+    '\\\\!\\\\[x\\\\]\\\\(http\\\\://evil/img.png\\\\)'
+    """
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", str(text).replace("\r\n", "\n"))
+    escaped = _LINE_START.sub(r"\1\\\2", _BARE_WWW.sub(r"\1\\.", escaped))
+    return escaped.replace("\n", "  \n")
 
 
 def show_error(exc: HotspotsError, what: str = "") -> None:
     """A package error in plain words; a validation error also as a table of problems."""
     if isinstance(exc, ValidationError):
-        st.error(f"{what}{len(exc.problems)} problem(s) in the input. Fix them and upload again:")
+        st.error(f"{plain(what)}{len(exc.problems)} problem(s) in the input. Fix them and upload again:")
         st.dataframe(exc.to_frame(), hide_index=True, width="stretch")
     else:
-        st.error(f"{what}{plain(exc)}")
+        st.error(f"{plain(what)}{plain(exc)}")
 
 
 def synthetic_banner(synthetic: bool, compact: bool = False) -> None:

@@ -71,7 +71,9 @@ def _layer_choices(inputs: dict) -> dict[str, str]:
     """Map layers by column: the composite risk, each dimension, the LISA clusters."""
     framework = inputs["framework"]
     choices = {"risk_score": "Composite risk"}
-    choices.update({f"{d}_score": f"{d.replace('_', ' ').capitalize()} score" for d in framework.dimension_names})
+    choices.update(  # radio options are Markdown: dimension names come from the framework file
+        {f"{d}_score": f"{plain(d.replace('_', ' ').capitalize())} score" for d in framework.dimension_names}
+    )
     choices["lisa_cluster"] = "LISA clusters"
     return choices
 

@@ -15,10 +15,10 @@ BOUNDARY_TYPES = ["geojson", "json", "zip", "gpkg", "kml", "kmz"]
 
 def render_data_tab(spec: dict, inputs: dict) -> None:
     """The tab: the current city's report, then the upload form."""
-    st.subheader(f"Validation report: {spec['label']}")
+    st.subheader(f"Validation report: {plain(spec['label'])}")
     st.caption(
-        f"Files: {spec['indicators_name']} (ward ID column '{spec['id_column']}') and "
-        f"{spec['boundaries_name']} (column '{spec['boundary_id_column']}')."
+        f"Files: {plain(spec['indicators_name'])} (ward ID column '{plain(spec['id_column'])}') and "
+        f"{plain(spec['boundaries_name'])} (column '{plain(spec['boundary_id_column'])}')."
     )
     try:
         city = prepared_city(spec, inputs["framework"])

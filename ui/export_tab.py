@@ -11,7 +11,7 @@ from hotspots.export import file_stem
 from hotspots.maps import map_html
 from hotspots.maps.static_map import map_png, report_pdf
 from ui.cache import scored_city
-from ui.common import city_map, show_error
+from ui.common import city_map, plain, show_error
 
 
 def render_export(spec: dict, inputs: dict) -> None:
@@ -21,7 +21,7 @@ def render_export(spec: dict, inputs: dict) -> None:
     except HotspotsError as exc:
         show_error(exc)
         return
-    st.subheader(f"Export: {spec['label']}")
+    st.subheader(f"Export: {plain(spec['label'])}")
     st.caption(
         "The same files as the command line writes; each carries the model and its settings, so a map "
         "can be rebuilt." + (" Demo exports are labelled synthetic." if result.city.synthetic else "")

@@ -10,7 +10,15 @@ from hotspots.errors import HotspotsError
 from hotspots.maps import bivariate_map
 from hotspots.report import correlation_pairs
 from ui.cache import bivariate_clusters, neighbour_graph_of, score_correlation, scored_city
-from ui.common import CORRECTION_WORDS, basemap_tiles, city_title, permutation_words, show_error, synthetic_banner
+from ui.common import (
+    CORRECTION_WORDS,
+    basemap_tiles,
+    city_title,
+    permutation_words,
+    plain,
+    show_error,
+    synthetic_banner,
+)
 
 BIVARIATE_MAP_HEIGHT = 560
 NEIGHBOURS_AROUND = {
@@ -151,7 +159,7 @@ def render_bivariate(fmap, clusters: pd.DataFrame, x: str, y: str, label: str, i
     with right:
         table = pd.DataFrame(
             [
-                {"Cluster": name, "Wards": int(counts.get(key, 0)), "Meaning": meaning.format(x=x, y=y)}
+                {"Cluster": name, "Wards": int(counts.get(key, 0)), "Meaning": meaning.format(x=plain(x), y=plain(y))}
                 for key, (name, meaning) in BIVARIATE_CLUSTERS.items()
             ]
         )
@@ -160,6 +168,7 @@ def render_bivariate(fmap, clusters: pd.DataFrame, x: str, y: str, label: str, i
 
 
 def _how_to_read(x: str, y: str, inputs: dict) -> str:
+    x, y = plain(x), plain(y)  # dimension names come from the framework file
     same = (
         " (Both sides are the same score here: this is the ordinary local Moran map of that score.)" if x == y else ""
     )

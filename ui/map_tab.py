@@ -6,6 +6,7 @@ import functools
 import json
 import re
 
+import pandas as pd
 import streamlit as st
 
 from hotspots.errors import HotspotsError
@@ -164,15 +165,8 @@ def render_ward(result, ward_ids: list[str], select_key: str) -> None:
         show_error(exc)
         return
     row = result.layer.loc[result.layer["ward_id"] == ward_id].iloc[0]
-    cols = st.columns(4)
-    cols[0].metric(
-        "Risk score (0–10)", "no data" if row["risk_score"] != row["risk_score"] else f"{row['risk_score']:.2f}"
-    )
-    cols[1].metric(
-        "Rank", "–" if row["risk_rank"] != row["risk_rank"] else f"{int(row['risk_rank'])} of {len(ward_ids)}"
-    )
-    cols[2].metric("Class", str(row.get("risk_class", "")))
-    cols[3].metric("Hot spot (Gi*)", str(row.get("hotspot_class", "")))
+    for column, (label, value) in zip(st.columns(4), ward_metrics(row, len(ward_ids)).items()):
+        column.metric(label, value)
     st.dataframe(
         breakdown,
         hide_index=True,
@@ -185,6 +179,21 @@ def render_ward(result, ward_ids: list[str], select_key: str) -> None:
         "residents (see Unit). Each indicator's contribution adds up to its dimension score, and all contributions "
         "add up to the risk score. Rank 1 = the ward where this indicator points to the most risk."
     )
+
+
+def ward_metrics(row, n_wards: int) -> dict[str, str]:
+    """The four figures above a ward's breakdown, as text; a ward without data (no score, no rank: missing values
+    that may be ``pd.NA``, whose truth value raises) reads "no data" rather than failing."""
+
+    def text(value, fmt) -> str:
+        return "no data" if value is None or pd.isna(value) else fmt(value)
+
+    return {
+        "Risk score (0–10)": text(row.get("risk_score"), lambda v: f"{float(v):.2f}"),
+        "Rank": text(row.get("risk_rank"), lambda v: f"{int(v)} of {n_wards}"),
+        "Class": text(row.get("risk_class"), str),
+        "Hot spot (Gi*)": text(row.get("hotspot_class"), str),
+    }
 
 
 def _breakdown_config() -> dict:

@@ -23,7 +23,7 @@ def render_model(spec: dict, inputs: dict) -> None:
     st.dataframe(framework.to_frame(), hide_index=True, width="stretch", key="framework_table")
     st.caption("Words such as minmax, geometric or fisher_jenks are explained in the Glossary tab.")
     if "model_error" in st.session_state:
-        st.error(st.session_state["model_error"])
+        st.error(plain(st.session_state["model_error"]))
 
     st.markdown("**Add a column of the table to the model**")
     try:
@@ -98,5 +98,5 @@ def _save_or_load(framework: Framework) -> None:
     )
     c2.file_uploader("Load a framework JSON", type=["json"], key="framework_upload", on_change=on_framework_upload)
     if "framework_error" in st.session_state:
-        st.error(st.session_state["framework_error"])
+        st.error(plain(st.session_state["framework_error"]))
     st.button("Reset to the default model", key="reset_model", on_click=set_framework, args=(default_framework(),))

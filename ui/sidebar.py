@@ -60,18 +60,20 @@ def _weight_slider(label: str, key: str, value: float, help: str | None = None) 
 def _weights(base: Framework) -> tuple[dict[str, float], dict[str, float]]:
     """Dimension weights, then indicator weights (one expander per dimension)."""
     dimension_weights = {
-        dim: _weight_slider(f"{dim.capitalize()} dimension", f"w_dim:{dim}", weight, help=HELP["dimension_weight"])
+        dim: _weight_slider(
+            f"{plain(dim.capitalize())} dimension", f"w_dim:{dim}", weight, help=HELP["dimension_weight"]
+        )
         for dim, weight in base.dimensions.items()
     }
     indicator_weights = {}
     for dim in base.dimension_names:
-        with st.expander(f"{dim.capitalize()} indicators"):
+        with st.expander(f"{plain(dim.capitalize())} indicators"):
             for ind in base.indicators_of(dim):
                 indicator_weights[ind.column] = _weight_slider(
-                    ind.display_label,
+                    plain(ind.display_label),
                     f"w_ind:{ind.column}",
                     ind.weight,
-                    help=f"Column {ind.column}, {ind.direction.replace('_', ' ')}. {HELP['weight']}",
+                    help=f"Column {plain(ind.column)}, {ind.direction.replace('_', ' ')}. {HELP['weight']}",
                 )
     return dimension_weights, indicator_weights
 

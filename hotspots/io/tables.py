@@ -298,8 +298,28 @@ def _split_error(src: _Source, text: str, first_line: int, exc: csv.Error) -> Da
             f"{src.name}: line {line} ends with a carriage return alone while other lines end with a line feed "
             f"(the file mixes line ends), so it cannot be split into fields. {SAVE_AS_CSV}"
         )
+    if "field larger than field limit" in str(exc):
+        return _huge_cell_error(src, text, first_line)
     return DataError(
         f'{src.name}: cannot split the file into fields ({exc}). Check for an unclosed quote ("). {SAVE_AS_CSV}'
+    )
+
+
+def _huge_cell_error(src: _Source, text: str, first_line: int) -> DataError:
+    """A cell longer than csv's field limit: name the first line that holds one, or the quote that never closes."""
+    from hotspots.io import limits
+
+    limit = f"{limits.MAX_CELL_CHARS:,}"
+    for number, line in enumerate(text.split("\n"), start=first_line):
+        if len(line) > csv.field_size_limit():
+            return DataError(
+                f"{src.name}: line {number} has a cell of more than {limit} characters (the limit per cell; "
+                f"line {number} holds {len(line):,} characters). A ward table has short cells: check that this is the "
+                f"right file, or remove the long text."
+            )
+    return DataError(
+        f'{src.name}: a quoted cell runs on for more than {limit} characters: a quote (") is probably never '
+        f"closed. Check the quotes in the file. {SAVE_AS_CSV}"
     )
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from hotspots.errors import DataError
-from hotspots.export import suppress_small_counts
+from hotspots.export import small_count_masks
 from hotspots.framework import Indicator
 
 
@@ -21,7 +21,7 @@ def _numbers(values: pd.Series, hidden: np.ndarray | None = None, hidden_text: s
 
     Cells where ``hidden`` is true get ``hidden_text`` (escaped HTML) instead of their value.
     """
-    x = np.asarray(pd.to_numeric(values, errors="coerce"), dtype=float)
+    x = _floats(values)
     if hidden is not None and hidden.any():
         x = np.where(hidden, np.nan, x)
         return [hidden_text if h else v for v, h in zip(_numbers(x), hidden.tolist())]
@@ -37,9 +37,17 @@ def _numbers(values: pd.Series, hidden: np.ndarray | None = None, hidden_text: s
     return out
 
 
+def _floats(values) -> np.ndarray:
+    """Values as floats (NaN where not a number), converting only when they are not numbers already."""
+    x = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
+    if x.dtype.kind in "fiub":
+        return x.astype(float, copy=False)
+    return np.asarray(pd.to_numeric(pd.Series(x), errors="coerce"), dtype=float)
+
+
 def _texts(values: pd.Series) -> dict:
     """A text column as escaped categories plus one code per ward (compact when labels repeat)."""
-    codes, uniques = pd.factorize(values.astype("string").fillna("no data"))
+    codes, uniques = pd.factorize(pd.Series(values).astype("string").fillna("no data"))
     return {"cats": [html.escape(str(u)) for u in uniques], "codes": codes.tolist()}
 
 
@@ -52,12 +60,18 @@ def _escape_all(values: pd.Series) -> list[str]:
     return html.escape(joined).split("\x1f") if texts else []
 
 
+def _plain(layer: pd.DataFrame, columns: Sequence[str]) -> dict[str, np.ndarray]:
+    """The layer's ``columns`` (those it has) as arrays, each read once: a GeoDataFrame's column access checks for
+    geometry on every call, and the tooltip reads most columns more than once (30 ms per 144-ward map before)."""
+    return {c: layer[c].to_numpy() for c in dict.fromkeys(columns) if c in layer.columns}
+
+
 def _label(column: str) -> str:
     return html.escape(column.replace("_", " ").strip().capitalize())
 
 
 class _Suppression:
-    """The wards whose counts the exports leave empty, by :func:`hotspots.export.suppress_small_counts`.
+    """The wards whose counts the exports leave empty, by :func:`hotspots.export.small_count_masks`.
 
     ``masks`` holds, per count column with suppressed cells, a boolean mask per ward; ``text`` is what the tooltip
     shows instead of the count (escaped HTML).
@@ -66,15 +80,10 @@ class _Suppression:
     def __init__(self, layer: pd.DataFrame, columns: Sequence[str], count_columns: Sequence[str], below: int):
         below = _check_suppress_below(below)
         counts = [c for c in dict.fromkeys(columns) if c in set(count_columns) and c in layer.columns]
-        table, _ = suppress_small_counts(pd.DataFrame(layer[counts]), counts, below)
-        self.masks = {}
-        for c in counts:
-            mask = (pd.to_numeric(layer[c], errors="coerce").notna() & table[c].isna()).to_numpy()
-            if mask.any():
-                self.masks[c] = mask
+        self.masks = small_count_masks(layer, counts, below)
         self.text = html.escape(f"suppressed (< {below})")
 
-    def numbers(self, layer: pd.DataFrame, column: str) -> list:
+    def numbers(self, layer, column: str) -> list:
         return _numbers(layer[column], self.masks.get(column), self.text)
 
 
@@ -91,6 +100,9 @@ def _tooltip_rows(
     suppression: _Suppression,
     population_column: str = "population",
 ) -> list[dict]:
+    fixed = ["risk_score", "risk_class", "risk_rank", "hotspot_class", "gi_star_z", "lisa_cluster", "coverage"]
+    scores = [f"{dim}_score" for dim in dimensions]
+    layer = _plain(layer, [*fixed, *scores, "population", population_column, *_indicator_columns(indicators)])
     rows = [{"label": "Risk score (0–10)", "num": _numbers(layer["risk_score"])}]
     if "risk_class" in layer:
         rows.append({"label": "Risk class", **_texts(layer["risk_class"])})
@@ -105,7 +117,7 @@ def _tooltip_rows(
     if "lisa_cluster" in layer:
         rows.append({"label": "LISA cluster", **_texts(layer["lisa_cluster"])})
     if "coverage" in layer:
-        rows.append({"label": "Data coverage (%)", "num": _numbers(100 * pd.to_numeric(layer["coverage"]))})
+        rows.append({"label": "Data coverage (%)", "num": _numbers(100 * _floats(layer["coverage"]))})
     if "population" in layer:
         rows.append({"label": "Population", "num": suppression.numbers(layer, "population")})
     for indicator in indicators:
@@ -113,17 +125,18 @@ def _tooltip_rows(
     return rows
 
 
-def _indicator_row(layer: gpd.GeoDataFrame, indicator, suppression: _Suppression, population_column: str) -> dict:
+def _indicator_row(layer: dict, indicator, suppression: _Suppression, population_column: str) -> dict:
     """A column name: its raw values under its name. An :class:`~hotspots.framework.Indicator`: the value the model
     uses (a count with a denominator as a rate per ``per_population`` residents, as in the ward breakdown) under its
     label. A rate made from a suppressed count is suppressed too (with the population it would give the count)."""
     if not isinstance(indicator, Indicator):
         return {"label": html.escape(str(indicator)), "num": suppression.numbers(layer, indicator)}
     column = indicator.column
-    values = pd.to_numeric(layer[column], errors="coerce")
+    values = _floats(layer[column])
     if indicator.per_population is not None and population_column in layer:
-        population = pd.to_numeric(layer[population_column], errors="coerce")
-        values = values / population.where(population > 0) * float(indicator.per_population)
+        population = _floats(layer[population_column])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            values = values / np.where(population > 0, population, np.nan) * float(indicator.per_population)
     num = _numbers(values, suppression.masks.get(column), suppression.text)
     return {"label": html.escape(indicator.display_label), "num": num}
 
