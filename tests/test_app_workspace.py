@@ -283,3 +283,30 @@ def test_a_note_on_the_picked_ward_is_saved_and_restored():
     again = _session(ws=at.session_state["ws"])
     again.run()
     assert again.text_area(key=key).value == "Ask the ward office about the *new* school"
+
+
+def test_hostile_city_and_scenario_names_on_the_wall_stay_inert(database):
+    from test_app_safety import HOSTILE, _assert_inert
+
+    store = open_store(database)
+    code, room, token = store.create_room()
+    group = store.create_workspace()
+    colombo = demo_cities()["colombo"]
+    store.put_city(
+        group,
+        {
+            "label": f"City {HOSTILE}",
+            "name": "x",
+            "indicators": colombo.indicators_path.read_bytes(),
+            "indicators_name": "x.csv",
+            "boundaries": colombo.boundaries_path.read_bytes(),
+            "boundaries_name": "x.geojson",
+            "id_column": "ward_id",
+            "boundary_id_column": "ward_id",
+        },
+    )
+    store.save_scenario(group, f"Weights {HOSTILE}", Method(permutations=99))
+    store.publish(room, group, f"City {HOSTILE}", f"Weights {HOSTILE}")
+    at = _room_session(room=room)
+    texts = _assert_inert(at, "Room")
+    assert any("evil" in t for t in texts)  # the name is shown, escaped

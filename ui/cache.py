@@ -200,7 +200,7 @@ def static_leaflet(app_dir: str) -> str:
     return str(ensure_static_assets(app_dir))
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=4, ttl=TTL_S)  # expiring only reopens the same file
 def _workspace_store(path: str) -> Store:
     return open_store(path)
 

@@ -200,7 +200,7 @@ def wall_results(items) -> tuple[dict, str]:
         try:
             results[label] = scored_city(item.spec, _inputs_of(item.method))
         except HotspotsError as exc:
-            show_error(exc, f"{label}: ")
+            show_error(exc, f"{plain(label)}: ")
     return results, "own"
 
 

@@ -218,7 +218,7 @@ def render_note(city: str) -> None:
             key = f"note:{city}:{ward_id}"
             state.setdefault(key, notes.get((city, str(ward_id)), ""))
             st.text_area(
-                f"Note on ward {ward_id}", key=key, max_chars=10_000, on_change=_save_note, args=(city, ward_id)
+                f"Note on ward {plain(ward_id)}", key=key, max_chars=10_000, on_change=_save_note, args=(city, ward_id)
             )
         if notes:
             st.caption(f"Notes in this city: {len(notes)} ward(s): {plain(', '.join(w for _, w in notes))}")
