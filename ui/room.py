@@ -29,6 +29,7 @@ from ui.workspace import STORE_ERRORS
 PASSCODE_ENV = "HOTSPOTS_ROOM_PASSCODE"
 WALL_MAP_HEIGHT = 380
 MAPS_PER_ROW = 2
+MAX_WALL_MAPS = 8  # maps drawn at once (the table and the chart hold every item): 30 maps would stall a laptop
 #: The wall's classes: fixed bounds on the 0-10 scale, the same in every map, so one legend reads them all.
 WALL_BREAKS = [2.0, 4.0, 6.0, 8.0, 10.0]
 
@@ -226,6 +227,16 @@ def _wall(room: str, token: str | None) -> None:
     st.markdown(wall_legend(), unsafe_allow_html=True)
     ids = {label: item.id for label, item in _labels(items).items()}
     labels = list(results)
+    if len(labels) > MAX_WALL_MAPS:
+        labels = st.multiselect(
+            "Maps shown",
+            list(results),
+            default=list(results)[-MAX_WALL_MAPS:],
+            max_selections=MAX_WALL_MAPS,
+            key="wall_maps",
+            help=f"Up to {MAX_WALL_MAPS} maps at once (the latest published first shown); the table and the chart "
+            "below hold every item.",
+        )
     for start in range(0, len(labels), MAPS_PER_ROW):
         for column, label in zip(st.columns(MAPS_PER_ROW), labels[start : start + MAPS_PER_ROW]):
             with column:
