@@ -43,10 +43,19 @@ CITIES = ["Dhaka (synthetic demo)", "Colombo (synthetic demo)", "Malé (syntheti
 TARGET_P95 = 3.0
 POLL_S = 0.1
 TIMEOUT_S = 600
-# the fills of the drawn wards, so a weight change (same wards, new colours) is seen
-FILLS_JS = (
-    """() => [...document.querySelectorAll('path.leaflet-interactive')].map((p) => p.getAttribute('fill')).join()"""
-)
+# the map's render and update counters (ui/map_frontend) and the fills of the drawn wards: a weight change that
+# moves no ward to another class (Malé's six wards) is still seen as a new render
+FILLS_JS = """() => {
+  const c = document.querySelector('.leaflet-container');
+  const fills = [...document.querySelectorAll('path.leaflet-interactive')].map((p) => p.getAttribute('fill')).join();
+  return c ? c.getAttribute('data-hs-renders') + '|' + c.getAttribute('data-hs-updates') + '|' + fills : null;
+}"""
+
+
+def server_cpu_s(pid: int) -> float:
+    """CPU seconds the server process has used (user + system, Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def server_rss_mb(pid: int) -> float:
@@ -247,6 +256,7 @@ def main() -> None:
             print(f"{args.sessions} sessions on {url}, room {code}; {os.cpu_count()} cores", flush=True)
             idle = server_rss_mb(server.pid)
             warm_up(url)
+            cpu = server_cpu_s(server.pid)
             started = time.perf_counter()
             times, seen, peak = asyncio.run(run(url, code, args.sessions, wards, server.pid))
             print(f"all sessions done in {time.perf_counter() - started:.0f} s")
@@ -254,6 +264,9 @@ def main() -> None:
                 report(step, values)
             report("all actions", [v for step, values in times.items() if step != "first map" for v in values])
             print(f"server memory    {idle:.0f} MB at start, {peak:.0f} MB at most")
+            actions = sum(len(v) for v in times.values())
+            cpu = server_cpu_s(server.pid) - cpu
+            print(f"server CPU       {cpu:.0f} s in all, {cpu / max(actions, 1):.2f} s per step (the rest: browsers)")
             problems = seen.pop("problems") + check_store(db, room, seen)
             print("isolation        " + ("every session saw only its own and published data" if not problems else ""))
             for problem in problems:
