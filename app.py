@@ -33,8 +33,10 @@ from ui.interactions import render_interactions  # noqa: E402
 from ui.map_tab import render_map  # noqa: E402
 from ui.model_tab import render_model  # noqa: E402
 from ui.room import render_room, require_sign_in  # noqa: E402
+from ui.scenario_compare import render_scenario_compare  # noqa: E402
 from ui.sidebar import sidebar_inputs  # noqa: E402
 from ui.state import init_session  # noqa: E402
+from ui.uncertainty_tab import render_uncertainty  # noqa: E402
 from ui.workspace import init_workspace, render_scenarios, save_workspace  # noqa: E402
 
 #: Less space above the page and a smaller title, so that on a 1280x720 laptop the map (and its legend) is in view
@@ -61,7 +63,9 @@ def main() -> None:
         "Interactions": lambda: render_interactions(spec, inputs),
         "Data": lambda: render_data_tab(spec, inputs),
         "Model": lambda: render_model(spec, inputs),
+        "How sure are we?": lambda: render_uncertainty(spec, inputs),
         "Compare": lambda: render_compare(inputs),
+        "Scenarios": lambda: render_scenario_compare(spec, inputs),
         "Export": lambda: render_export(spec, inputs),
         "Room": lambda: render_room(inputs),
         "Glossary": render_glossary,

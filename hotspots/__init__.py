@@ -35,6 +35,8 @@ from .pipeline import (
     score_cities,
     score_city,
 )
+from .profiles import Profiles, profile_results, risk_profiles
+from .scenarios import ScenarioComparison, compare_scenarios
 from .scoring import RiskScorer, ScoreResult, prepare_indicators, score_wards
 from .spatial import (
     NeighbourGraph,
@@ -46,6 +48,7 @@ from .spatial import (
     neighbour_graph,
 )
 from .validate import ValidatedTable, validate_table
+from .worksheet import Worksheet, action_worksheet, read_worksheet
 
 __all__ = [
     "__version__",
@@ -80,6 +83,12 @@ __all__ = [
     "run",
     "score_city",
     "score_cities",
+    "Profiles",
+    "risk_profiles",
+    "profile_results",
+    "Worksheet",
+    "action_worksheet",
+    "read_worksheet",
     "NeighbourGraph",
     "adjust_pvalues",
     "bivariate_local_moran",
@@ -87,6 +96,8 @@ __all__ = [
     "global_moran",
     "hotspot_statistics",
     "neighbour_graph",
+    "ScenarioComparison",
+    "compare_scenarios",
     "RiskScorer",
     "ScoreResult",
     "prepare_indicators",

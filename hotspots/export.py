@@ -19,8 +19,9 @@ import pandas as pd
 
 from ._version import __version__
 from .errors import InputFileError
+from .suppression import DEFAULT_SUPPRESS_BELOW, small_count_masks, suppress_small_counts  # noqa: F401 -- re-exported
 
-SCORE_FIELDS = ("risk_score", "risk_rank", "risk_class", "coverage")
+SCORE_FIELDS = ("risk_score", "risk_rank", "risk_class", "coverage", "risk_profile")
 HOTSPOT_FIELDS = (
     "gi_star_z",
     "gi_star_p",
@@ -32,7 +33,8 @@ HOTSPOT_FIELDS = (
     "lisa_cluster",
     "neighbour_count",
 )
-DEFAULT_SUPPRESS_BELOW = 5
+#: Written when an uncertainty analysis was run (hotspots.uncertainty.add_uncertainty).
+UNCERTAINTY_FIELDS = ("risk_rank_median", "risk_rank_p05", "risk_rank_p95", "hotspot_frequency")
 #: Decimals written for computed values, so that a spreadsheet shows what people read: ``coverage`` is exactly 1
 #: when complete (not 0.9999999999999999) and a p-value 0.499, not 0.49900000000000005. Input values (population,
 #: indicators) are written as they were read.
@@ -42,9 +44,12 @@ EXPORT_PRECISION = {
     "z": 3,  # gi_star_z
     "p": 4,  # gi_star_p, gi_star_p_adj, lisa_p, lisa_p_adj
     "lisa_i": 4,
+    "rank": 1,  # risk_rank_median (a median of ranks may end in .5), risk_rank_p05, risk_rank_p95
+    "share": 3,  # hotspot_frequency
 }
 _PRECISION_OF = {"coverage": "coverage", "gi_star_z": "z", "lisa_i": "lisa_i", "risk_score": "scores"}
 _PRECISION_OF.update({c: "p" for c in ("gi_star_p", "gi_star_p_adj", "lisa_p", "lisa_p_adj")})
+_PRECISION_OF.update({c: "rank" for c in UNCERTAINTY_FIELDS[:3]}, hotspot_frequency="share")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -56,48 +61,14 @@ def export_columns(
     ``id_columns``: the user's own ward ID columns (:attr:`hotspots.pipeline.CityData.kept_id_columns`), written
     right after ``ward_id`` with the IDs as read, so that a GIS can join the export back on them.
     """
-    wanted = ["ward_id", *id_columns, "ward_name", population_column, *indicator_columns]
+    wanted = ["ward_id", *id_columns, "ward_name", population_column, "small_population", *indicator_columns]
     wanted += [f"{d}_score" for d in dimension_names] + list(SCORE_FIELDS) + list(HOTSPOT_FIELDS)
+    wanted += list(UNCERTAINTY_FIELDS)
     seen = []
     for c in wanted:
         if c in layer.columns and c not in seen:
             seen.append(c)
     return seen
-
-
-def small_count_masks(table: pd.DataFrame, count_columns, below: int = DEFAULT_SUPPRESS_BELOW) -> dict[str, np.ndarray]:
-    """The one suppression rule: per count column with cells to hide, a boolean mask of the counts ``0 < x < below``.
-
-    Used by the exports (:func:`suppress_small_counts`) and by the map tooltips, so both hide the same cells.
-    """
-    if not below or below <= 1:
-        return {}
-    masks = {}
-    for c in dict.fromkeys(count_columns):
-        if c in table.columns:
-            x = _floats(table[c])
-            mask = (x > 0) & (x < below)
-            if mask.any():
-                masks[c] = mask
-    return masks
-
-
-def _floats(values: pd.Series) -> np.ndarray:
-    """A column as floats (NaN where not a number), converting only when it is not numeric already."""
-    x = values.to_numpy()
-    if x.dtype.kind in "fiub":
-        return x.astype(float, copy=False)
-    return np.asarray(pd.to_numeric(values, errors="coerce"), dtype=float)
-
-
-def suppress_small_counts(table: pd.DataFrame, count_columns, below: int = DEFAULT_SUPPRESS_BELOW):
-    """Blank out counts ``0 < x < below`` in ``count_columns``; returns (table copy, {column: cells suppressed})."""
-    out = table.copy()
-    done: dict[str, int] = {}
-    for c, mask in small_count_masks(table, count_columns, below).items():
-        out[c] = np.where(mask, np.nan, _floats(table[c]))
-        done[c] = int(mask.sum())
-    return out, done
 
 
 def export_table(
@@ -150,6 +121,7 @@ def build_metadata(
         "normalisation": (score_log or {}).get("normalisation"),
         "aggregation": (score_log or {}).get("aggregation", framework.get("aggregation")),
         "missing_values": (score_log or {}).get("missing_values"),
+        "smoothing": (score_log or {}).get("smoothing") or None,
         "classification": classification,
         "hotspot_analysis": hotspots,
         "small_number_suppression": suppression,
@@ -164,8 +136,11 @@ def build_metadata(
 def provenance(result, suppressed: dict) -> dict[str, Any]:
     """The ``metadata`` member of a scored city's export: its method, weights, parameters, inputs and notes.
 
-    ``result`` is a :class:`hotspots.pipeline.RiskResult`; ``suppressed`` the cells suppressed per column.
+    ``result`` is a :class:`hotspots.pipeline.RiskResult`; ``suppressed`` the cells suppressed per column (kept for
+    callers; the counts are taken from ``result.suppression``).
     """
+    from .suppression import suppression_metadata
+
     city = result.city
     notes = list(city.notes) + list(result.scores.notes) + result.hotspot_notes()
     notes += list(getattr(result.classification, "notes", []) or [])
@@ -183,25 +158,58 @@ def provenance(result, suppressed: dict) -> dict[str, Any]:
     below = result.suppress_below
     meta = build_metadata(
         framework=result.framework.to_dict(),
-        score_log=result.scores.log,
+        score_log=_withheld_parameters(result.scores.log, result.suppression),
         classification={**result.classification.to_dict(), "column": "risk_class", "dimension_breaks": result.breaks},
         hotspots=None if result.hotspots is None else result.hotspots.metadata,
         inputs=city.raw.inputs,
         notes=notes,
-        suppression={
-            "rule": f"counts from 1 to {below - 1} are left empty in exports",
-            "threshold": below,
-            "suppressed_cells": suppressed,
-        }
-        if below and below > 1
-        else None,
+        suppression=suppression_metadata(below, result.suppression),
         synthetic=city.synthetic,
         title=f"Ward risk scores: {city.name}" + (" (SYNTHETIC DEMO DATA)" if city.synthetic else ""),
     )
     if result.method is not None:
         meta["method"] = result.method.to_dict()
+    if getattr(result, "uncertainty", None) is not None:
+        meta["uncertainty"] = result.uncertainty.metadata
     meta["id_columns"] = {"table": city.id_column, "boundaries": city.boundary_id_column}
+    meta["small_population"] = _small_population_metadata(result)
+    if getattr(result, "profiles", None) is not None:
+        meta["risk_profiles"] = result.profiles.to_dict()
     return meta
+
+
+def _small_population_metadata(result) -> dict | None:
+    """What the ``small_population`` property means, and the wards it flags (None when no minimum is set)."""
+    minimum = result.framework.min_population
+    if minimum is None or "small_population" not in result.layer:
+        return None
+    flags = result.layer["small_population"]
+    return {
+        "min_population": minimum,
+        "property": "small_population: true where the ward's population is below min_population (null: unknown)",
+        "wards": result.layer.loc[flags.fillna(False).to_numpy(dtype=bool), "ward_id"].astype(str).tolist(),
+        "note": "rates from small populations swing by chance; these wards are scored as usual and flagged, not "
+        "dropped",
+    }
+
+
+def _withheld_parameters(score_log: dict, codes) -> dict:
+    """The scoring log without the normalisation parameters of count indicators that have suppressed cells: a
+    minimum, maximum or mean of rates, or the list of every rate (percentile), could give a suppressed count back."""
+    from .suppression import SHOWN
+
+    hidden = [c for c in codes.columns if (codes[c] != SHOWN).any()]
+    normalisation = dict(score_log.get("normalisation") or {})
+    parameters = dict(normalisation.get("parameters") or {})
+    if not hidden or not parameters:
+        return score_log
+    for column in hidden:
+        if column in parameters:
+            parameters[column] = {
+                "n": parameters[column].get("n"),
+                "withheld": "this count has suppressed cells; its parameters could give them back",
+            }
+    return {**score_log, "normalisation": {**normalisation, "parameters": parameters}}
 
 
 def _json_default(obj):

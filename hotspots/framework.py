@@ -35,6 +35,7 @@ NORMALISATIONS = ("minmax", "zscore", "percentile")
 AGGREGATIONS = ("arithmetic", "geometric")
 CLASSIFICATIONS = tuple(SCHEMES)  # the one list of scheme names lives in hotspots.classify
 UNITS = ("percent", "count", "rate", "other")
+SMOOTHINGS = ("none", "eb", "spatial_eb")  # hotspots.smoothing
 
 DEFAULT_FRAMEWORK_PATH: Path = data_path("framework_default.json")
 """The default framework, shipped inside the package (``hotspots/data/framework_default.json``)."""
@@ -86,6 +87,9 @@ class Indicator:
     label : a human-readable name, with the unit of the value the model uses, e.g. "Youth unemployment (% of 15–29
         labour force)" or, for a count with ``per_population``, "Recorded hate incidents per 10,000 residents".
         Shown in tooltips, the ward breakdown and the app; :attr:`display_label` makes one when it is missing.
+    smoothing : ``"none"`` (default), ``"eb"`` (global Empirical Bayes) or ``"spatial_eb"`` (spatial EB over the
+        ward and its neighbours): a count per population is smoothed before normalisation, so that a rate from a
+        small population is not mistaken for risk (:mod:`hotspots.smoothing`). Needs ``per_population``.
     """
 
     column: str
@@ -95,6 +99,7 @@ class Indicator:
     per_population: float | None = None
     unit: str | None = None
     label: str | None = None
+    smoothing: str = "none"
 
     @property
     def display_label(self) -> str:
@@ -133,6 +138,8 @@ class Indicator:
             out["unit"] = self.unit
         if self.label is not None:
             out["label"] = self.label
+        if self.smoothing != "none":
+            out["smoothing"] = self.smoothing
         return out
 
 
@@ -147,6 +154,7 @@ class Framework:
     classification: str = "quantiles"
     thresholds: tuple[float, ...] | None = None
     population_column: str = "population"
+    min_population: float | None = None
     source: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
@@ -188,6 +196,7 @@ class Framework:
                     )
             if ind.unit is not None and ind.unit not in UNITS:
                 problems.append(f"indicator '{ind.column}' has unit '{ind.unit}'; use one of {', '.join(UNITS)}.")
+            problems += _smoothing_problems(ind)
         for dim in self.dimensions:
             if not any(ind.dimension == dim for ind in self.indicators):
                 problems.append(f"dimension '{dim}' has no indicator; map a column to it or remove it.")
@@ -203,6 +212,13 @@ class Framework:
         ):
             if value not in options:
                 problems.append(f"{what} '{value}' is not known; use one of {', '.join(options)}.")
+        if self.min_population is not None:
+            try:
+                _positive_number(self.min_population, "min_population")
+            except FrameworkError:
+                problems.append(
+                    f"min_population {_shown(self.min_population)} must be a positive number of residents, e.g. 500."
+                )
         if self.classification == "fixed":
             th = self.thresholds
             if not th or len(th) != 4 or any(not isinstance(t, (int, float)) for t in th) or list(th) != sorted(th):
@@ -273,6 +289,7 @@ class Framework:
                     "dimension_weight": self.dimensions[ind.dimension],
                     "per_population": ind.per_population,
                     "unit": ind.unit,
+                    "smoothing": ind.smoothing,
                 }
                 for ind in self.indicators
             ]
@@ -329,6 +346,8 @@ class Framework:
         }
         if self.thresholds is not None:
             out["thresholds"] = list(self.thresholds)
+        if self.min_population is not None:
+            out["min_population"] = self.min_population
         return out
 
     def to_json(self) -> str:
@@ -354,6 +373,7 @@ class Framework:
             "classification",
             "thresholds",
             "population_column",
+            "min_population",
             "description",
             "name",
             "metadata",
@@ -375,7 +395,7 @@ class Framework:
                 f'The framework{where} needs "indicators": a list of objects with "column" and "dimension".'
             )
         indicators = []
-        fields = {"column", "dimension", "weight", "direction", "per_population", "unit", "label"}
+        fields = {"column", "dimension", "weight", "direction", "per_population", "unit", "label", "smoothing"}
         for k, item in enumerate(raw_indicators, start=1):
             if not isinstance(item, dict) or "column" not in item or "dimension" not in item:
                 raise FrameworkError(
@@ -396,6 +416,7 @@ class Framework:
                     per_population=item.get("per_population"),
                     unit=item.get("unit"),
                     label=item.get("label"),
+                    smoothing=item.get("smoothing", "none"),
                 )
             )
         thresholds = data.get("thresholds")
@@ -407,6 +428,7 @@ class Framework:
             classification=data.get("classification", "quantiles"),
             thresholds=tuple(thresholds) if isinstance(thresholds, list) else thresholds,
             population_column=data.get("population_column", "population"),
+            min_population=data.get("min_population"),
             source=source,
         )
 
@@ -451,6 +473,18 @@ class Framework:
                 raise FrameworkError(f"The framework file {path} is not valid TOML: {_shown(str(exc), 200)}") from None
             return cls.from_dict(data, source=str(path))
         return cls.from_json(raw, source=str(path))
+
+
+def _smoothing_problems(ind: Indicator) -> list[str]:
+    """What is wrong with an indicator's ``smoothing`` (an unknown method, or smoothing without a denominator)."""
+    if ind.smoothing not in SMOOTHINGS:
+        return [f"indicator '{ind.column}' has smoothing {_shown(ind.smoothing)}; use one of {', '.join(SMOOTHINGS)}."]
+    if ind.smoothing != "none" and ind.per_population is None:
+        return [
+            f"indicator '{ind.column}' is smoothed ({ind.smoothing}) but has no \"per_population\": smoothing is for "
+            'counts per population; add e.g. "per_population": 10000, or remove the smoothing.'
+        ]
+    return []
 
 
 def _check_framework_size(size: int, source: str) -> None:

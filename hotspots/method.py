@@ -49,6 +49,9 @@ class Method:
         Several cities: each on its own scale, or on one scale learned from all of them.
     hotspots : bool
         Whether to run the hot-spot statistics.
+    profiles : "auto" or int
+        Risk profiles (:mod:`hotspots.profiles`): ``"auto"`` chooses their number by silhouette (2 to 6), a number
+        sets it, 0 switches them off.
     """
 
     framework: Framework = field(default_factory=_default_framework)
@@ -60,6 +63,7 @@ class Method:
     suppress_below: int = 5
     scaling: str = "own"
     hotspots: bool = True
+    profiles: int | str = "auto"
 
     def __post_init__(self) -> None:
         from .spatial import check_permutations
@@ -73,6 +77,10 @@ class Method:
             raise DataError(f"scaling must be one of {SCALINGS}, not {self.scaling!r}.")
         if isinstance(self.suppress_below, bool) or not isinstance(self.suppress_below, int) or self.suppress_below < 0:
             raise DataError(f"suppress_below must be a whole number >= 0, not {self.suppress_below!r}.")
+        if self.profiles != "auto" and (
+            isinstance(self.profiles, bool) or not isinstance(self.profiles, int) or not 0 <= self.profiles <= 10
+        ):
+            raise DataError(f"profiles must be 'auto' or a whole number from 0 (none) to 10, not {self.profiles!r}.")
         if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(self.seed, int)):
             raise DataError(f"seed must be a whole number or None, not {self.seed!r}.")
 
@@ -90,6 +98,7 @@ class Method:
             "suppress_below": self.suppress_below,
             "scaling": self.scaling,
             "hotspots": self.hotspots,
+            "profiles": self.profiles,
         }
 
     @property
@@ -108,7 +117,7 @@ class Method:
         return (
             f"Method(key={self.key!r}, neighbours={self.neighbours!r}, permutations={self.permutations!r}, "
             f"seed={self.seed!r}, correction={self.correction!r}, suppress_below={self.suppress_below!r}, "
-            f"scaling={self.scaling!r}, hotspots={self.hotspots!r})"
+            f"scaling={self.scaling!r}, hotspots={self.hotspots!r}, profiles={self.profiles!r})"
         )
 
     def replace(self, **changes: Any) -> Method:
@@ -132,6 +141,7 @@ class Method:
             suppress_below=int(data.get("suppress_below", 5)),
             scaling=data.get("scaling", "own"),
             hotspots=bool(data.get("hotspots", True)),
+            profiles=data.get("profiles", "auto"),
         )
 
     @classmethod

@@ -18,7 +18,6 @@ import pandas as pd
 from .classify import Classification, classify
 from .errors import DataError
 from .export import (
-    DEFAULT_SUPPRESS_BELOW,
     csv_text,
     export_table,
     geojson_text,
@@ -29,6 +28,7 @@ from .framework import Framework, default_framework
 from .io import guess_decimal, join_wards, normalise_ids, read_boundaries, read_table
 from .method import Method
 from .scoring import RiskScorer, ScoreResult
+from .suppression import DEFAULT_SUPPRESS_BELOW
 from .validate import ValidatedTable, validate_table
 
 
@@ -380,6 +380,8 @@ class RiskResult:
     hotspots: Any = None  # hotspots.spatial.HotspotResult
     suppress_below: int = DEFAULT_SUPPRESS_BELOW
     method: Method | None = None
+    profiles: Any = None  # hotspots.profiles.Profiles (pooled over the cities of a multi-city run)
+    uncertainty: Any = None  # hotspots.uncertainty.UncertaintyResult, from hotspots.uncertainty.add_uncertainty
 
     @property
     def dimension_names(self) -> list[str]:
@@ -457,37 +459,73 @@ class RiskResult:
             )
         return text
 
+    @functools.cached_property
+    def suppression(self) -> pd.DataFrame:
+        """What each count cell of :attr:`layer` is in every output: shown, small or complementary
+        (:func:`hotspots.suppression.suppression_codes`, one int8 column per count column, indexed like the layer)."""
+        from .suppression import suppression_codes
+
+        return suppression_codes(self.layer, self.count_columns, self.suppress_below)
+
     def explain(self, ward_id: str) -> pd.DataFrame:
         """One ward's breakdown (indicator contributions to its dimension and risk scores, and its ranks).
 
-        A count below the suppression threshold is shown as "suppressed (< N)", as in every export, and so is a
-        rate made from it (with the population beside it, the rate would give the count back).
+        A suppressed count (:mod:`hotspots.suppression`: below the threshold, or hidden with one) is shown as
+        "suppressed (< N)" (or "suppressed (protects a small count)"), as in every export, and so is a rate made
+        from it; its normalised value, contributions and rank are left empty too (with the other wards' values
+        they would give the count back). The scores use it all the same.
         """
         table = self.city.scored_table
         idx = table.index[table["ward_id"] == str(ward_id)]
         if len(idx) == 0:
             raise DataError(f"No ward with ID {ward_id!r} in {self.city.name} (or it has no boundary).")
         breakdown = self.scores.explain(idx[0])
-        small = self._small_counts(table.loc[idx[0]])
-        if small:
+        hidden = self._suppressed_of(str(ward_id))
+        if hidden:
+            from .suppression import suppressed_text
+
+            rows = breakdown["indicator"].isin(list(hidden)).to_numpy()
             breakdown["value"] = breakdown["value"].astype(object)
-            breakdown.loc[breakdown["indicator"].isin(small), "value"] = f"suppressed (< {self.suppress_below})"
+            breakdown.loc[rows, "value"] = [
+                suppressed_text(self.suppress_below, hidden[c]) for c in breakdown.loc[rows, "indicator"]
+            ]
+            blank = ["normalised", "contribution_to_dimension", "contribution_to_risk", "rank_among_wards"]
+            breakdown.loc[rows, blank] = float("nan")
         return breakdown
 
-    def _small_counts(self, row: pd.Series) -> list[str]:
-        """The count indicators of one table row that the suppression rule blanks out."""
-        if not self.suppress_below or self.suppress_below <= 1:
-            return []
-        values = pd.to_numeric(row.reindex(self.count_columns), errors="coerce")
-        return [c for c, v in values.items() if 0 < v < self.suppress_below]
+    def _suppressed_of(self, ward_id: str) -> dict[str, int]:
+        """The count indicators of one ward that every output hides, with their suppression code."""
+        from .suppression import SHOWN
+
+        codes = self.suppression.loc[(self.layer["ward_id"].astype(str) == ward_id).to_numpy()]
+        if codes.empty:
+            return {}
+        row = codes.iloc[0]
+        return {c: int(code) for c, code in row.items() if code != SHOWN}
 
 
-def score(city: CityData, method: Method, *, scorer: RiskScorer | None = None) -> ScoreResult:
-    """Step 1: normalise, weight and aggregate the wards on the map (``scorer``: a fitted scale, else this city)."""
-    table = city.scored_table
+def smoothed_table(city: CityData, method: Method, graph=None) -> tuple[pd.DataFrame, dict]:
+    """Step 0: the wards on the map with their smoothed counts (:func:`hotspots.smoothing.smooth_counts`), and the
+    log of the smoothing (empty when no indicator is smoothed). ``graph``: the city's (built when spatial EB needs
+    it)."""
+    from .smoothing import smooth_counts
+
+    framework = method.framework
+    if graph is None and any(ind.smoothing == "spatial_eb" for ind in framework.indicators):
+        graph = city_graph(city, method)
+    return smooth_counts(city.scored_table, framework, graph)
+
+
+def score(city: CityData, method: Method, *, scorer: RiskScorer | None = None, graph=None) -> ScoreResult:
+    """Step 1: smooth the rates that ask for it, then normalise, weight and aggregate the wards on the map
+    (``scorer``: a fitted scale, else this city; ``graph``: the neighbour graph, for spatial smoothing)."""
+    table, smoothing = smoothed_table(city, method, graph)
     if scorer is None:
         scorer = RiskScorer(method.framework).fit(table)
-    return scorer.transform(table)
+    result = scorer.transform(table)
+    if smoothing:
+        result.log["smoothing"] = smoothing
+    return result
 
 
 def classify_scores(
@@ -542,6 +580,7 @@ def score_city(
     scorer: RiskScorer | None = None,
     graph=None,
     class_reference: dict[str, Any] | None = None,
+    learn_profiles: bool = True,
     **options,
 ) -> RiskResult:
     """Score a prepared city, classify it and (optionally) find its hotspots: the three steps in turn.
@@ -556,10 +595,14 @@ def score_city(
     graph : a neighbour graph from :func:`city_graph` (built when missing and hotspots are on); it must hold the
         city's wards (matched by ward ID).
     class_reference : per score column, the values to learn class breaks from (default: this city's scores).
+    learn_profiles : learn the city's risk profiles (:mod:`hotspots.profiles`) when the method asks for them;
+        :func:`score_cities` learns them on all its cities pooled instead.
     """
     method = _method_of(framework, options)
     framework = method.framework
-    result = score(city, method, scorer=scorer)
+    if graph is None and (method.hotspots or any(i.smoothing == "spatial_eb" for i in framework.indicators)):
+        graph = city_graph(city, method)
+    result = score(city, method, scorer=scorer, graph=graph)
     cls, breaks = classify_scores(result, method, class_reference=class_reference)
     scored = pd.concat([city.scored_table[["ward_id"]], result.scores], axis=1)
     scored["risk_class"] = cls.labels
@@ -576,15 +619,14 @@ def score_city(
     layer = layer.merge(scored, on="ward_id", how="left")
     layer["risk_class"] = layer["risk_class"].fillna("No data")
     layer["coverage"] = layer["coverage"].fillna(0.0)
+    _flag_small_population(layer, framework)
     hot = None
     if method.hotspots:
-        if graph is None:
-            graph = city_graph(city, method)
         risk = pd.Series(layer["risk_score"].to_numpy(dtype=float), index=layer["ward_id"].astype(str))
         hot = find_hotspots(risk, graph, method)
         stats = hot.frame.drop(columns="ward_id").reindex(layer["ward_id"].astype(str))
         layer = pd.concat([layer, stats.set_axis(layer.index)], axis=1)  # one concat, not a column at a time
-    return RiskResult(
+    risk = RiskResult(
         city=city,
         framework=framework,
         scores=result,
@@ -595,6 +637,35 @@ def score_city(
         suppress_below=method.suppress_below,
         method=method,
     )
+    if learn_profiles and method.profiles != 0:
+        from .profiles import profiles_of
+
+        profiles_of(risk, k=_profile_k(method), seed=method.seed)
+    return risk
+
+
+def _profile_k(method: Method) -> int | None:
+    return None if method.profiles == "auto" else int(method.profiles)
+
+
+def _pooled_profiles(results: dict[str, RiskResult], method: Method) -> dict[str, RiskResult]:
+    """Risk profiles learned on all the cities' wards together, so that a profile means the same in each."""
+    if method.profiles != 0:
+        from .profiles import profile_results
+
+        profile_results(results, k=_profile_k(method), seed=method.seed)
+    return results
+
+
+def _flag_small_population(layer, framework: Framework) -> None:
+    """``small_population``: True where the ward's population is below the framework's ``min_population`` (empty
+    where the population is unknown); nothing when no minimum is set. Flagged, never dropped."""
+    column = framework.population_column
+    if framework.min_population is None or column not in layer:
+        return
+    population = pd.to_numeric(layer[column], errors="coerce")
+    flags = (population < float(framework.min_population)).astype(object).where(population.notna(), None)
+    layer["small_population"] = pd.array(flags.tolist(), dtype="boolean")
 
 
 def score_cities(
@@ -623,24 +694,29 @@ def score_cities(
         score_options["scaling"] = scale
     method = _method_of(framework, score_options)
     if method.scaling == "own" or len(cities) < 2:
-        return {name: score_city(c, method, graph=graphs.get(name)) for name, c in cities.items()}
+        own = {name: score_city(c, method, graph=graphs.get(name), learn_profiles=False) for name, c in cities.items()}
+        return _pooled_profiles(own, method)
     import numpy as np
 
     framework = method.framework
-    pooled = pd.concat([c.scored_table for c in cities.values()], ignore_index=True)
+    pooled = pd.concat(
+        [smoothed_table(c, method, graphs.get(name))[0] for name, c in cities.items()], ignore_index=True
+    )
     scorer = RiskScorer(framework).fit(pooled)
-    scores = [scorer.transform(c.scored_table).scores for c in cities.values()]
+    scores = [scorer.transform(smoothed_table(c, method, graphs.get(name))[0]).scores for name, c in cities.items()]
     columns = [f"{d}_score" for d in framework.dimension_names] + ["risk_score"]
     reference = {col: np.concatenate([s[col].to_numpy(dtype=float) for s in scores]) for col in columns}
     out = {}
     for name, c in cities.items():
-        result = score_city(c, method, scorer=scorer, graph=graphs.get(name), class_reference=reference)
+        result = score_city(
+            c, method, scorer=scorer, graph=graphs.get(name), class_reference=reference, learn_profiles=False
+        )
         result.scores.notes.append(
             f"Scored on a common scale learned from {len(pooled)} wards of {len(cities)} cities "
             f"({', '.join(cities)}): scores and classes are comparable between these cities."
         )
         out[name] = result
-    return out
+    return _pooled_profiles(out, method)
 
 
 def run(

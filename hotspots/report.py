@@ -196,3 +196,45 @@ def compare_cities(layers: Mapping[str, pd.DataFrame], dimensions: Sequence[str]
             }
         )
     return pd.DataFrame(rows, columns=list(COMPARE_COLUMNS))
+
+
+def dimension_profile(layers: Mapping[str, pd.DataFrame], dimensions: Sequence[str]) -> pd.DataFrame:
+    """One row per city and dimension: the mean, median and middle half (25th-75th percentile) of the wards'
+    dimension scores, for a chart of the dimensions per city.
+
+    Parameters
+    ----------
+    layers : mapping of str to pandas.DataFrame
+        City name -> ``RiskResult.layer`` (``<dimension>_score`` columns; a city without one is left out of that
+        dimension's rows).
+    dimensions : sequence of str
+        The dimension names, in the order to show them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``city``, ``dimension``, ``mean``, ``median``, ``q25``, ``q75`` (scores 0-10) and ``wards`` (wards
+        with a score); cities and dimensions in the order given.
+    """
+    rows = []
+    for city, layer in layers.items():
+        for dimension in dimensions:
+            column = f"{dimension}_score"
+            if column not in layer:
+                continue
+            scores = pd.to_numeric(layer[column], errors="coerce").dropna()
+            if scores.empty:
+                continue
+            q25, median, q75 = scores.quantile([0.25, 0.5, 0.75]).to_numpy()
+            rows.append(
+                {
+                    "city": city,
+                    "dimension": dimension,
+                    "mean": float(scores.mean()),
+                    "median": float(median),
+                    "q25": float(q25),
+                    "q75": float(q75),
+                    "wards": int(scores.size),
+                }
+            )
+    return pd.DataFrame(rows, columns=["city", "dimension", "mean", "median", "q25", "q75", "wards"])

@@ -175,7 +175,7 @@ class ScoreResult:
                     "label": ind.display_label,
                     "dimension": ind.dimension,
                     "value": self.prepared.at[ward, ind.column],
-                    "unit": ind.value_unit,
+                    "unit": ind.value_unit + ("" if ind.smoothing == "none" else f", smoothed ({ind.smoothing})"),
                     "normalised": self.normalised.at[ward, ind.column],
                     "contribution_to_dimension": contrib.at[ward, ("dimension", ind.column)],
                     "contribution_to_risk": contrib.at[ward, ("risk", ind.column)],

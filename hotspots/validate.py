@@ -236,6 +236,7 @@ class TableSchema:
     needs_population : True when some indicator is a rate per population (the column must then be present).
     population_users : the indicators turned into rates per population.
     name_column : the ward-name column (None: found by :func:`find_name_column`).
+    min_population : the framework's ``min_population``: wards below it are flagged in the notes (not dropped).
     """
 
     id_column: str
@@ -244,6 +245,7 @@ class TableSchema:
     needs_population: bool = False
     population_users: tuple[str, ...] = ()
     name_column: str | None = None
+    min_population: float | None = None
 
     @classmethod
     def from_framework(cls, framework: Framework, *, id_column: str, name_column: str | None = None) -> TableSchema:
@@ -257,9 +259,10 @@ class TableSchema:
             id_column=id_column,
             indicators=indicators,
             population=NumberColumn(pop, NUMBER_CHECKS + (negative(noun),) + extra),
-            needs_population=framework.needs_population,
+            needs_population=framework.needs_population or framework.min_population is not None,
             population_users=tuple(i.column for i in framework.indicators if i.per_population is not None),
             name_column=name_column,
+            min_population=framework.min_population,
         )
 
     def validate(
@@ -355,8 +358,12 @@ class TableSchema:
             problems.append(
                 Problem(
                     "population column",
-                    f"indicators {list(self.population_users)} are turned into rates per population, but there is no "
-                    f"'{pop}' column.{_suggest(pop, columns)}",
+                    (
+                        f"indicators {list(self.population_users)} are turned into rates per population"
+                        if self.population_users
+                        else f"the framework flags wards below a min_population of {self.min_population:g}"
+                    )
+                    + f", but there is no '{pop}' column.{_suggest(pop, columns)}",
                     source=source,
                     column=pop,
                     fix='Add the ward population, or remove "per_population" from those indicators in the framework.',
@@ -436,9 +443,9 @@ class TableSchema:
         for c in ([pop] if pop in parsed else []) + needed:
             out[c] = parsed[c]
         missing = {c: int(np.isnan(parsed[c]).sum()) for c in needed}
-        return ValidatedTable(
-            table=out, missing=missing, notes=_notes(missing, parsed.get(pop), decimal), name_column=name_column
-        )
+        notes = _notes(missing, parsed.get(pop), decimal)
+        notes += small_population_notes(ward_ids, parsed.get(pop), self.min_population)
+        return ValidatedTable(table=out, missing=missing, notes=notes, name_column=name_column)
 
 
 def _check_column(
@@ -478,6 +485,27 @@ def _notes(missing: dict[str, int], population: np.ndarray | None, decimal: str)
     if decimal == ",":
         notes.append("Numbers were read with a decimal comma (e.g. 12,5 = 12.5).")
     return notes
+
+
+def small_population_wards(ward_ids, population, min_population: float | None) -> list[str]:
+    """The wards whose population is below ``min_population`` (none when it is not set or no population is given)."""
+    if min_population is None or population is None:
+        return []
+    population = np.asarray(population, dtype=float)
+    return [str(w) for w in np.asarray(ward_ids, dtype=object)[population < float(min_population)]]
+
+
+def small_population_notes(ward_ids, population, min_population: float | None) -> list[str]:
+    """The validation report's note on wards below the framework's ``min_population`` (flagged, never dropped)."""
+    small = small_population_wards(ward_ids, population, min_population)
+    if not small:
+        return []
+    shown = ", ".join(small[:50]) + (f" and {len(small) - 50} more" if len(small) > 50 else "")
+    return [
+        f"{len(small)} ward(s) have fewer residents than the framework's min_population of {min_population:,g}: "
+        f"{shown}. Their rates rest on few people and swing by chance; they are scored as usual and flagged "
+        '(small_population in the export), not dropped. Consider smoothing their rates ("smoothing": "eb").'
+    ]
 
 
 def validate_table(

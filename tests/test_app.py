@@ -665,3 +665,48 @@ def test_orientation_and_ward_picker_come_before_the_map():
     _no_exception(at)
     assert any(third in m.value for m in at.markdown if m.value.startswith("**"))
     assert _metric(at, "Rank").startswith("3 of 144")
+
+
+def test_worksheet_downloads_and_a_filled_worksheet_restores_plan_and_notes():
+    from hotspots.worksheet import COLUMNS
+
+    at = _app()
+    assert "risk_profile" in _ranked(at).columns  # the ward ranking shows each ward's risk profile
+    assert any("Risk profile: P" in m.value for m in at.markdown)  # and so does the ward breakdown
+    at.session_state["ward_notes"] = {KOLKATA_LABEL: {"KMC-015": "typed in the app"}}
+    _open(at, "Export")
+    labels = {b.label for b in at.get("download_button")}
+    assert {"Worksheet (XLSX)", "Worksheet (CSV)", "Worksheet (Markdown)"} <= labels
+    filled = pd.DataFrame([{c: "" for c in COLUMNS}] * 2)
+    filled["City"] = KOLKATA_LABEL
+    filled["Ward ID"] = ["KMC-015", "KMC-128"]
+    filled.loc[0, "Partners (tier 3)"] = "=youth clubs"
+    filled.loc[1, "Notes"] = "visit in March"
+    at.session_state["worksheet_file"] = {"data": filled.to_csv(index=False).encode(), "name": "filled.csv"}
+    at.run()
+    _no_exception(at)
+    assert at.session_state["action_plan"][KOLKATA_LABEL] == {
+        "KMC-015": {"Partners (tier 3)": "=youth clubs"},
+        "KMC-128": {"Notes": "visit in March"},
+    }
+    assert at.session_state["ward_notes"][KOLKATA_LABEL] == {"KMC-015": "typed in the app", "KMC-128": "visit in March"}
+    assert any("restored" in s.value and "filled.csv" in s.value for s in at.success)
+    filled["City"] = "Dhaka (synthetic demo)"
+    at.session_state["worksheet_file"] = {"data": filled.to_csv(index=False).encode(), "name": "other.csv"}
+    at.run()
+    _no_exception(at)
+    assert any("other.csv" in e.value for e in at.error) and not at.success
+    assert "another city" in " ".join(str(df.value.to_dict()) for df in at.dataframe)
+
+
+def test_compare_on_the_common_scale_offers_the_pooled_risk_profiles():
+    at = _open(_app(), "Compare")
+    assert "Risk profiles" not in at.radio(key="compare_view").options  # each city's own profiles: not comparable
+    at.radio(key="compare_scale").set_value("common").run()
+    _no_exception(at)
+    at.radio(key="compare_view").set_value("risk_profile").run()
+    _no_exception(at)
+    legends = [m.value for m in at.markdown if "P1: " in m.value and "Hot spot" in m.value]
+    assert len(legends) == 1  # one legend naming the profiles learned on both cities' wards
+    at.radio(key="compare_scale").set_value("own").run()
+    _no_exception(at)

@@ -150,7 +150,8 @@ def test_uploaded_names_labels_and_ids_render_literally_in_every_tab(kolkata_tab
     assert at.selectbox(key="city").value == HOSTILE
     at.session_state["compare_cities"] = [HOSTILE, "Kolkata (synthetic demo)"]
     seen = []
-    for view in ("Map", "Interactions", "Data", "Model", "Compare", "Export", "Glossary"):
+    views = ("Map", "Interactions", "Data", "Model", "How sure are we?", "Compare", "Scenarios", "Export", "Glossary")
+    for view in views:
         seen += _assert_inert(_open(at, view), view)
     shown = _unescaped(seen)
     assert HOSTILE in shown  # the city name (title, headings) and the file names, literally
@@ -195,3 +196,67 @@ def test_every_cache_of_the_app_is_bounded_in_entries_and_age():
         if name != "static_leaflet":  # one entry per server, a folder path
             assert "ttl" in options, f"{name} has no ttl"
     assert ui.cache.TTL_S <= 24 * 3600 and max(ui.cache.FILES, ui.cache.CITIES, ui.cache.SCORED) <= 32
+
+
+# -- small numbers in the app ----------------------------------------------------------------------------------------
+
+
+def _ward_with_count_between(low: int, high: int, shown: bool = True) -> tuple[str, str]:
+    """A Kolkata ward and count column whose count is in [low, high] and which the default rule shows (or hides)."""
+    table = pd.read_csv(KOLKATA.indicators_path)
+    import hotspots
+    from hotspots.method import Method
+
+    result = hotspots.run(
+        KOLKATA.indicators_path, KOLKATA.boundaries_path, id_column="ward_id", method=Method(permutations=0)
+    )
+    export, _ = result.export_table()
+    for column in result.count_columns:
+        values = table.set_index("ward_id")[column]
+        exported = export.set_index("ward_id")[column]
+        for ward, value in values.items():
+            if low <= value <= high and (exported[ward] == value) == shown:
+                return ward, column
+    raise AssertionError("no such ward")
+
+
+def test_the_threshold_is_a_sidebar_setting_used_by_the_breakdown_with_a_warning_when_off():
+    from hotspots.framework import default_framework
+
+    ward, column = _ward_with_count_between(5, 9)
+    label = default_framework().labels[column]
+    at = _app()
+    assert at.sidebar.selectbox(key="suppress_below").value == 5
+    at.selectbox(key="ward:Kolkata (synthetic demo)").set_value(ward).run()
+
+    def shown() -> str:
+        return _frame_with(at, "contribution_to_risk").set_index("label").loc[label, "value"]
+
+    assert not shown().startswith("suppressed")  # a count of 5-9 is shown under the default rule
+    at.sidebar.selectbox(key="suppress_below").set_value(10).run()
+    _no_exception(at)
+    assert shown() in ("suppressed (< 10)", "suppressed (protects a small count)")
+    assert not any("Small counts are shown" in w.value for w in at.sidebar.warning)
+    at.sidebar.selectbox(key="suppress_below").set_value(0).run()
+    _no_exception(at)
+    assert not shown().startswith("suppressed")
+    assert any("Small counts are shown" in w.value for w in at.sidebar.warning)  # off only with a visible warning
+
+
+def test_no_table_of_any_tab_shows_a_small_count():
+    # every dataframe and st.table the app shows: a count column (by name or by label) holds no count of 1-4, and
+    # the breakdown shows "suppressed" where the exports leave a cell empty
+    from hotspots.framework import default_framework
+
+    counts = {i.column: i.display_label for i in default_framework().indicators if i.unit == "count"}
+    at = _app()
+    ward, _ = _ward_with_count_between(1, 4, shown=False)
+    at.selectbox(key="ward:Kolkata (synthetic demo)").set_value(ward).run()
+    assert "suppressed (< 5)" in _frame_with(at, "contribution_to_risk")["value"].tolist()
+    for view in ("Map", "Interactions", "Data", "Model", "Compare", "Export"):
+        _open(at, view)
+        for frame in [*(f.value for f in at.dataframe), *(t.value for t in at.table)]:
+            for column in frame.columns:
+                if column in counts or column in counts.values():
+                    values = pd.to_numeric(frame[column], errors="coerce")
+                    assert not ((values > 0) & (values < 5)).any(), (view, column)

@@ -474,3 +474,167 @@ def test_mostly_unmatched_pair_warns(cli, kolkata, tmp_path):
     r = cli("score", "--indicators", part, "--boundaries", gj, "--id-column", "ward_id", "--no-hotspots",
             "--out", tmp_path / "o.csv")  # fmt: skip
     assert r.returncode == 0 and "warning: 40 of the 144 wards" in r.stderr, r.stderr
+
+
+# ------------------------------------------------------------------------------ several cities, worksheet (issue 12)
+
+
+def _monotone_city(folder: Path, prefix: str, values: range) -> tuple[Path, Path]:
+    """A 3x3 city whose ward i has every indicator at its i-th value (licensing falls as the others rise): with
+    min-max scaling, its lowest ward scores 0 and its highest 10 on its own scale (a hand calculation)."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    ids = [f"{prefix}{i}" for i in range(9)]
+    v = list(values)
+    table = pd.DataFrame(
+        {
+            "ward_id": ids,
+            "population": [10_000] * 9,
+            "youth_unemployment_rate": v,
+            "school_dropout_rate": v,
+            "unlicensed_institutions": [10 * x for x in v],
+            "institution_licensing_rate": [100 - 5 * x for x in v],
+            "hate_incidents": [10 * x for x in v],
+            "extremist_propaganda_reports": [10 * x for x in v],
+        }
+    )
+    cells = [box(c * 0.01, r * 0.01, (c + 1) * 0.01, (r + 1) * 0.01) for r in range(3) for c in range(3)]
+    shapes = gpd.GeoDataFrame({"ward_id": ids}, geometry=cells, crs=4326)
+    csv, gj = folder / f"{prefix}.csv", folder / f"{prefix}.geojson"
+    table.to_csv(csv, index=False)
+    shapes.to_file(gj, driver="GeoJSON")
+    return csv, gj
+
+
+@pytest.fixture(scope="module")
+def two_monotone_cities(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cities")
+    return _monotone_city(folder, "A", range(0, 9)), _monotone_city(folder, "B", range(8, 17))
+
+
+def _cities_args(two, scaling, out):
+    (a_csv, a_gj), (b_csv, b_gj) = two
+    return [
+        "score", "--id-column", "ward_id", "--permutations", 0, "--suppress-below", 0,
+        "--city", "Alpha", "--indicators", a_csv, "--boundaries", a_gj,
+        "--city", "Beta", "--indicators", b_csv, "--boundaries", b_gj,
+        "--scaling", scaling, "--out", out,
+    ]  # fmt: skip
+
+
+def test_pooled_scaling_reaches_0_and_10_once_across_cities_per_city_in_each(cli, two_monotone_cities, tmp_path):
+    per = cli(*_cities_args(two_monotone_cities, "per-city", tmp_path / "per.geojson"))
+    assert per.returncode == 0, per.stderr
+    pooled = cli(*_cities_args(two_monotone_cities, "pooled", tmp_path / "pooled.geojson"))
+    assert pooled.returncode == 0, pooled.stderr
+    for name, extremes in (("per", {"Alpha": (0, 10), "Beta": (0, 10)}), ("pooled", {"Alpha": (0,), "Beta": (10,)})):
+        data = json.loads((tmp_path / f"{name}.geojson").read_text(encoding="utf-8"))
+        props = pd.DataFrame([f["properties"] for f in data["features"]])
+        assert len(props) == 18 and props["city"].notna().all()  # every feature carries its city
+        assert data["metadata"]["scaling"]["option"] == ("per-city" if name == "per" else "pooled")
+        assert data["metadata"]["method"]["scaling"] == ("own" if name == "per" else "common")
+        for city, rows in props.groupby("city"):
+            reached = {x for x in (0, 10) if (rows["risk_score"].round(6) == x).sum() == 1}
+            assert reached == set(extremes[city]), (name, city)
+        assert set(data["metadata"]["per_city"]) == {"Alpha", "Beta"}
+        assert data["metadata"]["risk_profiles"]["k"] >= 2  # learned once, on both cities' wards
+    summary = pd.read_csv(tmp_path / "pooled_summary.csv", encoding="utf-8-sig")
+    assert summary["city"].tolist() == ["Alpha", "Beta"]
+    assert summary.set_index("city").at["Alpha", "mean_risk"] < summary.set_index("city").at["Beta", "mean_risk"]
+    assert {"population", "share_population_top_class", "dominant_dimension"} <= set(summary.columns)
+
+
+def test_multi_city_csv_has_a_city_column_and_pooled_profiles(cli, kolkata, tmp_path):
+    csv, gj = kolkata
+    out = tmp_path / "two.csv"
+    r = cli(
+        "score", "--id-column", "ward_id", "--permutations", 0,
+        "--city", "One", "--indicators", csv, "--boundaries", gj,
+        "--city", "Two", "--indicators", csv, "--boundaries", gj,
+        "--out", out,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    table = pd.read_csv(out, encoding="utf-8-sig")
+    assert len(table) == 288 and table.columns[0] == "city" and set(table["city"]) == {"One", "Two"}
+    one, two = (table[table["city"] == c].set_index("ward_id")["risk_profile"] for c in ("One", "Two"))
+    pd.testing.assert_series_equal(one, two, check_names=False)  # the same wards: the same pooled profile
+    meta = json.loads((tmp_path / "two.csv.metadata.json").read_text(encoding="utf-8"))
+    assert meta["scaling"]["option"] == "per-city" and meta["cities"] == ["One", "Two"]
+    assert (tmp_path / "two_summary.csv").exists()
+
+
+def test_multi_city_usage_errors(cli, kolkata, tmp_path):
+    csv, gj = kolkata
+    r = cli("score", "--id-column", "ward_id", "--city", "A", "--indicators", csv, "--out", tmp_path / "x.geojson")
+    assert r.returncode == 2 and "--boundaries" in r.stderr
+    r = cli(
+        "score", "--id-column", "ward_id", "--out", tmp_path / "x.geojson",
+        "--city", "A", "--indicators", csv, "--boundaries", gj,
+        "--city", "A", "--indicators", csv, "--boundaries", gj,
+    )  # fmt: skip
+    assert r.returncode == 2 and "own name" in r.stderr
+    r = cli(
+        "score", "--indicators", csv, "--boundaries", gj, "--id-column", "ward_id", "--profiles", 11, "--out", "x.csv"
+    )
+    assert r.returncode == 2 and "--profiles" in r.stderr and "to 10" in r.stderr
+    r = cli("validate", "--id-column", "ward_id", "--city", "A", "--indicators", csv, "--boundaries", gj)
+    assert r.returncode == 2 and "option of score and worksheet" in r.stderr
+
+
+def test_single_city_score_unchanged_with_profiles_option(cli, kolkata, tmp_path):
+    csv, gj = kolkata
+    out = tmp_path / "one.geojson"
+    r = cli("score", "--indicators", csv, "--boundaries", gj, "--id-column", "ward_id", "--permutations", 0,
+            "--profiles", 3, "--out", out)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert "city" not in data["features"][0]["properties"]
+    assert data["metadata"]["risk_profiles"]["k"] == 3
+    assert {f["properties"]["risk_profile"][:3] for f in data["features"]} == {"P1:", "P2:", "P3:"}
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv", ".md"])
+def test_worksheet_command(cli, kolkata, tmp_path, suffix):
+    from hotspots.worksheet import read_worksheet
+
+    csv, gj = kolkata
+    out = tmp_path / f"plan{suffix}"
+    r = cli("worksheet", "--indicators", csv, "--boundaries", gj, "--id-column", "ward_id", "--permutations", 99,
+            "--name", "Kolkata", "--out", out)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    result = hotspots.run(csv, gj, id_column="ward_id", permutations=99)
+    layer = result.layer
+    expected = set(
+        layer.loc[layer["hotspot_class"].str.startswith("hot spot") | (layer["risk_class"] == "Very high"), "ward_id"]
+    )
+    assert f"({len(expected)} wards to plan for)" in r.stderr
+    if suffix == ".md":
+        text = out.read_text(encoding="utf-8")
+        assert text.startswith("# Action plan: Kolkata") and all(w in text for w in expected)
+    else:
+        assert set(read_worksheet(out, city="Kolkata").wards) == expected
+
+
+def test_worksheet_refuses_other_suffixes(cli, kolkata, tmp_path):
+    csv, gj = kolkata
+    r = cli("worksheet", "--indicators", csv, "--boundaries", gj, "--id-column", "ward_id", "--out", tmp_path / "p.pdf")
+    assert r.returncode == 2 and ".xlsx" in r.stderr
+
+
+def test_worksheet_per_city_with_pooled_profiles(cli, kolkata, tmp_path):
+    from hotspots.worksheet import read_worksheet
+
+    csv, gj = kolkata
+    r = cli(
+        "worksheet", "--id-column", "ward_id", "--permutations", 99,
+        "--city", "One", "--indicators", csv, "--boundaries", gj,
+        "--city", "Two", "--indicators", csv, "--boundaries", gj,
+        "--out", tmp_path / "plan.csv",
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    one, two = (pd.read_csv(tmp_path / f"plan_{c}.csv", encoding="utf-8-sig") for c in ("one", "two"))
+    assert set(one["City"]) == {"One"} and set(two["City"]) == {"Two"}
+    # the same wards in both cities: the same profiles (learned once, on both cities' wards pooled)
+    assert one.set_index("Ward ID")["Risk profile"].to_dict() == two.set_index("Ward ID")["Risk profile"].to_dict()
+    assert read_worksheet(tmp_path / "plan_two.csv", city="Two").wards == two["Ward ID"].tolist()

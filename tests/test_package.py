@@ -133,7 +133,7 @@ def test_every_runtime_dependency_is_used():
 def test_reference_libraries_are_test_dependencies_only():
     runtime = _declared("app")
     assert "esda" not in runtime and "esda" in _declared("test")  # the statistics are checked against esda
-    assert "scikit-learn" not in runtime  # not used (yet)
+    assert "scikit-learn" in _declared()  # used since issue 12: risk profiles (hotspots/profiles/)
 
 
 def test_requirements_txt_is_the_runtime_and_app_dependencies():

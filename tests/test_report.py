@@ -91,3 +91,23 @@ def test_compare_cities_by_hand():
     second = table.iloc[1]
     assert np.isnan(second["share_hot_spots"])  # not tested
     assert second["dominant_dimension"] == "individual"  # mean 9 > 3
+
+
+def test_dimension_profile_by_hand():
+    from hotspots.report import dimension_profile
+
+    layers = {
+        "A": pd.DataFrame({"individual_score": [1.0, 2.0, 3.0, 4.0], "ideological_score": [np.nan] * 4}),
+        "B": pd.DataFrame({"individual_score": [5.0, np.nan, 5.0, 8.0], "ideological_score": [0.0, 1.0, 2.0, 3.0]}),
+    }
+    profile = dimension_profile(layers, ["individual", "ideological"])
+    # A: numpy's linear percentiles of 1..4 are 1.75 and 3.25; A has no ideological score, so no row
+    assert profile[["city", "dimension"]].values.tolist() == [
+        ["A", "individual"],
+        ["B", "individual"],
+        ["B", "ideological"],
+    ]
+    a = profile.iloc[0]
+    assert (a["mean"], a["median"], a["q25"], a["q75"], a["wards"]) == (2.5, 2.5, 1.75, 3.25, 4)
+    b = profile.iloc[1]  # 5, 5, 8: mean 6, median 5, the missing ward left out
+    assert (b["mean"], b["median"], b["wards"]) == (6.0, 5.0, 3)

@@ -26,7 +26,10 @@ from hotspots.maps import ensure_static_assets
 from hotspots.maps.element import map_parts
 from hotspots.method import Method
 from hotspots.pipeline import city_graph, city_key, prepare_city, read_city, score_cities, score_city
+from hotspots.scenarios import compare_scenarios, union_framework
 from hotspots.spatial import DimensionCorrelation, bivariate_local_moran, dimension_correlation
+from hotspots.suppression import DEFAULT_SUPPRESS_BELOW
+from hotspots.uncertainty import uncertainty_analysis
 from hotspots.workspace import Store, default_path, open_store
 from ui.common import basemap_tiles, city_map
 
@@ -79,6 +82,22 @@ def _graph(graph_key: str, _city, _method: Method):
 @st.cache_resource(show_spinner="Scoring wards and testing for hot spots…", max_entries=SCORED, ttl=TTL_S)
 def _scored(city_key: str, method_key: str, graph_key: str, _city, _method: Method, _graph):
     return score_city(_city, _method, graph=_graph)
+
+
+@st.cache_resource(show_spinner="Re-scoring under many variants of the model…", max_entries=CITIES, ttl=TTL_S)
+def _uncertainty(
+    city_key: str, method_key: str, graph_key: str, n_variants: int, seed: int, _city, _method: Method, _graph
+):
+    return uncertainty_analysis(_city, _method, n_variants, seed, graph=_graph)
+
+
+def uncertainty_of(spec: dict, inputs: dict, n_variants: int, seed: int):
+    """The city's ranks and hot spots across ``n_variants`` seeded variants of the current model (cached per city
+    key, method key, N and seed)."""
+    method = method_of(inputs)
+    city = prepared_city(spec, method.framework)
+    graph, graph_key = neighbour_graph_of(spec, inputs)
+    return _uncertainty(city.key, method.key, graph_key, n_variants, seed, _city=city, _method=method, _graph=graph)
 
 
 @st.cache_resource(show_spinner="Scoring the cities on one common scale…", max_entries=CITIES, ttl=TTL_S)
@@ -145,6 +164,7 @@ def method_of(inputs: dict) -> Method:
         permutations=inputs["permutations"],
         seed=SEED,
         correction=inputs["correction"],
+        suppress_below=inputs.get("suppress_below", DEFAULT_SUPPRESS_BELOW),
     )
 
 
@@ -208,3 +228,21 @@ def _workspace_store(path: str) -> Store:
 def workspace_store() -> Store:
     """The workspace store of this server (``$HOTSPOTS_DB``, else the per-user default), opened once per path."""
     return _workspace_store(str(default_path()))
+
+
+@st.cache_resource(show_spinner="Scoring the scenarios…", max_entries=CITIES, ttl=TTL_S)
+def _compared(city_key: str, scenario_keys: tuple, _city, _methods: dict, _graphs: dict):
+    return compare_scenarios(_city, _methods, graphs=_graphs)
+
+
+def compared_scenarios(spec: dict, methods: dict[str, Method]):
+    """One city scored under each scenario and compared (cached per city key and (name, method key) pairs); the
+    neighbour graphs come from the same cache as the Map tab's."""
+    city = prepared_city(spec, union_framework(methods.values()))
+    graphs = {}
+    for method in methods.values():
+        key = city.graph_key(method)
+        if method.hotspots and key not in graphs:
+            graphs[key] = _graph(key, _city=city, _method=method)
+    keys = tuple((name, method.key) for name, method in methods.items())
+    return _compared(city.key, keys, _city=city, _methods=methods, _graphs=graphs)

@@ -9,9 +9,10 @@ from streamlit_folium import st_folium
 
 from hotspots.classify import CLASS_LABELS
 from hotspots.errors import HotspotsError
-from hotspots.maps import HALO_COLOR, HOTSPOT_STYLES, LISA_STYLES, NO_DATA_COLOR, RISK_COLORS
+from hotspots.maps import HALO_COLOR, HOTSPOT_STYLES, LISA_STYLES, NO_DATA_COLOR, PROFILE_COLORS, RISK_COLORS
 from hotspots.report import compare_cities, summarise_layer
 from ui.cache import scored_city, scored_on_common_scale
+from ui.city_charts import render_dimension_chart
 from ui.common import city_map, plain, show_error, synthetic_banner
 
 COMPARE_MAP_HEIGHT = 420
@@ -35,7 +36,7 @@ def render_compare(inputs: dict) -> None:
         help="Own scale: a score says how a ward ranks within its city. Common scale: normalisation and class "
         "breaks are learned on all chosen cities' wards together, so the same score means the same in every city.",
     )
-    layers = _layer_choices(inputs)
+    layers = _layer_choices(inputs, scale)
     view = st.radio(
         "Layer (all maps)",
         list(layers),
@@ -56,7 +57,9 @@ def render_compare(inputs: dict) -> None:
     results = _results(chosen, cities, scale, inputs)
     if results is None:
         return
-    st.markdown(legend_html(view, scale), unsafe_allow_html=True)
+    if view not in layers:  # "Risk profiles" left when switching back to each city's own scale
+        view = "risk_score"
+    st.markdown(legend_html(view, scale, _profile_labels(results)), unsafe_allow_html=True)
     for start in range(0, len(chosen), MAPS_PER_ROW):
         row = chosen[start : start + MAPS_PER_ROW]
         for column, label in zip(st.columns(MAPS_PER_ROW), row):
@@ -64,17 +67,21 @@ def render_compare(inputs: dict) -> None:
                 render_city(label, results.get(label), cities[label], inputs, view)
     scored = {label: result for label, result in results.items() if result is not None}
     if scored:
+        render_dimension_chart(scored, scale)
         render_summary(scored)
 
 
-def _layer_choices(inputs: dict) -> dict[str, str]:
-    """Map layers by column: the composite risk, each dimension, the LISA clusters."""
+def _layer_choices(inputs: dict, scale: str = "own") -> dict[str, str]:
+    """Map layers by column: the composite risk, each dimension, the LISA clusters, and on the common scale the
+    risk profiles (learned on the chosen cities' wards pooled, so that a profile means the same in each)."""
     framework = inputs["framework"]
     choices = {"risk_score": "Composite risk"}
     choices.update(  # radio options are Markdown: dimension names come from the framework file
         {f"{d}_score": f"{plain(d.replace('_', ' ').capitalize())} score" for d in framework.dimension_names}
     )
     choices["lisa_cluster"] = "LISA clusters"
+    if scale == "common":
+        choices["risk_profile"] = "Risk profiles"
     return choices
 
 
@@ -96,7 +103,13 @@ def _results(chosen: list[str], cities: dict, scale: str, inputs: dict) -> dict 
     return results
 
 
-def legend_html(view: str, scale: str) -> str:
+def _profile_labels(results: dict) -> list[str]:
+    """The pooled risk profiles' labels, in order (empty when the cities have none)."""
+    profiles = next((r.profiles for r in results.values() if r is not None and r.profiles is not None), None)
+    return [] if profiles is None else profiles.centres["label"].tolist()
+
+
+def legend_html(view: str, scale: str, profiles: list[str] | None = None) -> str:
     """One legend for every map of the tab: the classes (or LISA clusters) and the hot/cold spot outlines."""
 
     def swatch(style: str, text: str) -> str:
@@ -108,6 +121,9 @@ def legend_html(view: str, scale: str) -> str:
 
     if view == "lisa_cluster":
         rows = [swatch(f"background:{color}", label) for _, label, color in LISA_STYLES]
+    elif view == "risk_profile":
+        colors = [PROFILE_COLORS[i % len(PROFILE_COLORS)] for i in range(len(profiles or []))]
+        rows = [swatch(f"background:{color}", label) for color, label in zip(colors, profiles or [])]
     else:
         rows = [swatch(f"background:{color}", label) for color, label in zip(RISK_COLORS, CLASS_LABELS)]
     rows.append(swatch(f"background:{NO_DATA_COLOR}", "No data"))

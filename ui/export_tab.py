@@ -12,6 +12,7 @@ from hotspots.maps import map_html
 from hotspots.maps.static_map import map_png, report_pdf
 from ui.cache import scored_city
 from ui.common import city_map, plain, show_error
+from ui.worksheet_panel import render_worksheet
 
 
 def render_export(spec: dict, inputs: dict) -> None:
@@ -38,6 +39,7 @@ def render_export(spec: dict, inputs: dict) -> None:
             on_click="ignore",
             help=help,
         )
+    render_worksheet(result, spec["label"])
 
 
 def _downloads(result, inputs: dict, stem: str) -> list[tuple]:

@@ -26,13 +26,17 @@ HELP = {
     "correction": "Testing every ward at once produces some false hot spots by chance. FDR (false discovery rate) "
     "keeps their expected share among the flagged wards below the level; Bonferroni is stricter; none does not "
     "correct.",
+    "suppress_below": "Counts from 1 up to this number are never shown (tables, map tooltips, the ward breakdown, "
+    "every export), nor rates made from them, nor a count that would give one back from a total; the scores still "
+    "use them. 5 is the default, 10 the stricter rule of CDC WONDER. Off shows every count: only for data that "
+    "identify no one.",
     "basemap": "Streets under the wards, loaded from the internet (not shown offline).",
     "direction": "higher is riskier: a high value means more risk; lower is riskier: a low value means more risk "
     "(e.g. a licensing rate).",
     "weight": "How much this indicator counts within its dimension, relative to the others there.",
     "per_population": "Divide a count by the ward population and multiply by N, e.g. 10000 for a rate per 10,000 "
     "residents. 0 = use the value as it is.",
-    "unit": "percent is checked to lie in 0–100, count to be 0 or more; counts below 5 are suppressed in outputs.",
+    "unit": "percent is checked to lie in 0–100, count to be 0 or more; small counts are suppressed in outputs (sidebar: Hide counts below).",
     "label": "The name shown in tooltips, the ward breakdown and exports, with its unit, e.g. 'Hate incidents per "
     "10,000 residents'.",
     "dimension": "The risk dimension the indicator belongs to; its score is the weighted mix of its indicators.",
@@ -92,6 +96,18 @@ GLOSSARY = (
         "and Low-High = a ward unlike its neighbours (an outlier). Not tested = a ward with no neighbour.",
     ),
     (
+        "Risk profile",
+        "Wards grouped by the *pattern* of their three dimension scores (KMeans, the number of profiles chosen by "
+        "the silhouette): 'mainly ideological' wards are high on ideological risk alone, 'all three high' on every "
+        "kind. P1 is the profile with the most risk. Different patterns call for different prevention approaches; "
+        "compared across cities (common scale), a profile means the same in each.",
+    ),
+    (
+        "Action-plan worksheet",
+        "A table of the hot spots and top-class wards with what drives them, and empty columns for the prevention "
+        "approach (tier 2), partners and resources (tier 3), owner and date (Export tab).",
+    ),
+    (
         "Normalisation",
         "Puts indicators measured in different units on one scale: min–max (0 for the lowest ward, 1 for the "
         "highest), z-score (standard deviations from the mean) or percentile rank.",
@@ -108,8 +124,24 @@ GLOSSARY = (
     ),
     (
         "Suppressed (< 5)",
-        "Counts from 1 to 4 are never shown or exported, nor the rates made from them, so that small groups "
-        "cannot be identified.",
+        "Counts from 1 to 4 (or to 9 with the stricter setting *Hide counts below 10*) are never shown or exported, "
+        "nor the rates made from them, so that small groups cannot be identified. The scores still use them.",
+    ),
+    (
+        "Suppressed (protects a small count)",
+        "A count of 5 or more hidden with a small one: with the city's total known, a single hidden count would be "
+        "the total minus the others (complementary suppression).",
+    ),
+    (
+        "Smoothed rate (EB)",
+        "A rate from a small population swings with one event more or less. Empirical Bayes smoothing (set per "
+        "indicator in the framework file) pulls it towards the city's rate (eb) or its neighbourhood's "
+        "(spatial_eb), the more the fewer the residents, so that chance is not mistaken for risk.",
+    ),
+    (
+        "Small population",
+        "A ward with fewer residents than the framework's *min_population*: it is scored as usual and flagged in "
+        "the report and the export, because its rates rest on few people.",
     ),
 )
 

@@ -20,7 +20,16 @@ MAP_HEIGHT = 480  # with the header above it, the map and its legend fit a 1280x
 RETURNED_OBJECTS = ["last_object_clicked_tooltip", "last_object_clicked"]
 #: The ward ID in a clicked ward's tooltip, as hotspots.maps writes it ("Ward ID: <id>" and a line break).
 WARD_ID_IN_TOOLTIP = re.compile(r"Ward ID:\s*(\S+)")
-RANKED_COLUMNS = ["risk_rank", "ward_id", "ward_name", "risk_score", "risk_class", "hotspot_class", "coverage"]
+RANKED_COLUMNS = [
+    "risk_rank",
+    "ward_id",
+    "ward_name",
+    "risk_score",
+    "risk_class",
+    "hotspot_class",
+    "risk_profile",
+    "coverage",
+]
 
 
 def _ranked_config() -> dict:
@@ -32,6 +41,9 @@ def _ranked_config() -> dict:
         "risk_score": st.column_config.NumberColumn("Score", format="%.2f", width="small"),
         "risk_class": st.column_config.TextColumn("Class", width="small"),
         "hotspot_class": st.column_config.TextColumn("Hot spot"),
+        "risk_profile": st.column_config.TextColumn(
+            "Risk profile", help="Wards grouped by the pattern of their dimension scores (see the Glossary)"
+        ),
         "coverage": st.column_config.NumberColumn(
             "Data", format="percent", width="small", help="Share of the weight with data"
         ),
@@ -167,8 +179,9 @@ def render_ward(result, ward_ids: list[str], select_key: str) -> None:
     row = result.layer.loc[result.layer["ward_id"] == ward_id].iloc[0]
     for column, (label, value) in zip(st.columns(4), ward_metrics(row, len(ward_ids)).items()):
         column.metric(label, value)
+    profile_line(result, row)
     st.dataframe(
-        breakdown,
+        breakdown.assign(value=breakdown["value"].map(_value_text)),
         hide_index=True,
         width="stretch",
         key="breakdown",
@@ -177,7 +190,26 @@ def render_ward(result, ward_ids: list[str], select_key: str) -> None:
     st.caption(
         "Values are those the model uses, as in the map's tooltip: counts with a denominator are rates per 10,000 "
         "residents (see Unit). Each indicator's contribution adds up to its dimension score, and all contributions "
-        "add up to the risk score. Rank 1 = the ward where this indicator points to the most risk."
+        "add up to the risk score. Rank 1 = the ward where this indicator points to the most risk. A suppressed "
+        "count (and its rate, contributions and rank) is not shown; the scores still use it."
+    )
+
+
+def profile_line(result, row) -> None:
+    """The ward's risk profile in words, with what its profile's centre looks like."""
+    profile = row.get("risk_profile")
+    if profile is None or pd.isna(profile) or result.profiles is None:
+        st.caption("Risk profile: none (the ward lacks a dimension score).")
+        return
+    centres = result.profiles.centres.set_index("label")
+    centre = centres.loc[profile] if profile in centres.index else None
+    typical = ""
+    if centre is not None:
+        parts = [f"{d} {centre[d]:.1f}" for d in result.profiles.dimensions]
+        typical = f" Its {int(centre['wards'])} wards' mean dimension scores: {', '.join(parts)}."
+    st.markdown(
+        f"**Risk profile: {plain(profile)}**. Wards are grouped by the pattern of their three dimension scores "
+        f"(KMeans; profile 1 has the most risk).{plain(typical)}"
     )
 
 
@@ -194,6 +226,16 @@ def ward_metrics(row, n_wards: int) -> dict[str, str]:
         "Class": text(row.get("risk_class"), str),
         "Hot spot (Gi*)": text(row.get("hotspot_class"), str),
     }
+
+
+def _value_text(value) -> str:
+    """A breakdown value as text: a number rounded for reading, or the package's "suppressed (< 5)" as it is
+    (one type per column: Arrow refuses numbers and text mixed)."""
+    if isinstance(value, str):
+        return value
+    if value is None or pd.isna(value):
+        return "no data"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
 
 def _breakdown_config() -> dict:

@@ -14,13 +14,14 @@ from ui.glossary import HELP, option_name
 NEIGHBOURS = {"queen": "Queen (shared edge or corner)", "rook": "Rook (shared edge)", "knn:6": "6 nearest wards"}
 PERMUTATIONS = ("auto", 99, 499, 999, 9999)
 CORRECTIONS = {"fdr": "False discovery rate (FDR)", "bonferroni": "Bonferroni", "none": "None"}
+SUPPRESSION = {5: "5 (default)", 10: "10 (stricter, as CDC WONDER)", 0: "Off: show every count"}
 
 
 def sidebar_inputs() -> dict[str, Any]:
     """The settings from the sidebar, as a plain dict.
 
     Keys: ``city`` (label), ``framework`` (the model with these weights and methods), ``indicator_weights``,
-    ``dimension_weights``, ``neighbours``, ``permutations``, ``correction``, ``basemap``.
+    ``dimension_weights``, ``neighbours``, ``permutations``, ``correction``, ``suppress_below``, ``basemap``.
     """
     base: Framework = st.session_state["framework"]
     with st.sidebar:
@@ -143,5 +144,21 @@ def _hotspot_options() -> dict[str, Any]:
             key=_preset("correction", "fdr", list(CORRECTIONS)),
             help=HELP["correction"],
         ),
+        "suppress_below": _suppression_threshold(),
         "basemap": st.checkbox("Basemap tiles (needs internet)", value=False, key="basemap", help=HELP["basemap"]),
     }
+
+
+def _suppression_threshold() -> int:
+    """The small-number threshold of every view and export (``Method.suppress_below``); a warning when off."""
+    below = st.selectbox(
+        "Hide counts below", list(SUPPRESSION), format_func=SUPPRESSION.get, key="suppress_below",
+        help=HELP["suppress_below"],
+    )  # fmt: skip
+    if not below:
+        st.warning(
+            "Small counts are shown in every table, map and export: a count of 1 to 4 in a small ward can point "
+            "at a person. Use this only for data that identify no one.",
+            icon=":material/warning:",
+        )
+    return below

@@ -15,6 +15,7 @@ from hotspots.demo import demo_cities
 from hotspots.errors import HotspotsError
 from hotspots.framework import Framework, Indicator, default_framework
 from hotspots.method import Method
+from ui.sidebar import SUPPRESSION
 
 _WIDGET_PREFIXES = ("w_ind:", "w_dim:", "opt:")
 _OPTIONS = ("normalisation", "aggregation", "classification")
@@ -122,6 +123,8 @@ def apply_method(method: Method) -> None:
     st.session_state["neighbours"] = method.neighbours
     st.session_state["permutations"] = method.permutations
     st.session_state["correction"] = method.correction
+    if method.suppress_below in SUPPRESSION:
+        st.session_state["suppress_below"] = method.suppress_below
 
 
 def current_framework() -> Framework:

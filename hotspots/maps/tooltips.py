@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from hotspots.errors import DataError
-from hotspots.export import small_count_masks
 from hotspots.framework import Indicator
+from hotspots.suppression import COMPLEMENTARY, SHOWN, SMALL, suppressed_text, suppression_codes
 
 
 def _numbers(values: pd.Series, hidden: np.ndarray | None = None, hidden_text: str = "") -> list:
@@ -71,20 +71,32 @@ def _label(column: str) -> str:
 
 
 class _Suppression:
-    """The wards whose counts the exports leave empty, by :func:`hotspots.export.small_count_masks`.
+    """The wards whose counts the exports leave empty, by :func:`hotspots.suppression.suppression_codes` (small
+    counts, and the counts hidden with them so that they cannot be worked out from a column's total).
 
-    ``masks`` holds, per count column with suppressed cells, a boolean mask per ward; ``text`` is what the tooltip
-    shows instead of the count (escaped HTML).
+    ``masks`` holds, per count column with suppressed cells, a boolean mask per ward; ``texts`` what the tooltip
+    shows instead of each hidden cell (escaped HTML); ``text`` the text of a small count.
     """
 
     def __init__(self, layer: pd.DataFrame, columns: Sequence[str], count_columns: Sequence[str], below: int):
         below = _check_suppress_below(below)
         counts = [c for c in dict.fromkeys(columns) if c in set(count_columns) and c in layer.columns]
-        self.masks = small_count_masks(layer, counts, below)
-        self.text = html.escape(f"suppressed (< {below})")
+        codes = suppression_codes(pd.DataFrame(layer), counts, below)
+        self.masks, self.texts = {}, {}
+        self.text = html.escape(suppressed_text(below, SMALL))
+        complementary = html.escape(suppressed_text(below, COMPLEMENTARY))
+        for c in codes.columns:
+            code = codes[c].to_numpy()
+            if (code != SHOWN).any():
+                self.masks[c] = code != SHOWN
+                self.texts[c] = np.where(code == COMPLEMENTARY, complementary, self.text)
 
-    def numbers(self, layer, column: str) -> list:
-        return _numbers(layer[column], self.masks.get(column), self.text)
+    def numbers(self, layer: pd.DataFrame, column: str, values: pd.Series | None = None) -> list:
+        """The tooltip numbers of ``column`` (or of ``values`` made from it, e.g. a rate), hidden cells as text."""
+        shown = _numbers(layer[column] if values is None else values, self.masks.get(column), self.text)
+        if column in self.texts:
+            shown = [t if h else v for v, h, t in zip(shown, self.masks[column].tolist(), self.texts[column].tolist())]
+        return shown
 
 
 def _check_suppress_below(below) -> int:
@@ -100,7 +112,8 @@ def _tooltip_rows(
     suppression: _Suppression,
     population_column: str = "population",
 ) -> list[dict]:
-    fixed = ["risk_score", "risk_class", "risk_rank", "hotspot_class", "gi_star_z", "lisa_cluster", "coverage"]
+    fixed = ["risk_score", "risk_class", "risk_rank", "hotspot_class", "gi_star_z", "lisa_cluster"]
+    fixed += ["risk_profile", "coverage"]
     scores = [f"{dim}_score" for dim in dimensions]
     layer = _plain(layer, [*fixed, *scores, "population", population_column, *_indicator_columns(indicators)])
     rows = [{"label": "Risk score (0–10)", "num": _numbers(layer["risk_score"])}]
@@ -116,6 +129,8 @@ def _tooltip_rows(
         rows.append({"label": "Gi* z-score", "num": _numbers(layer["gi_star_z"])})
     if "lisa_cluster" in layer:
         rows.append({"label": "LISA cluster", **_texts(layer["lisa_cluster"])})
+    if "risk_profile" in layer:
+        rows.append({"label": "Risk profile", **_texts(layer["risk_profile"])})
     if "coverage" in layer:
         rows.append({"label": "Data coverage (%)", "num": _numbers(100 * _floats(layer["coverage"]))})
     if "population" in layer:
@@ -137,8 +152,7 @@ def _indicator_row(layer: dict, indicator, suppression: _Suppression, population
         population = _floats(layer[population_column])
         with np.errstate(divide="ignore", invalid="ignore"):
             values = values / np.where(population > 0, population, np.nan) * float(indicator.per_population)
-    num = _numbers(values, suppression.masks.get(column), suppression.text)
-    return {"label": html.escape(indicator.display_label), "num": num}
+    return {"label": html.escape(indicator.display_label), "num": suppression.numbers(layer, column, values)}
 
 
 def _indicator_columns(indicators: Sequence) -> list[str]:

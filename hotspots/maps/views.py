@@ -73,6 +73,9 @@ LISA_STYLES = (
 #: Bivariate local Moran clusters: the first word is the ward's own value, the second its neighbours' (GeoDa's
 #: colours, as the univariate clusters).
 BIVARIATE_STYLES = LISA_STYLES
+#: Risk profiles (hotspots.profiles), in profile order: Okabe and Ito's colour-blind safe qualitative palette
+#: (without its black, which the hot-spot outlines use), repeated when there are more profiles than colours.
+PROFILE_COLORS = ("#e69f00", "#56b4e9", "#009e73", "#f0e442", "#0072b2", "#d55e00", "#cc79a7")
 HOTSPOT_NOTE = "Hot spot = ward whose neighbourhood has significantly high risk (Gi*, permutation test, FDR)"
 
 
@@ -144,6 +147,28 @@ def _lisa_view(values: pd.Series) -> dict:
         "colors": [color for _, _, color in LISA_STYLES],
         "legend": _legend_html(title, rows, "High-High = high-risk ward among high-risk neighbours."),
     }
+
+
+def _profile_view(values: pd.Series) -> dict:
+    """The risk profiles as categories ("P1: ..." first), one colour per profile number, with a legend."""
+    labels = pd.Series(values, dtype="string")
+    found = sorted(labels.dropna().unique(), key=_profile_number)[:10]  # one code character per ward: 0-9
+    codes = pd.Categorical(labels, categories=found).codes
+    # the colour follows the profile's number, so that P3 has the same colour in a city that has no P2
+    colors = [PROFILE_COLORS[(_profile_number(label)[0] - 1) % len(PROFILE_COLORS)] for label in found]
+    rows = [(f"background:{c}", html.escape(str(label))) for c, label in zip(colors, found)]
+    rows.append((f"background:{NO_DATA_COLOR}", "No profile (no data)"))
+    return {
+        "label": "Risk profile",
+        "cls": _codes(np.asarray(codes)),
+        "colors": colors,
+        "legend": _legend_html("Risk profile", rows, "Wards grouped by the pattern of their dimension scores."),
+    }
+
+
+def _profile_number(label: str) -> tuple[int, str]:
+    head = str(label).split(":", 1)[0].lstrip("P")
+    return (int(head) if head.isdigit() else 1, str(label))
 
 
 _HALO_SWATCH = f"box-shadow:inset 0 0 0 1px {HALO_COLOR},0 0 0 1px {HALO_COLOR}"
@@ -248,7 +273,8 @@ def risk_map(
     layer : geopandas.GeoDataFrame
         Scored wards (EPSG:4326, or any CRS: reprojected): ``ward_id``, optional ``ward_name``, ``risk_score``,
         ``<dimension>_score`` per dimension, the ``indicators`` columns, and optionally ``risk_class``,
-        ``risk_rank``, ``coverage``, ``population``, ``hotspot_class`` (+ ``gi_star_z``), ``lisa_cluster``.
+        ``risk_rank``, ``coverage``, ``population``, ``hotspot_class`` (+ ``gi_star_z``), ``lisa_cluster``,
+        ``risk_profile`` (a "Risk profile" layer in categorical colours).
         Scores are 0-10 with NaN for no data.
     dimensions : sequence of str
         Dimension names; each gives a map layer from ``<dimension>_score``.
@@ -291,7 +317,7 @@ def risk_map(
         the synthetic badge stays), the legends are smaller and the hot/cold spot legend has two rows.
     view : str
         The layer shown when the map opens: ``"risk_score"`` (default), ``"<dimension>_score"`` or
-        ``"lisa_cluster"`` (maps side by side all open on the same layer).
+        ``"lisa_cluster"`` or ``"risk_profile"`` (maps side by side all open on the same layer).
     legend : bool
         Draw the legend in the map (``False`` when one legend outside the maps serves several).
 
@@ -323,6 +349,8 @@ def risk_map(
     views = _score_views(layer, dimensions, dict(breaks or {}), scheme)
     if show_lisa and "lisa_cluster" in layer:
         views.append({**_lisa_view(layer["lisa_cluster"]), "column": "lisa_cluster"})
+    if "risk_profile" in layer and layer["risk_profile"].notna().any():
+        views.append({**_profile_view(layer["risk_profile"]), "column": "risk_profile"})
     views = _first_view(views, view)
     has_hot = show_hotspots and "hotspot_class" in layer
     hot = _hotspot_overlay(layer["hotspot_class"], compact) if has_hot else None
