@@ -95,7 +95,8 @@ def test_scores_are_on_0_10(method):
 
 
 # -------- property tests: the scoring laws of STYLE.md
-finite = st.floats(min_value=0, max_value=1e6, allow_nan=False, allow_infinity=False)
+# no subnormal values: 5e-324 * 0.5 underflows to 0, so "rescaling" would change which wards differ
+finite = st.floats(min_value=0, max_value=1e6, allow_nan=False, allow_infinity=False, allow_subnormal=False)
 tables = st.lists(st.tuples(finite, finite, finite, st.integers(1, 10**6)), min_size=3, max_size=30).map(
     lambda rows: pd.DataFrame(rows, columns=["a", "b", "c", "population"]).astype(float)
 )
