@@ -6,7 +6,8 @@ caches them (:mod:`ui.cache`) and renders:
 
 * :func:`ui.sidebar.sidebar_inputs` returns the model settings as a plain dict (city, weights, options);
 * one module per tab draws it (tabs are lazy: only the open one runs): :mod:`ui.map_tab`, :mod:`ui.interactions`,
-  :mod:`ui.data_tab`, :mod:`ui.model_tab`, :mod:`ui.compare`, :mod:`ui.export_tab`, :mod:`ui.glossary`.
+  :mod:`ui.data_tab`, :mod:`ui.model_tab`, :mod:`ui.compare`, :mod:`ui.export_tab`, :mod:`ui.room`, :mod:`ui.glossary`;
+* :mod:`ui.workspace` saves the session to the workspace store as it changes and restores it from the URL.
 
 Uploads go through ``st.session_state["upload"]`` (a dict of bytes and file names): the file uploaders fill it, and
 tests can fill it directly (``AppTest`` cannot drive ``st.file_uploader``).
@@ -31,10 +32,12 @@ from ui.glossary import render_glossary  # noqa: E402
 from ui.interactions import render_interactions  # noqa: E402
 from ui.map_tab import render_map  # noqa: E402
 from ui.model_tab import render_model  # noqa: E402
+from ui.room import render_room, require_sign_in  # noqa: E402
 from ui.scenario_compare import render_scenario_compare  # noqa: E402
 from ui.sidebar import sidebar_inputs  # noqa: E402
 from ui.state import init_session  # noqa: E402
 from ui.uncertainty_tab import render_uncertainty  # noqa: E402
+from ui.workspace import init_workspace, render_scenarios, save_workspace  # noqa: E402
 
 #: Less space above the page and a smaller title, so that on a 1280x720 laptop the map (and its legend) is in view
 #: when the app opens.
@@ -46,8 +49,12 @@ COMPACT_HEADER = """<style>
 
 def main() -> None:
     st.set_page_config(page_title="Ward risk hotspots", page_icon="🗺️", layout="wide")
+    require_sign_in()
     init_session()
+    init_workspace()  # the URL's workspace, restored before the sidebar's widgets are drawn
     inputs = sidebar_inputs()
+    with st.sidebar:
+        render_scenarios(inputs)
     spec = st.session_state["cities"][inputs["city"]]
     st.html(COMPACT_HEADER)
     st.title(f"Ward risk and hot spots: {plain(spec['label'])}")
@@ -60,12 +67,14 @@ def main() -> None:
         "Compare": lambda: render_compare(inputs),
         "Scenarios": lambda: render_scenario_compare(spec, inputs),
         "Export": lambda: render_export(spec, inputs),
+        "Room": lambda: render_room(inputs),
         "Glossary": render_glossary,
     }
     for tab, render in zip(st.tabs(list(views), key="view", on_change="rerun"), views.values()):
         with tab:
             if tab.open:
                 render()
+    save_workspace(inputs)
 
 
 main()

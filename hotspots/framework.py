@@ -41,16 +41,19 @@ DEFAULT_FRAMEWORK_PATH: Path = data_path("framework_default.json")
 """The default framework, shipped inside the package (``hotspots/data/framework_default.json``)."""
 
 
-def _positive_number(value: Any, what: str, maximum: float | None = None) -> float:
+def _positive_number(value: Any, what: str, maximum: float | None = None, zero: bool = False) -> float:
+    """``value`` as a float, refused unless finite, above 0 (or 0 with ``zero``) and at most ``maximum``."""
     try:
         number = float(value)
     except (TypeError, ValueError, OverflowError):
         number = float("nan")
-    if isinstance(value, bool) or not math.isfinite(number) or number <= 0:
-        raise FrameworkError(
-            f"{what}: the weight {_shown(value)} is not a positive number. Use a number greater than 0 "
-            "(to leave an indicator out, remove it from the framework)."
+    if isinstance(value, bool) or not math.isfinite(number) or number < 0 or (number == 0 and not zero):
+        how = (
+            "Use a number of 0 or more (0 switches it off)"
+            if zero
+            else "Use a number greater than 0 (to leave an indicator out, remove it from the framework)"
         )
+        raise FrameworkError(f"{what}: the weight {_shown(value)} is not a positive number. {how}.")
     if maximum is not None and number > maximum:
         raise FrameworkError(
             f"{what}: the weight {_shown(value)} is larger than the limit of {maximum:,.0f}. Weights are relative "
@@ -76,7 +79,7 @@ class Indicator:
     ----------
     column : name of the column in the indicator table.
     dimension : the risk dimension it belongs to (a key of ``Framework.dimensions``).
-    weight : relative weight inside its dimension (> 0).
+    weight : relative weight inside its dimension (>= 0; 0 switches the indicator off).
     direction : ``"higher_is_riskier"`` (default) or ``"lower_is_riskier"``.
     per_population : if set, the value is divided by the ward population and multiplied by this number
         (a count becomes a rate per ``per_population`` residents) before normalisation.
@@ -162,7 +165,7 @@ class Framework:
             problems.append("it names no indicators")
         for name, weight in self.dimensions.items():
             try:
-                _positive_number(weight, f"dimension '{name}'", limits.MAX_WEIGHT)
+                _positive_number(weight, f"dimension '{name}'", limits.MAX_WEIGHT, zero=True)
             except FrameworkError as exc:
                 problems.append(str(exc))
         seen = set()
@@ -176,7 +179,7 @@ class Framework:
                     f'Known dimensions: {", ".join(self.dimensions)}; add it to "dimensions" or fix the name.'
                 )
             try:
-                _positive_number(ind.weight, f"indicator '{ind.column}'", limits.MAX_WEIGHT)
+                _positive_number(ind.weight, f"indicator '{ind.column}'", limits.MAX_WEIGHT, zero=True)
             except FrameworkError as exc:
                 problems.append(str(exc))
             if ind.direction not in DIRECTIONS:
@@ -197,6 +200,11 @@ class Framework:
         for dim in self.dimensions:
             if not any(ind.dimension == dim for ind in self.indicators):
                 problems.append(f"dimension '{dim}' has no indicator; map a column to it or remove it.")
+        if not problems and not any(self.effective_dimension_weights.values()):
+            problems.append(
+                "every weight is 0 (each dimension has weight 0, or only indicators of weight 0): give at least one "
+                "dimension, and one of its indicators, a weight above 0."
+            )
         for what, value, options in (
             ("normalisation", self.normalisation, NORMALISATIONS),
             ("aggregation", self.aggregation, AGGREGATIONS),
@@ -236,6 +244,20 @@ class Framework:
     def labels(self) -> dict[str, str]:
         """Indicator column -> its :attr:`Indicator.display_label`, in framework order."""
         return {ind.column: ind.display_label for ind in self.indicators}
+
+    @property
+    def effective_dimension_weights(self) -> dict[str, float]:
+        """Dimension weights as they enter the risk score: 0 for a dimension whose indicators all weigh 0."""
+        return {
+            d: float(w) if any(float(i.weight) > 0 for i in self.indicators_of(d)) else 0.0
+            for d, w in self.dimensions.items()
+        }
+
+    @property
+    def switched_off(self) -> list[str]:
+        """Dimensions and indicators of weight 0 (left out of the risk score), for notes."""
+        off = [f"dimension '{d}'" for d, w in self.effective_dimension_weights.items() if w == 0]
+        return off + [f"indicator '{i.column}'" for i in self.indicators if float(i.weight) == 0]
 
     def indicators_of(self, dimension: str) -> list[Indicator]:
         return [ind for ind in self.indicators if ind.dimension == dimension]

@@ -126,7 +126,7 @@ class ScoreResult:
         share = np.divide(wa, denom[:, dim_of], out=np.zeros_like(wa), where=denom[:, dim_of] > 0)
         to_dim = 10.0 * share * np.nan_to_num(norm)
         dims = self.scores[[f"{d}_score" for d in fw.dimension_names]].to_numpy()
-        W = np.array([fw.dimensions[d] for d in fw.dimension_names], dtype=float)
+        W = np.array([fw.effective_dimension_weights[d] for d in fw.dimension_names], dtype=float)
         Wa = np.where(np.isnan(dims), 0.0, W)
         weighted = Wa * np.nan_to_num(dims)
         total = weighted.sum(axis=1, keepdims=True)
@@ -303,7 +303,7 @@ class RiskScorer:
         dims = fw.dimension_names
         dim_of = np.array([dims.index(ind.dimension) for ind in fw.indicators])
         w = np.array([float(ind.weight) for ind in fw.indicators])
-        W = np.array([float(fw.dimensions[d]) for d in dims])
+        W = np.array([fw.effective_dimension_weights[d] for d in dims])  # 0 for a dimension switched off
         n_dims = len(dims)
 
         # weighted mean inside each dimension, over available indicators
@@ -327,7 +327,8 @@ class RiskScorer:
         risk = np.clip(risk, 0.0, 10.0)
 
         w_total_dim = onehot.T @ w  # total indicator weight per dimension
-        share = (W / W.sum())[dim_of] * (w / w_total_dim[dim_of])
+        within = np.divide(w, w_total_dim[dim_of], out=np.zeros_like(w), where=w_total_dim[dim_of] > 0)
+        share = (W / W.sum())[dim_of] * within
         coverage = np.minimum((avail * share).sum(axis=1), 1.0)
 
         scores = pd.DataFrame(dim_scores, index=table.index, columns=[f"{d}_score" for d in dims])
@@ -339,6 +340,11 @@ class RiskScorer:
         if no_data:
             notes.append(
                 f"{no_data} ward(s) have no value for any indicator: they are shown as 'no data', not scored 0."
+            )
+        if fw.switched_off:
+            notes.append(
+                f"Weight 0 (left out of the risk score): {', '.join(fw.switched_off)}. A dimension whose indicators "
+                "all weigh 0 has no score."
             )
         if partial:
             notes.append(

@@ -52,6 +52,18 @@ def _allowed() -> set[str]:
         return set()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _workspace_database(tmp_path_factory):
+    """The app saves workspaces (hotspots.workspace): into a file of this run, never the user's own database."""
+    before = os.environ.get("HOTSPOTS_DB")
+    os.environ["HOTSPOTS_DB"] = str(tmp_path_factory.mktemp("workspace") / "workspace.sqlite3")
+    yield
+    if before is None:
+        os.environ.pop("HOTSPOTS_DB", None)
+    else:
+        os.environ["HOTSPOTS_DB"] = before
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     session.config.stash[_TRACKED] = tracked_file_digests()
 

@@ -64,7 +64,8 @@ def test_json_and_toml_round_trip(tmp_path):
     "change, words",
     [
         ({"indicators": [{"column": "a", "dimension": "nope"}]}, "unknown dimension 'nope'"),
-        ({"indicators": [{"column": "a", "dimension": "individual", "weight": 0}]}, "not a positive number"),
+        ({"indicators": [{"column": "a", "dimension": "individual", "weight": 0}]}, "every weight is 0"),
+        ({"dimensions": {"individual": 0}}, "every weight is 0"),
         ({"indicators": [{"column": "a", "dimension": "individual", "weight": "heavy"}]}, "not a positive number"),
         ({"indicators": [{"column": "a", "dimension": "individual", "weight": -1}]}, "not a positive number"),
         ({"indicators": [{"column": "a", "dimension": "individual", "direction": "up"}]}, "direction 'up'"),

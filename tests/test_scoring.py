@@ -131,3 +131,33 @@ def test_weights_multiplied_by_a_constant_give_the_same_result(t, k):
     before = score_wards(t, FW).scores["risk_score"]
     fw2 = FW.with_weights({i.column: i.weight * k for i in FW.indicators}, {d: w * k for d, w in FW.dimensions.items()})
     np.testing.assert_allclose(score_wards(t, fw2).scores["risk_score"], before, atol=1e-9)
+
+
+def test_weight_zero_switches_an_indicator_or_a_dimension_off():
+    """Weights reach 0 (issue 11): an indicator of weight 0 counts for nothing, a dimension of weight 0 (or whose
+    indicators all weigh 0) is left out of the risk score; hand values from test_hand_calculation."""
+    no_b = score_wards(table(), FW.with_weights({"b": 0})).scores
+    # individual from a only: a normalised (0, .5, 1) -> (0, 5, 10); a ward missing only b keeps coverage 1
+    np.testing.assert_allclose(no_b["individual_score"][:3], [0, 5, 10])
+    np.testing.assert_allclose(no_b["coverage"][:3], [1, 1, 1])
+    for fw in (FW.with_weights(dimension_weights={"ideological": 0}), FW.with_weights({"c": 0})):
+        r = score_wards(table(), fw)
+        # risk = individual alone: (0, 5, 10), not the mean with ideological (0, 7.5, 10)
+        np.testing.assert_allclose(r.scores["risk_score"][:3], [0, 5, 10])
+        np.testing.assert_allclose(r.scores["coverage"][:3], [1, 1, 1])
+        assert any("Weight 0" in n and "ideological" in n for n in r.notes)
+        contributions = r.contributions()["risk"].sum(axis=1)
+        np.testing.assert_allclose(contributions[:3], r.scores["risk_score"][:3])
+    off = score_wards(table(), FW.with_weights({"c": 0})).scores
+    assert off["ideological_score"].isna().all()  # all its indicators weigh 0: no score, not 0
+
+
+def test_negative_weights_and_all_weights_zero_are_refused():
+    from hotspots.errors import FrameworkError
+
+    with pytest.raises(FrameworkError, match="not a positive number"):
+        FW.with_weights({"a": -1})
+    with pytest.raises(FrameworkError, match="every weight is 0"):
+        FW.with_weights(dimension_weights={"individual": 0, "ideological": 0})
+    with pytest.raises(FrameworkError, match="every weight is 0"):
+        FW.with_weights({"a": 0, "b": 0}, {"ideological": 0})

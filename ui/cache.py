@@ -30,6 +30,7 @@ from hotspots.scenarios import compare_scenarios, union_framework
 from hotspots.spatial import DimensionCorrelation, bivariate_local_moran, dimension_correlation
 from hotspots.suppression import DEFAULT_SUPPRESS_BELOW
 from hotspots.uncertainty import uncertainty_analysis
+from hotspots.workspace import Store, default_path, open_store
 from ui.common import basemap_tiles, city_map, city_title
 
 SEED = 12345  # the pipeline's default seed: the same permutations as the command line
@@ -244,6 +245,16 @@ def drawn_bivariate_map(result, clusters: pd.DataFrame, x: str, y: str, inputs: 
 def static_leaflet(app_dir: str) -> str:
     """Copy Leaflet into ``<app_dir>/static/hotspots-leaflet`` for Streamlit's static serving (once per server)."""
     return str(ensure_static_assets(app_dir))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4, ttl=TTL_S)  # expiring only reopens the same file
+def _workspace_store(path: str) -> Store:
+    return open_store(path)
+
+
+def workspace_store() -> Store:
+    """The workspace store of this server (``$HOTSPOTS_DB``, else the per-user default), opened once per path."""
+    return _workspace_store(str(default_path()))
 
 
 @st.cache_resource(show_spinner="Scoring the scenarios…", max_entries=CITIES, ttl=TTL_S)

@@ -6,6 +6,7 @@ from typing import Any
 
 import streamlit as st
 
+from hotspots.errors import FrameworkError
 from hotspots.framework import AGGREGATIONS, CLASSIFICATIONS, NORMALISATIONS, Framework
 from ui.common import plain
 from ui.glossary import HELP, option_name
@@ -36,7 +37,11 @@ def sidebar_inputs() -> dict[str, Any]:
         st.header("Method")
         options = _methods(base)
         hotspot_options = _hotspot_options()
-    framework = base.with_weights(indicator_weights, dimension_weights).with_options(**options)
+    try:
+        framework = base.with_weights(indicator_weights, dimension_weights).with_options(**options)
+    except FrameworkError as exc:  # every weight at 0
+        st.error(f"{plain(str(exc).splitlines()[-1].strip(' -'))}")
+        st.stop()
     return {
         "city": city,
         "framework": framework,
@@ -47,9 +52,10 @@ def sidebar_inputs() -> dict[str, Any]:
 
 
 def _weight_slider(label: str, key: str, value: float, help: str | None = None) -> float:
-    return st.slider(
-        label, min_value=0.1, max_value=max(5.0, float(value)), value=float(value), step=0.1, key=key, help=help
-    )
+    """A weight from 0 (switched off) up; its value lives in ``st.session_state[key]`` (set by
+    :func:`ui.state.set_framework`), so it is drawn without a default that would fight it."""
+    current = float(st.session_state.setdefault(key, float(value)))
+    return st.slider(label, min_value=0.0, max_value=max(5.0, current, float(value)), step=0.1, key=key, help=help)
 
 
 def _weights(base: Framework) -> tuple[dict[str, float], dict[str, float]]:
@@ -78,16 +84,14 @@ def _methods(base: Framework) -> dict[str, str]:
     normalisation = st.selectbox(
         "Normalisation",
         NORMALISATIONS,
-        index=NORMALISATIONS.index(base.normalisation),
-        key="opt:normalisation",
+        key=_preset("opt:normalisation", base.normalisation),
         format_func=option_name,
         help=HELP["normalisation"],
     )
     aggregation = st.selectbox(
         "Aggregation",
         AGGREGATIONS,
-        index=AGGREGATIONS.index(base.aggregation),
-        key="opt:aggregation",
+        key=_preset("opt:aggregation", base.aggregation),
         format_func=option_name,
         help=HELP["aggregation"],
     )
@@ -95,32 +99,49 @@ def _methods(base: Framework) -> dict[str, str]:
     classification = st.selectbox(
         "Map classes",
         classes,
-        index=classes.index(base.classification),
-        key="opt:classification",
+        key=_preset("opt:classification", base.classification, classes),
         format_func=option_name,
         help=HELP["classification"],
     )
     return {"normalisation": normalisation, "aggregation": aggregation, "classification": classification}
 
 
+def _preset(key: str, value: Any, options: list | None = None) -> str:
+    """``key``, with ``st.session_state[key]`` set to ``value`` unless it holds a value already (and, given
+    ``options``, one of them): the widget is then drawn without a default, so a value set by a scenario is kept."""
+    if key not in st.session_state or (options is not None and st.session_state[key] not in options):
+        st.session_state[key] = value
+    return key
+
+
+def _with(options: list, key: str) -> list:
+    """The options of a widget, plus the value a loaded scenario set if the app does not list it."""
+    value = st.session_state.get(key)
+    return options if value is None or value in options else [*options, value]
+
+
 def _hotspot_options() -> dict[str, Any]:
     """Neighbour rule, permutations, multiple-testing correction, and the basemap switch."""
+    neighbours, permutations = _with(list(NEIGHBOURS), "neighbours"), _with(list(PERMUTATIONS), "permutations")
     return {
         "neighbours": st.selectbox(
-            "Neighbours", list(NEIGHBOURS), format_func=NEIGHBOURS.get, key="neighbours", help=HELP["neighbours"]
+            "Neighbours",
+            neighbours,
+            format_func=lambda rule: NEIGHBOURS.get(rule, rule),
+            key=_preset("neighbours", "queen", neighbours),
+            help=HELP["neighbours"],
         ),
         "permutations": st.select_slider(
             "Permutations",
-            PERMUTATIONS,
-            value="auto",
-            key="permutations",
+            permutations,
+            key=_preset("permutations", "auto", permutations),
             help=HELP["permutations"],
         ),
         "correction": st.selectbox(
             "Multiple-testing correction",
             list(CORRECTIONS),
             format_func=CORRECTIONS.get,
-            key="correction",
+            key=_preset("correction", "fdr", list(CORRECTIONS)),
             help=HELP["correction"],
         ),
         "suppress_below": _suppression_threshold(),

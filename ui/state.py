@@ -14,6 +14,8 @@ import streamlit as st
 from hotspots.demo import demo_cities
 from hotspots.errors import HotspotsError
 from hotspots.framework import Framework, Indicator, default_framework
+from hotspots.method import Method
+from ui.sidebar import SUPPRESSION
 
 _WIDGET_PREFIXES = ("w_ind:", "w_dim:", "opt:")
 _OPTIONS = ("normalisation", "aggregation", "classification")
@@ -89,12 +91,40 @@ def remember_upload() -> None:
         }
 
 
+def widget_values(framework: Framework) -> dict[str, object]:
+    """The sidebar's weight and option widgets (``w_ind:*``, ``w_dim:*``, ``opt:*``) as ``framework`` sets them."""
+    values: dict[str, object] = {f"w_dim:{d}": float(w) for d, w in framework.dimensions.items()}
+    values.update({f"w_ind:{i.column}": float(i.weight) for i in framework.indicators})
+    values.update({f"opt:{o}": getattr(framework, o) for o in _OPTIONS})
+    return values
+
+
 def set_framework(framework: Framework) -> None:
-    """Make ``framework`` the model and reset the weight and option widgets to its values."""
-    st.session_state["framework"] = framework
-    for key in list(st.session_state):
-        if isinstance(key, str) and key.startswith(_WIDGET_PREFIXES):
-            del st.session_state[key]
+    """Make ``framework`` the model and set the weight and option widgets to its values (call it before the
+    widgets are drawn: from a callback or :func:`init_session`).
+
+    The values are *set*, not deleted: a widget whose key is only deleted keeps its old value in the browser, which
+    sends it back on the next rerun (the model "reverted" after one click). Set through the Session State API, the
+    new value goes to the browser with the widget.
+    """
+    state = st.session_state
+    state["framework"] = framework
+    values = widget_values(framework)
+    for key in list(state):
+        if isinstance(key, str) and key.startswith(_WIDGET_PREFIXES) and key not in values:
+            del state[key]
+    for key, value in values.items():
+        state[key] = value
+
+
+def apply_method(method: Method) -> None:
+    """Make a scenario (a :class:`hotspots.method.Method`) the model and the hot-spot options of the sidebar."""
+    set_framework(method.framework)
+    st.session_state["neighbours"] = method.neighbours
+    st.session_state["permutations"] = method.permutations
+    st.session_state["correction"] = method.correction
+    if method.suppress_below in SUPPRESSION:
+        st.session_state["suppress_below"] = method.suppress_below
 
 
 def current_framework() -> Framework:

@@ -92,6 +92,8 @@ def _score_classes(values: np.ndarray, column: str, given, scheme: str) -> Class
     if given is None:
         return classify(values, scheme)
     bins = given.bins if isinstance(given, Classification) else given
+    if len(bins) == 0:  # no ward had a score (a dimension switched off by weights of 0): every ward "No data"
+        return classify(values, scheme)
     return classify(values, bins=check_bins(bins, len(CLASS_LABELS), f"'{column}'"))
 
 

@@ -1,0 +1,283 @@
+"""A workshop room under load: N concurrent browser sessions (default 30) on one server, in seconds.
+
+Starts ``streamlit run app.py`` on 127.0.0.1 and a free port with its own workspace database, opens a room (as the
+facilitator would) and drives N Chromium contexts at once (Playwright, async; each context is one group with its own
+workspace). Each session, concurrently with the others:
+
+1. opens the app (to every ward of the first map drawn; the server was warmed by one visit before);
+2. joins the room with its code (Room tab: from the click on "Join the room" to the room shown);
+3. goes back to the Map tab and switches city (from choosing the city to its wards drawn);
+4. changes a weight (from the key press on a dimension slider to the map redrawn with new fills);
+5. saves a scenario and publishes its city to the room (from the click on "Publish" to the confirmation).
+
+Then every session checks what it sees: its own workspace (its ID differs from every other session's), the wall
+lists every published item, and the store holds, for each session's workspace, only that session's scenario and
+one published item. Prints the median and 95th percentile of each step, all steps together, and the server's
+resident memory (largest seen). Times are taken in Python around polling (every 100 ms): up to that much late.
+
+Run from the repository root::
+
+    python bench/bench_room.py                 # 30 sessions
+    python bench/bench_room.py --sessions 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT))
+
+from bench_browser import CHROMIUM, CHROMIUM_ARGS, DRAWN_JS, start_server  # noqa: E402
+
+CITIES = ["Dhaka (synthetic demo)", "Colombo (synthetic demo)", "Malé (synthetic demo)"]
+TARGET_P95 = 3.0
+POLL_S = 0.1
+TIMEOUT_S = 600
+# the map's render and update counters (ui/map_frontend) and the fills of the drawn wards: a weight change that
+# moves no ward to another class (Malé's six wards) is still seen as a new render
+FILLS_JS = """() => {
+  const c = document.querySelector('.leaflet-container');
+  const fills = [...document.querySelectorAll('path.leaflet-interactive')].map((p) => p.getAttribute('fill')).join();
+  return c ? c.getAttribute('data-hs-renders') + '|' + c.getAttribute('data-hs-updates') + '|' + fills : null;
+}"""
+
+
+def server_cpu_s(pid: int) -> float:
+    """CPU seconds the server process has used (user + system, Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_rss_mb(pid: int) -> float:
+    """Resident memory of the server process (Linux /proc), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def map_frame_state(page, js: str):
+    """``js`` evaluated in the map component's frame (None while there is none or it reruns)."""
+    for frame in page.frames:
+        if "/component/" not in frame.url:
+            continue
+        try:
+            return await frame.evaluate(js)
+        except Exception:  # noqa: BLE001 - a frame detached while the app reruns
+            continue
+    return None
+
+
+async def until(condition, what: str) -> float:
+    """Poll ``condition()`` until true; the seconds it took."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < TIMEOUT_S:
+        if await condition():
+            return time.perf_counter() - start
+        await asyncio.sleep(POLL_S)
+    raise TimeoutError(what)
+
+
+async def wards_drawn(page, n: int | None = None) -> bool:
+    drawn = await map_frame_state(page, DRAWN_JS)
+    return bool(drawn) and (n is None or drawn == n)
+
+
+def note(number: int, step: str, times: dict) -> None:
+    print(f"  session {number:2d}: {step:<14} {times[step][-1]:6.2f} s", flush=True)
+
+
+async def session(browser, url: str, code: str, number: int, wards: dict[str, int], times: dict, seen: dict) -> None:
+    """One group's walk through the workshop; its step times go into ``times``."""
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    start = time.perf_counter()
+    await page.goto(url, wait_until="commit")
+    await until(lambda: wards_drawn(page), "first map")
+    times["first map"].append(time.perf_counter() - start)
+    note(number, "first map", times)
+
+    await page.get_by_role("tab", name="Room").click()
+    await page.get_by_role("textbox", name="Join code").fill(code)
+    await page.get_by_role("textbox", name="Join code").press("Enter")
+    await page.get_by_role("button", name="Join the room").click()
+    start = time.perf_counter()
+    await page.get_by_text(f"Room code {code}").wait_for(timeout=TIMEOUT_S * 1000)
+    times["join"].append(time.perf_counter() - start)
+    note(number, "join", times)
+
+    await page.get_by_role("tab", name="Map").click()
+    await until(lambda: wards_drawn(page), "map tab")
+    city = CITIES[number % len(CITIES)]
+    box = page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").filter(has_text="City").first
+    await box.locator("input, [role='combobox']").first.click()
+    await page.get_by_role("option", name=city, exact=True).click()
+    times["switch city"].append(await until(lambda: wards_drawn(page, wards[city]), "city switch"))
+    note(number, "switch city", times)
+    await asyncio.sleep(1.0)  # let the rerun settle
+
+    before = await map_frame_state(page, FILLS_JS)
+    slider = page.locator("[data-testid='stSidebar'] [data-testid='stSlider']").filter(has_text="Individual dimension")
+    await slider.first.locator("input[type='range']").first.focus()
+    await page.keyboard.press("ArrowRight")
+
+    async def refilled() -> bool:
+        fills = await map_frame_state(page, FILLS_JS)
+        return bool(fills) and fills != before and await wards_drawn(page, wards[city])
+
+    times["change weight"].append(await until(refilled, "weight change"))
+    note(number, "change weight", times)
+    await asyncio.sleep(1.0)
+
+    await page.get_by_role("textbox", name="Save the current settings as").fill(f"Group {number}")
+    await page.get_by_role("button", name="Save scenario").click()
+    await page.get_by_role("button", name="Download this scenario").wait_for(timeout=TIMEOUT_S * 1000)
+    await page.get_by_role("tab", name="Room").click()
+    publish = page.get_by_role("button", name="Publish")
+    await publish.wait_for(timeout=TIMEOUT_S * 1000)
+    await page.locator("[data-testid='stSelectbox']").filter(has_text="City").last.wait_for()
+    start = time.perf_counter()
+    await publish.click()
+    await page.get_by_text(re.compile(r"^Published .+ under ")).wait_for(timeout=TIMEOUT_S * 1000)
+    times["publish"].append(time.perf_counter() - start)
+    note(number, "publish", times)
+    seen[number] = {"url": page.url, "page": page, "context": context}
+
+
+async def check_walls(seen: dict, sessions: int, checks: int) -> list[str]:
+    """A few sessions refresh the wall: it must list every published item."""
+    problems = []
+    for number in list(seen)[:checks]:
+        page = seen[number]["page"]
+        await page.get_by_role("button", name="Refresh").click()
+        try:
+            await page.get_by_text(f"The wall: {len(seen)} published").wait_for(timeout=120_000)
+        except Exception:  # noqa: BLE001 - reported
+            problems.append(f"session {number}: the wall does not list the {len(seen)} items published")
+    return problems
+
+
+def warm_up(url: str) -> None:
+    """One visit before the sessions, so that imports and the first city's scoring are not counted."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page()
+        page.goto(url)
+        page.get_by_text("Wards ranked by risk").wait_for(timeout=TIMEOUT_S * 1000)
+        browser.close()
+
+
+def check_store(db: Path, room: str, seen: dict) -> list[str]:
+    """Each session's workspace holds only its own scenario and published only its own item."""
+    from urllib.parse import parse_qs, urlparse
+
+    from hotspots.workspace import open_store
+
+    store = open_store(db)
+    problems = []
+    workspaces = {number: parse_qs(urlparse(info["url"]).query)["ws"][0] for number, info in seen.items()}
+    if len(set(workspaces.values())) != len(workspaces):
+        problems.append("two sessions share a workspace")
+    items = store.room_items(room)
+    for number, ws in workspaces.items():
+        if list(store.scenarios(ws)) != [f"Group {number}"]:
+            problems.append(f"session {number}: scenarios {list(store.scenarios(ws))}")
+        mine = [item for item in items if item.ws == ws]
+        if len(mine) != 1 or mine[0].scenario != f"Group {number}":
+            problems.append(f"session {number}: published {[(i.city, i.scenario) for i in mine]}")
+    return problems
+
+
+def report(name: str, values: list[float]) -> None:
+    values = sorted(values)
+    if not values:
+        print(f"{name:<16} no figures")
+        return
+    p95 = values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
+    verdict = f"   target p95 <= {TARGET_P95:g} s: {'met' if p95 <= TARGET_P95 else 'NOT met'}"
+    print(
+        f"{name:<16} median {statistics.median(values):6.2f} s   p95 {p95:6.2f} s   max {values[-1]:6.2f} s   (n={len(values)}){verdict}"
+    )
+
+
+async def run(url: str, code: str, sessions: int, wards: dict[str, int], server_pid: int) -> tuple[dict, dict, float]:
+    from playwright.async_api import async_playwright
+
+    times = {step: [] for step in ("first map", "join", "switch city", "change weight", "publish")}
+    seen: dict = {}
+    peak = [0.0]
+
+    async def watch_memory() -> None:
+        while True:
+            peak[0] = max(peak[0], server_rss_mb(server_pid))
+            await asyncio.sleep(0.5)
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        watcher = asyncio.create_task(watch_memory())
+        results = await asyncio.gather(
+            *(session(browser, url, code, n, wards, times, seen) for n in range(sessions)), return_exceptions=True
+        )
+        failed = [f"session {n}: {type(r).__name__}: {str(r)[:200]}" for n, r in enumerate(results) if r is not None]
+        seen["problems"] = failed + await check_walls({k: v for k, v in seen.items() if k != "problems"}, sessions, 3)
+        watcher.cancel()
+        await browser.close()
+    return times, seen, peak[0]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sessions", type=int, default=30)
+    args = parser.parse_args()
+
+    from hotspots.demo import demo_cities
+    from hotspots.workspace import open_store
+
+    wards = {f"{d.name} (synthetic demo)": d.n_wards for d in demo_cities().values()}
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "workspace.sqlite3"
+        os.environ["HOTSPOTS_DB"] = str(db)
+        os.environ.pop("HOTSPOTS_ROOM_PASSCODE", None)
+        server, url = start_server(ROOT / "app.py", Path(tmp) / "server.log")
+        try:
+            code, room, _token = open_store(db).create_room()
+            print(f"{args.sessions} sessions on {url}, room {code}; {os.cpu_count()} cores", flush=True)
+            idle = server_rss_mb(server.pid)
+            warm_up(url)
+            cpu = server_cpu_s(server.pid)
+            started = time.perf_counter()
+            times, seen, peak = asyncio.run(run(url, code, args.sessions, wards, server.pid))
+            print(f"all sessions done in {time.perf_counter() - started:.0f} s")
+            for step, values in times.items():
+                report(step, values)
+            report("all actions", [v for step, values in times.items() if step != "first map" for v in values])
+            print(f"server memory    {idle:.0f} MB at start, {peak:.0f} MB at most")
+            actions = sum(len(v) for v in times.values())
+            cpu = server_cpu_s(server.pid) - cpu
+            print(f"server CPU       {cpu:.0f} s in all, {cpu / max(actions, 1):.2f} s per step (the rest: browsers)")
+            problems = seen.pop("problems") + check_store(db, room, seen)
+            print("isolation        " + ("every session saw only its own and published data" if not problems else ""))
+            for problem in problems:
+                print(f"  PROBLEM {problem}")
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except Exception:  # noqa: BLE001
+                server.kill()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,312 @@
+"""Scenarios, the workspace that persists, and rooms, in the app (``streamlit.testing.v1.AppTest``).
+
+Every test has its own database (``HOTSPOTS_DB`` in ``tmp_path``). A "new browser session" is a new AppTest with the
+same ``?ws=`` query parameter; a "restarted server" also drops the cached store object, so the state can only come
+from the file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("streamlit")
+pytest.importorskip("streamlit_folium")
+
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from hotspots.demo import demo_cities  # noqa: E402
+from hotspots.framework import default_framework  # noqa: E402
+from hotspots.method import Method  # noqa: E402
+from hotspots.workspace import open_store, scenario_file  # noqa: E402
+from ui.common import plain  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+KOLKATA_LABEL = "Kolkata (synthetic demo)"
+COLOMBO_LABEL = "Colombo (synthetic demo)"
+
+
+@pytest.fixture(autouse=True)
+def database(tmp_path, monkeypatch):
+    path = tmp_path / "workspace.sqlite3"
+    monkeypatch.setenv("HOTSPOTS_DB", str(path))
+    monkeypatch.delenv("HOTSPOTS_ROOM_PASSCODE", raising=False)
+    return path
+
+
+def _session(ws: str | None = None, room: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    if ws:
+        at.query_params["ws"] = ws
+    if room:
+        at.query_params["room"] = room
+    at.run()
+    _ok(at)
+    return at
+
+
+def _ok(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def _open(at: AppTest, view: str) -> AppTest:
+    at.session_state["view"] = view
+    at.run()
+    _ok(at)
+    return at
+
+
+def _metric(at: AppTest, label: str) -> str:
+    values = [metric.value for metric in at.metric if metric.label == label]
+    assert values, f"no metric {label!r}"
+    return values[-1]
+
+
+def _save_scenario(at: AppTest, name: str) -> AppTest:
+    at.text_input(key="scenario_name").input(name)
+    next(b for b in at.button if b.label == "Save scenario").click().run()
+    _ok(at)
+    return at
+
+
+def _weights(at: AppTest) -> tuple[float, float, str]:
+    return (
+        at.slider(key="w_ind:hate_incidents").value,
+        at.slider(key="w_dim:ideological").value,
+        at.selectbox(key="opt:aggregation").value,
+    )
+
+
+def test_scenarios_save_switch_and_stay_loaded_across_tabs():
+    at = _session()
+    default_top = _metric(at, "Highest risk score")
+    _save_scenario(at, "Default")
+    at.slider(key="w_ind:hate_incidents").set_value(4.0).run()
+    at.slider(key="w_dim:ideological").set_value(0.0).run()  # a dimension switched off
+    at.selectbox(key="opt:aggregation").set_value("geometric").run()
+    _ok(at)
+    changed_top = _metric(at, "Highest risk score")
+    assert changed_top != default_top
+    _save_scenario(at, "No ideology <b>")
+    assert list(at.session_state["scenarios"]) == ["Default", "No ideology <b>"]
+    assert at.session_state["scenario"] == "No ideology <b>"
+
+    at.selectbox(key="scenario").set_value("Default").run()
+    _ok(at)
+    assert _weights(at) == (1.0, 1.0, "arithmetic")
+    # The widgets are *set* (the browser is told to take the new value), not deleted: a deleted key kept the old
+    # value in the browser, which sent it back on the next click (the revert bug).
+    assert at.slider(key="w_ind:hate_incidents").proto.set_value
+    assert at.selectbox(key="opt:aggregation").proto.set_value
+    for view in ("Model", "Compare", "Map"):  # switch tabs: the scenario stays loaded
+        _open(at, view)
+        assert _weights(at) == (1.0, 1.0, "arithmetic")
+    assert _metric(at, "Highest risk score") == default_top  # the map reflects it
+
+    at.selectbox(key="scenario").set_value("No ideology <b>").run()
+    _open(at, "Data")
+    _open(at, "Map")
+    assert _weights(at) == (4.0, 0.0, "geometric")
+    assert _metric(at, "Highest risk score") == changed_top
+    assert at.session_state["scenarios"]["No ideology <b>"].framework.dimensions["ideological"] == 0.0
+
+
+def test_reset_and_framework_json_are_set_in_the_widgets():
+    at = _session()
+    at.slider(key="w_ind:hate_incidents").set_value(4.0).run()
+    _open(at, "Model")
+    next(b for b in at.button if b.label == "Reset to the default model").click().run()
+    _ok(at)
+    assert at.slider(key="w_ind:hate_incidents").value == 1.0
+    assert at.slider(key="w_ind:hate_incidents").proto.set_value  # told to the browser: it stays reset
+    model = default_framework().with_weights({"hate_incidents": 2.5})
+    at.session_state["framework_file"] = {"data": model.to_json().encode(), "name": "mine.json"}
+    at.run()
+    assert at.slider(key="w_ind:hate_incidents").value == 2.5 and at.slider(key="w_ind:hate_incidents").proto.set_value
+
+
+def test_all_weights_zero_says_so():
+    at = _session()
+    for dim in ("individual", "institutional", "ideological"):
+        at.slider(key=f"w_dim:{dim}").set_value(0.0).run()
+    _ok(at)
+    assert any("every weight is 0" in e.value for e in at.error)
+
+
+def test_scenario_file_upload_download_and_a_bad_file():
+    at = _session()
+    method = Method(framework=default_framework().with_weights({"school_dropout_rate": 3.0}), permutations=99)
+    at.session_state["scenario_file"] = {"data": scenario_file("From a file", method).encode(), "name": "s.json"}
+    at.run()
+    _ok(at)
+    assert at.session_state["scenario"] == "From a file"
+    assert at.slider(key="w_ind:school_dropout_rate").value == 3.0
+    assert at.select_slider(key="permutations").value == 99
+    at.session_state["scenario_file"] = {"data": b'{"hotspots_scenario": 1, "name": "x"}', "name": "bad.json"}
+    at.run()
+    _ok(at)
+    assert any("bad.json" in e.value for e in at.error)
+    assert list(at.session_state["scenarios"]) == ["From a file"]
+
+
+def test_a_new_session_and_a_restarted_server_see_the_same_workspace(database):
+    import ui.cache
+
+    at = _session()
+    ws = at.session_state["ws"]
+    city = demo_cities()["colombo"]
+    spec = {
+        "label": "My upload",
+        "name": "My upload",
+        "indicators": city.indicators_path.read_bytes(),
+        "indicators_name": "mine.csv",
+        "boundaries": city.boundaries_path.read_bytes(),
+        "boundaries_name": "mine.geojson",
+        "id_column": "ward_id",
+        "boundary_id_column": "ward_id",
+        "sheet": None,
+        "synthetic": None,
+    }
+    at.session_state["cities"]["My upload"] = spec  # as "Add city" leaves it
+    at.selectbox(key="city").set_value(COLOMBO_LABEL).run()
+    at.slider(key="w_dim:institutional").set_value(2.5).run()
+    _save_scenario(at, "Institutions x2.5")
+    _open(at, "Model")
+
+    for restart in (False, True):
+        if restart:
+            ui.cache._workspace_store.clear()  # a new store object on the same file
+        again = _session(ws=ws)
+        assert again.session_state["ws"] == ws
+        assert "My upload" in again.session_state["cities"]
+        assert again.session_state["cities"]["My upload"]["indicators"] == spec["indicators"]
+        assert again.selectbox(key="city").value == COLOMBO_LABEL
+        assert list(again.session_state["scenarios"]) == ["Institutions x2.5"]
+        assert again.session_state["scenario"] == "Institutions x2.5"
+        assert again.slider(key="w_dim:institutional").value == 2.5
+        assert again.session_state["view"] == "Model"
+    assert open_store(database).has_workspace(ws)
+
+
+def test_an_unknown_workspace_link_starts_a_new_one():
+    at = _session(ws="A" * 24)
+    assert at.session_state["ws"] != "A" * 24
+    assert at.query_params["ws"] == at.session_state["ws"]
+
+
+def test_workspace_import_refuses_a_hostile_zip_and_opens_a_good_one(database):
+    at = _session()
+    at.session_state["workspace_file"] = {"data": b"PK\x03\x04 not really", "name": "evil.zip"}
+    at.run()
+    _ok(at)
+    assert any("evil.zip" in e.value for e in at.error)
+    store = open_store(database)
+    source = store.create_workspace()
+    store.save_scenario(source, "Imported", Method(permutations=99))
+    at.session_state["workspace_file"] = {"data": store.export_workspace(source), "name": "good.zip"}
+    at.run()
+    _ok(at)
+    assert at.session_state["ws"] not in (source, None)
+    assert list(at.session_state["scenarios"]) == ["Imported"]
+
+
+def _room_session(ws: str | None = None, room: str | None = None) -> AppTest:
+    return _open(_session(ws=ws, room=room), "Room")
+
+
+def test_rooms_publish_isolation_and_the_facilitator(database):
+    facilitator = _room_session()
+    next(b for b in facilitator.button if b.label == "Open a new room").click().run()
+    _ok(facilitator)
+    room = facilitator.query_params["room"]
+    store = open_store(database)
+    code = store.room_code(room)
+    assert code and any(code in m.value for m in facilitator.markdown)
+
+    group_a = _room_session()
+    group_a.session_state["cities"]["Private upload of A"] = {
+        **group_a.session_state["cities"][COLOMBO_LABEL],
+        "label": "Private upload of A",
+    }
+    group_a.text_input(key="join_code").input(code.lower()).run()
+    next(b for b in group_a.button if b.label == "Join the room").click().run()
+    _ok(group_a)
+    assert group_a.query_params["room"] == room
+    _save_scenario(group_a, "A's weights")
+    group_a.selectbox(key="publish_city").set_value(COLOMBO_LABEL).run()
+    next(b for b in group_a.button if b.label == "Publish").click().run()
+    _ok(group_a)
+
+    group_b = _room_session(room=room)
+    assert "Private upload of A" not in group_b.session_state["cities"]
+    assert "A's weights" not in group_b.session_state.get("scenarios", {})
+    wall = [m.value for m in group_b.markdown]
+    assert any(plain("Colombo (synthetic demo) · A's weights") in v for v in wall), wall
+    assert not any("Private upload" in v for v in wall)
+    assert not [b for b in group_b.button if b.label.startswith("Remove")]  # not the facilitator
+    summary = group_b.dataframe[0].value
+    assert list(summary["city"]) == ["Colombo (synthetic demo) · A's weights"] and summary["wards"].iloc[0] == 47
+
+    facilitator.run()
+    next(b for b in facilitator.button if b.label == "Remove from the wall").click().run()
+    _ok(facilitator)
+    assert store.room_items(room) == []
+    next(b for b in facilitator.button if b.label.startswith("Close the room")).click().run()
+    _ok(facilitator)
+    assert store.room_code(room) is None
+    group_b.run()
+    assert any("closed" in w.value for w in group_b.warning)
+
+
+def test_a_room_passcode_is_required_when_set(monkeypatch):
+    monkeypatch.setenv("HOTSPOTS_ROOM_PASSCODE", "tea-and-maps")
+    at = _room_session()
+    assert not [b for b in at.button if b.label == "Open a new room"]
+    at.text_input(key="room_passcode_input").input("coffee").run()
+    next(b for b in at.button if b.label == "Unlock").click().run()
+    assert any("not the room passcode" in e.value for e in at.error)
+    at.text_input(key="room_passcode_input").input("tea-and-maps").run()
+    next(b for b in at.button if b.label == "Unlock").click().run()
+    _ok(at)
+    assert [b for b in at.button if b.label == "Open a new room"]
+
+
+def test_a_note_on_the_picked_ward_is_saved_and_restored():
+    at = _session()
+    ward = at.selectbox(key=f"ward:{KOLKATA_LABEL}").value
+    at.run()  # the sidebar (drawn first) sees the ward the map picked in the run before
+    key = f"note:{KOLKATA_LABEL}:{ward}"
+    at.text_area(key=key).input("Ask the ward office about the *new* school").run()
+    _ok(at)
+    again = _session(ws=at.session_state["ws"])
+    again.run()
+    assert again.text_area(key=key).value == "Ask the ward office about the *new* school"
+
+
+def test_hostile_city_and_scenario_names_on_the_wall_stay_inert(database):
+    from test_app_safety import HOSTILE, _assert_inert
+
+    store = open_store(database)
+    code, room, token = store.create_room()
+    group = store.create_workspace()
+    colombo = demo_cities()["colombo"]
+    store.put_city(
+        group,
+        {
+            "label": f"City {HOSTILE}",
+            "name": "x",
+            "indicators": colombo.indicators_path.read_bytes(),
+            "indicators_name": "x.csv",
+            "boundaries": colombo.boundaries_path.read_bytes(),
+            "boundaries_name": "x.geojson",
+            "id_column": "ward_id",
+            "boundary_id_column": "ward_id",
+        },
+    )
+    store.save_scenario(group, f"Weights {HOSTILE}", Method(permutations=99))
+    store.publish(room, group, f"City {HOSTILE}", f"Weights {HOSTILE}")
+    at = _room_session(room=room)
+    texts = _assert_inert(at, "Room")
+    assert any("evil" in t for t in texts)  # the name is shown, escaped

@@ -1,0 +1,290 @@
+"""The Room tab: a workshop's shared wall. A facilitator opens a room and reads out its join code; groups join,
+publish a city under one of their scenarios, and everyone sees every published map side by side.
+
+Only what is published is visible in a room (a copy made when published: the group's other cities and its uploads
+stay in its workspace). The room travels in the URL (``?room=<random ID>``). When the app is served to others, a
+room passcode (``HOTSPOTS_ROOM_PASSCODE`` or ``room_passcode`` in ``.streamlit/secrets.toml``, compared in constant
+time) is asked before a room can be opened or joined; with an ``[auth]`` section in the secrets, the whole app asks
+for the organisation's sign-in first (Streamlit's OIDC ``st.login``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hmac
+import os
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from hotspots.classify import CLASS_LABELS
+from hotspots.errors import HotspotsError
+from hotspots.maps import NO_DATA_COLOR, RISK_COLORS
+from hotspots.summary import city_summary
+from ui.cache import scored_city, scored_on_common_scale, workspace_store
+from ui.common import city_map, plain, show_error
+from ui.workspace import STORE_ERRORS
+
+PASSCODE_ENV = "HOTSPOTS_ROOM_PASSCODE"
+WALL_MAP_HEIGHT = 380
+MAPS_PER_ROW = 2
+MAX_WALL_MAPS = 8  # maps drawn at once (the table and the chart hold every item): 30 maps would stall a laptop
+#: The wall's classes: fixed bounds on the 0-10 scale, the same in every map, so one legend reads them all.
+WALL_BREAKS = [2.0, 4.0, 6.0, 8.0, 10.0]
+
+
+def _secrets() -> dict:
+    """``st.secrets`` as a dict (empty when the app has no secrets file)."""
+    try:
+        return dict(st.secrets)
+    except (FileNotFoundError, KeyError):
+        return {}
+
+
+def room_passcode() -> str | None:
+    """The room passcode of this server (None: rooms need none, e.g. on a laptop for one table)."""
+    return os.environ.get(PASSCODE_ENV) or _secrets().get("room_passcode") or None
+
+
+def require_sign_in() -> None:
+    """With an ``[auth]`` section in the secrets, stop here until the user has signed in (``st.login``)."""
+    if "auth" in _secrets() and not st.user.is_logged_in:
+        st.title("Ward risk hotspots")
+        st.button("Sign in", on_click=st.login, key="sign_in")
+        st.stop()
+
+
+def render_room(inputs: dict) -> None:
+    """The tab: unlock (passcode), join or open a room; in a room: publish, the wall, the facilitator's tools."""
+    st.subheader("Workshop room")
+    state = st.session_state
+    for key, show in (("room_error", st.error), ("room_message", st.success)):
+        if key in state:
+            show(plain(state.pop(key)))
+    if not _unlocked():
+        return
+    room = st.query_params.get("room")
+    code = workspace_store().room_code(room) if room else None
+    if code is None:
+        if room:
+            st.warning("This room is closed (or the link is mistyped).")
+        _join_or_open()
+        return
+    token = state.get("facilitator", {}).get(room)
+    st.markdown(f"Room code **{code}** · share it with the groups; they join in this tab.")
+    st.button("Leave the room", key="leave_room", on_click=_leave)
+    _publish_form(room)
+    st.divider()
+    _wall(room, token)
+    if token:
+        st.button("Close the room (for everyone)", key="close_room", on_click=_close, args=(room, token))
+
+
+def _unlocked() -> bool:
+    """Whether this session may use rooms: no passcode is set, or the right one was given."""
+    passcode = room_passcode()
+    if passcode is None or st.session_state.get("room_unlocked"):
+        return True
+    st.text_input("Room passcode", type="password", key="room_passcode_input", help="Ask the facilitator.")
+    st.button("Unlock", key="unlock_room", on_click=_unlock, args=(passcode,))
+    return False
+
+
+def _unlock(passcode: str) -> None:
+    given = str(st.session_state.get("room_passcode_input") or "")
+    if hmac.compare_digest(given.encode("utf-8"), passcode.encode("utf-8")):
+        st.session_state["room_unlocked"] = True
+    else:
+        st.session_state["room_error"] = "That is not the room passcode."
+
+
+def _join_or_open() -> None:
+    st.text_input("Join code", key="join_code", max_chars=20, help="The 8-character code the facilitator gave.")
+    st.button("Join the room", key="join_room", on_click=_join)
+    st.caption("Facilitator: open a room for the workshop and read its code out to the groups.")
+    st.button("Open a new room", key="open_room", on_click=_open)
+
+
+def _join() -> None:
+    try:
+        st.query_params["room"] = workspace_store().join_room(st.session_state.get("join_code") or "")
+    except STORE_ERRORS as exc:
+        st.session_state["room_error"] = str(exc)
+
+
+def _open() -> None:
+    code, room, token = workspace_store().create_room()
+    st.session_state.setdefault("facilitator", {})[room] = token
+    st.query_params["room"] = room
+    st.session_state["room_message"] = f"Room {code} is open. You are its facilitator."
+
+
+def _leave() -> None:
+    st.query_params.pop("room", None)
+
+
+def _close(room: str, token: str) -> None:
+    try:
+        workspace_store().close_room(room, token)
+    except STORE_ERRORS as exc:
+        st.session_state["room_error"] = str(exc)
+        return
+    st.query_params.pop("room", None)
+    st.session_state["room_message"] = "The room is closed."
+
+
+# -- publishing -------------------------------------------------------------------------------------------------
+
+
+def _publish_form(room: str) -> None:
+    """A city of this workspace under one of its saved scenarios, published to the room (a copy)."""
+    state = st.session_state
+    scenarios = list(state.get("scenarios", {}))
+    st.markdown("**Publish to the room**")
+    if not scenarios:
+        st.info("Save a scenario first (sidebar, Scenarios): a city is published under a scenario.")
+        return
+    c1, c2 = st.columns(2)
+    c1.selectbox("City", list(state["cities"]), key="publish_city")
+    c2.selectbox("Scenario", scenarios, key="publish_scenario")
+    st.button("Publish", key="publish", on_click=_publish, args=(room,))
+    st.caption("Only what you publish is visible in the room: your other cities and files stay in your workspace.")
+
+
+def _publish(room: str) -> None:
+    state, store = st.session_state, workspace_store()
+    city, scenario = state.get("publish_city"), state.get("publish_scenario")
+    try:
+        store.put_city(state["ws"], state["cities"][city])
+        store.save_scenario(state["ws"], scenario, state["scenarios"][scenario])
+        store.publish(room, state["ws"], city, scenario)
+    except STORE_ERRORS as exc:
+        state["room_error"] = str(exc)
+        return
+    state["room_message"] = f"Published {city} under {scenario}."
+
+
+# -- the wall ---------------------------------------------------------------------------------------------------
+
+
+def _inputs_of(method) -> dict:
+    """A scenario as the sidebar's inputs (what :mod:`ui.cache` scores with)."""
+    return {
+        "framework": method.framework,
+        "neighbours": method.neighbours,
+        "permutations": method.permutations,
+        "correction": method.correction,
+        "suppress_below": method.suppress_below,
+        "basemap": False,
+    }
+
+
+def _labels(items) -> dict[str, object]:
+    """Each item under a readable label ("city · scenario"; numbered when the same pair is there twice)."""
+    labels = {}
+    for item in items:
+        label = f"{item.city} · {item.scenario}"
+        labels[label if label not in labels else f"{label} (#{item.id})"] = item
+    return labels
+
+
+def wall_results(items) -> tuple[dict, str]:
+    """Every item scored: on one common scale when all share one scenario's method, else each on its own."""
+    labels = _labels(items)
+    methods = {item.method.key for item in items}
+    if len(methods) == 1 and len(items) > 1:
+        inputs = _inputs_of(items[0].method)
+        return scored_on_common_scale({label: item.spec for label, item in labels.items()}, inputs), "common"
+    results = {}
+    for label, item in labels.items():
+        try:
+            results[label] = scored_city(item.spec, _inputs_of(item.method))
+        except HotspotsError as exc:
+            show_error(exc, f"{plain(label)}: ")
+    return results, "own"
+
+
+def _wall(room: str, token: str | None) -> None:
+    """Every published map side by side under one legend, the cities in numbers, and their dimension scores."""
+    items = workspace_store().room_items(room)
+    st.markdown(f"**The wall: {len(items)} published**")
+    st.button("Refresh", key="refresh_wall")
+    if not items:
+        st.info("Nothing is published yet.")
+        return
+    try:
+        results, scale = wall_results(items)
+    except HotspotsError as exc:
+        show_error(exc)
+        return
+    st.caption(
+        "All published items share one scenario: scores are on one scale learned from all their wards."
+        if scale == "common"
+        else "Each city's scores are on its own scale (how a ward ranks within its city; the items do not all share "
+        "one scenario), and a colour means the same score range in every map."
+    )
+    st.markdown(wall_legend(), unsafe_allow_html=True)
+    ids = {label: item.id for label, item in _labels(items).items()}
+    labels = list(results)
+    if len(labels) > MAX_WALL_MAPS:
+        labels = st.multiselect(
+            "Maps shown",
+            list(results),
+            default=list(results)[-MAX_WALL_MAPS:],
+            max_selections=MAX_WALL_MAPS,
+            key="wall_maps",
+            help=f"Up to {MAX_WALL_MAPS} maps at once (the latest published first shown); the table and the chart "
+            "below hold every item.",
+        )
+    for start in range(0, len(labels), MAPS_PER_ROW):
+        for column, label in zip(st.columns(MAPS_PER_ROW), labels[start : start + MAPS_PER_ROW]):
+            with column:
+                _wall_map(label, results[label], room, token, ids[label])
+    _wall_tables(results)
+
+
+def _wall_map(label: str, result, room: str, token: str | None, item_id: int) -> None:
+    st.markdown(f"**{plain(label)}**")
+    fixed = dataclasses.replace(result, breaks={column: WALL_BREAKS for column in result.breaks})
+    try:
+        fmap = city_map(fixed, {"basemap": False}, compact=True, legend=False)
+    except HotspotsError as exc:
+        show_error(exc)
+        return
+    st_folium(fmap, key=f"wall:{item_id}", height=WALL_MAP_HEIGHT, use_container_width=True, returned_objects=[])
+    if token:
+        st.button("Remove from the wall", key=f"remove:{item_id}", on_click=_remove, args=(room, token, item_id))
+
+
+def _remove(room: str, token: str, item_id: int) -> None:
+    try:
+        workspace_store().remove_item(room, token, item_id)
+    except STORE_ERRORS as exc:
+        st.session_state["room_error"] = str(exc)
+
+
+def wall_legend() -> str:
+    """One legend for every map of the wall: five fixed classes on the 0-10 scale, and No data."""
+    bounds = [0.0, *WALL_BREAKS]
+    swatches = [
+        f'<span style="margin-right:14px;white-space:nowrap"><i style="display:inline-block;width:20px;height:13px;'
+        f'margin-right:5px;background:{color}"></i>{label} ({low:g}–{high:g})</span>'
+        for color, label, low, high in zip(RISK_COLORS, CLASS_LABELS, bounds, bounds[1:])
+    ]
+    swatches.append(
+        f'<span><i style="display:inline-block;width:20px;height:13px;margin-right:5px;'
+        f'background:{NO_DATA_COLOR}"></i>No data</span>'
+    )
+    return '<div style="font-size:0.9rem;line-height:1.9">Risk score: ' + "".join(swatches) + "</div>"
+
+
+def _wall_tables(results: dict) -> None:
+    """The summary table per city, and a chart of the dimension scores per city."""
+    table = city_summary(results)
+    st.markdown("**The cities in numbers**")
+    st.dataframe(table, hide_index=True, width="stretch", key="wall_summary")
+    dimensions = [c[: -len("_mean")] for c in table.columns if c.endswith("_mean")]
+    chart = pd.DataFrame({d.capitalize(): table[f"{d}_mean"].to_numpy() for d in dimensions}, index=table["city"])
+    st.markdown("**Mean dimension scores (0-10) per city**")
+    st.bar_chart(chart, stack=False, horizontal=True, height=80 + 40 * len(table))
