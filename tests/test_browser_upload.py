@@ -57,10 +57,15 @@ def _upload_and_read_choices(browser_path, url, table: Path, boundaries: Path) -
             page.on("request", lambda request: outside.append(request.url) if not _is_local(request.url) else None)
             page.goto(url, wait_until="domcontentloaded")
             page.get_by_role("tab", name="Data").click(timeout=90_000)
-            inputs = page.locator('input[type="file"]')
-            inputs.first.wait_for(state="attached", timeout=60_000)
-            inputs.nth(0).set_input_files(str(table))
-            inputs.nth(1).set_input_files(str(boundaries))
+
+            # the Data tab's two uploaders, found by their labels (the sidebar has uploaders of its own)
+            def uploader(label: str):
+                box = page.locator('[data-testid="stFileUploader"]').filter(has_text=label)
+                return box.locator('input[type="file"]')
+
+            uploader("Indicator table").wait_for(state="attached", timeout=60_000)
+            uploader("Indicator table").set_input_files(str(table))
+            uploader("Ward boundaries").set_input_files(str(boundaries))
             label = page.get_by_text("Ward ID column in the boundaries")
             label.wait_for(timeout=90_000)
             page.wait_for_timeout(1500)  # the guess is made on the server; let the rerun settle

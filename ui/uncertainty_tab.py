@@ -11,8 +11,10 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 import streamlit as st
+from streamlit_folium import st_folium
 
 from hotspots.errors import HotspotsError
+from hotspots.maps.certainty import certainty_map
 from hotspots.uncertainty import DEFAULT_VARIANTS, WEIGHT_SPREAD
 from ui.cache import SEED, scored_city, uncertainty_of
 from ui.common import CORRECTION_WORDS, plain, show_error, synthetic_banner
@@ -68,6 +70,7 @@ def render_uncertainty(spec: dict, inputs: dict) -> None:
     render_rank_intervals(table, n_variants)
     render_sensitivity(analysis.sensitivity)
     render_weight_dependent(table, analysis, inputs)
+    render_certainty_map(result, table, n_variants, inputs)
 
 
 def _may_run(n_wards: int, n_variants: int, label: str, seed: int) -> bool:
@@ -166,8 +169,8 @@ def render_weight_dependent(table: pd.DataFrame, analysis, inputs: dict) -> None
         f"A ward is counted as a hot spot in a variant when it is a significant Gi* hot spot there (90% or more, "
         f"{CORRECTION_WORDS[inputs['correction']]} correction, the same permutations as the map). "
         f"{steady} ward(s) are hot spots in more than 80% of the variants; {len(dependent)} ward(s), listed here, "
-        f"are hot spots in 20% to 80% of them: whether they are hot spots depends on the weights and methods. "
-        f"(They are listed here rather than marked on the map.)"
+        f"are hot spots in 20% to 80% of them: whether they are hot spots depends on the weights and methods "
+        f"(orange on the map below)."
     )
     if len(dependent):
         st.dataframe(
@@ -188,3 +191,23 @@ def render_weight_dependent(table: pd.DataFrame, analysis, inputs: dict) -> None
                 "risk_rank_median": st.column_config.NumberColumn("Median rank", format="%.1f"),
             },
         )
+
+
+def render_certainty_map(result, table: pd.DataFrame, n_variants: int, inputs: dict) -> None:
+    """The city's wards coloured by how often they are hot spots across the variants (orange: it depends)."""
+    frequency = table["hotspot_frequency"]
+    if frequency.isna().all():
+        return
+    share = pd.Series(frequency.to_numpy(dtype=float), index=table["ward_id"].astype(str))
+    try:
+        fmap = certainty_map(
+            result.layer,
+            share,
+            n_variants=n_variants,
+            synthetic=bool(result.city.synthetic),
+            tiles="CartoDB positron" if inputs.get("basemap") else None,
+        )
+    except HotspotsError as exc:
+        show_error(exc)
+        return
+    st_folium(fmap, key="certainty_map", height=440, use_container_width=True, returned_objects=[])
