@@ -21,6 +21,7 @@ from streamlit_folium import st_folium
 from hotspots.classify import CLASS_LABELS
 from hotspots.errors import HotspotsError
 from hotspots.maps import NO_DATA_COLOR, RISK_COLORS
+from hotspots.profiles import profile_results
 from hotspots.summary import city_summary
 from ui.cache import scored_city, scored_on_common_scale, workspace_store
 from ui.common import city_map, plain, show_error
@@ -202,7 +203,21 @@ def wall_results(items) -> tuple[dict, str]:
             results[label] = scored_city(item.spec, _inputs_of(item.method))
         except HotspotsError as exc:
             show_error(exc, f"{plain(label)}: ")
-    return results, "own"
+    return pooled_profiles(results, items[0].method if items else None), "own"
+
+
+def pooled_profiles(results: dict, method) -> dict:
+    """The items with risk profiles learned on all their wards together, so that a profile means the same in every
+    city of the room (copies: the scored cities in the app's cache keep their own profiles)."""
+    if len(results) < 2 or method is None or method.profiles == 0:
+        return results
+    copies = {label: dataclasses.replace(r, layer=r.layer.copy()) for label, r in results.items()}
+    try:
+        profile_results(copies, k=None if method.profiles == "auto" else int(method.profiles), seed=method.seed)
+    except HotspotsError as exc:  # e.g. items scored with different dimensions: each keeps its own profiles
+        st.caption(f"Risk profiles are each city's own here: {plain(str(exc))}")
+        return results
+    return copies
 
 
 def _wall(room: str, token: str | None) -> None:
