@@ -281,11 +281,14 @@ def upload_city(page, wards: int, folder: Path) -> str:
 
     csv, geojson = make_inputs(wards, folder)
     page.get_by_role("tab", name="Data").click()
-    inputs = page.locator("input[type='file']")
-    inputs.first.wait_for(state="attached", timeout=60_000)
-    inputs.nth(0).set_input_files(str(csv))
+
+    def uploader(label: str):  # the Data tab's uploaders by label (the sidebar has uploaders of its own)
+        return page.locator('[data-testid="stFileUploader"]').filter(has_text=label).locator("input[type='file']")
+
+    uploader("Indicator table").wait_for(state="attached", timeout=60_000)
+    uploader("Indicator table").set_input_files(str(csv))
     page.wait_for_timeout(500)
-    inputs.nth(1).set_input_files(str(geojson))
+    uploader("Ward boundaries").set_input_files(str(geojson))
     button = page.get_by_role("button", name="Add this city")
     button.wait_for(timeout=300_000)
     button.click()
