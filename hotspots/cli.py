@@ -198,19 +198,23 @@ def _framework(args):
 
 
 def _prepare(args):
+    fw = _framework(args)
+    return fw, load_source(args, fw, name=args.name)
+
+
+def load_source(source, fw, name):
+    """The city of one set of input options (``--indicators``, ``--boundaries``, the ID columns, ``--sheet``)."""
     from .pipeline import load_city
 
-    fw = _framework(args)
-    city = load_city(
-        args.indicators,
-        args.boundaries,
+    return load_city(
+        source.indicators,
+        source.boundaries,
         fw,
-        id_column=args.id_column,
-        boundary_id_column=args.boundary_id_column,
-        name=args.name,
-        sheet=args.sheet,
+        id_column=source.id_column,
+        boundary_id_column=source.boundary_id_column,
+        name=name,
+        sheet=source.sheet,
     )
-    return fw, city
 
 
 def _report(city) -> str:

@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from .cli import EXIT_OK, _framework, _printable, _refuse_writing_over_inputs, _score, _Usage
+from .cli import EXIT_OK, _framework, _printable, _refuse_writing_over_inputs, _score, _Usage, load_source
 
 
 def profiles_option(text: str):
@@ -156,21 +156,13 @@ def _score_groups(args, out: Path) -> dict:
     """The ``--city`` groups read, validated and scored with one model (``--scaling``), profiles pooled."""
     from .method import Method
     from .multicity import SCALING_WORDS
-    from .pipeline import load_city, score_cities
+    from .pipeline import score_cities
 
     fw = _framework(args)
     cities = {}
     for group in args.cities:
         _refuse_writing_over_inputs(group, out)
-        cities[group.city] = load_city(
-            group.indicators,
-            group.boundaries,
-            fw,
-            id_column=group.id_column,
-            boundary_id_column=group.boundary_id_column,
-            name=group.city,
-            sheet=group.sheet,
-        )
+        cities[group.city] = load_source(group, fw, name=group.city)
     method = Method(
         framework=fw,
         neighbours=args.neighbours,

@@ -19,7 +19,7 @@ import pandas as pd
 
 from ._version import __version__
 from .errors import InputFileError
-from .suppression import DEFAULT_SUPPRESS_BELOW, small_count_masks, suppress_small_counts  # noqa: F401 -- re-exported
+from .suppression import DEFAULT_SUPPRESS_BELOW, suppress_small_counts  # noqa: F401 -- re-exported
 
 SCORE_FIELDS = ("risk_score", "risk_rank", "risk_class", "coverage", "risk_profile")
 HOTSPOT_FIELDS = (

@@ -64,23 +64,16 @@ def suppression_codes(
     """
     columns = [c for c in dict.fromkeys(count_columns) if c in table.columns]
     keys = table[id_column].astype(str).to_numpy() if id_column in table.columns else np.arange(len(table))
-    codes = {c: _column_codes(_floats(table[c]), below, keys) for c in columns}
+    codes = {c: _column_codes(as_floats(table[c]), below, keys) for c in columns}
     return pd.DataFrame(codes, index=table.index, columns=columns, dtype=np.int8)
 
 
-def small_count_masks(table: pd.DataFrame, count_columns, below: int = DEFAULT_SUPPRESS_BELOW) -> dict[str, np.ndarray]:
-    """Per count column with cells to hide, a boolean mask of them (small counts and complementary cells): the one
-    rule of the exports and the map tooltips."""
-    codes = suppression_codes(table, count_columns, below)
-    return {c: codes[c].to_numpy() != SHOWN for c in codes.columns if (codes[c].to_numpy() != SHOWN).any()}
-
-
-def _floats(values: pd.Series) -> np.ndarray:
-    """A column as floats (NaN where not a number), converting only when it is not numeric already."""
-    x = values.to_numpy()
+def as_floats(values) -> np.ndarray:
+    """A column or array as floats (NaN where not a number), converting only when it is not numeric already."""
+    x = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
     if x.dtype.kind in "fiub":
         return x.astype(float, copy=False)
-    return np.asarray(pd.to_numeric(values, errors="coerce"), dtype=float)
+    return np.asarray(pd.to_numeric(pd.Series(x), errors="coerce"), dtype=float)
 
 
 def _column_codes(x: np.ndarray, below: int, keys: np.ndarray) -> np.ndarray:
@@ -121,7 +114,7 @@ def suppress_small_counts(table: pd.DataFrame, count_columns, below: int = DEFAU
     for c in codes.columns:
         hidden = codes[c].to_numpy() != SHOWN
         if hidden.any():
-            out[c] = np.where(hidden, np.nan, _floats(out[c]))
+            out[c] = np.where(hidden, np.nan, as_floats(out[c]))
             done[c] = int(hidden.sum())
     return out, done
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from hotspots.errors import DataError
 from hotspots.framework import Indicator
-from hotspots.suppression import COMPLEMENTARY, SHOWN, SMALL, suppressed_text, suppression_codes
+from hotspots.suppression import COMPLEMENTARY, SHOWN, SMALL, as_floats, suppressed_text, suppression_codes
 
 
 def _numbers(values: pd.Series, hidden: np.ndarray | None = None, hidden_text: str = "") -> list:
@@ -23,7 +23,7 @@ def _numbers(values: pd.Series, hidden: np.ndarray | None = None, hidden_text: s
 
     Cells where ``hidden`` is true get ``hidden_text`` (escaped HTML) instead of their value.
     """
-    x = _floats(values)
+    x = as_floats(values)
     if hidden is not None and hidden.any():
         x = np.where(hidden, np.nan, x)
         return [hidden_text if h else v for v, h in zip(_numbers(x), hidden.tolist())]
@@ -37,14 +37,6 @@ def _numbers(values: pd.Series, hidden: np.ndarray | None = None, hidden_text: s
     if not finite.all():
         out = [v if f else None for v, f in zip(out, finite.tolist())]
     return out
-
-
-def _floats(values) -> np.ndarray:
-    """Values as floats (NaN where not a number), converting only when they are not numbers already."""
-    x = values.to_numpy() if isinstance(values, pd.Series) else np.asarray(values)
-    if x.dtype.kind in "fiub":
-        return x.astype(float, copy=False)
-    return np.asarray(pd.to_numeric(pd.Series(x), errors="coerce"), dtype=float)
 
 
 def _texts(values: pd.Series) -> dict:
@@ -138,7 +130,7 @@ def _tooltip_rows(
     if "risk_profile" in layer:
         rows.append({"label": "Risk profile", **_texts(layer["risk_profile"])})
     if "coverage" in layer:
-        rows.append({"label": "Data coverage (%)", "num": _numbers(100 * _floats(layer["coverage"]))})
+        rows.append({"label": "Data coverage (%)", "num": _numbers(100 * as_floats(layer["coverage"]))})
     return rows + _input_rows(frame, layer, indicators, count_columns, suppress_below, population_column)
 
 
@@ -153,7 +145,7 @@ def _input_rows(frame, layer: dict, indicators: Sequence, count_columns: Sequenc
     columns = [c for c in dict.fromkeys(wanted) if c in layer]
     digest = hashlib.blake2b(digest_size=20)
     for column in columns:
-        digest.update(_floats(layer[column]).tobytes())
+        digest.update(as_floats(layer[column]).tobytes())
     digest.update(repr((columns, list(indicators), sorted(map(str, count_columns)), below, population_column)).encode())
     key = digest.hexdigest()
     if key in _INPUT_ROWS_CACHE:
@@ -175,9 +167,9 @@ def _indicator_row(layer: dict, indicator, suppression: _Suppression, population
     if not isinstance(indicator, Indicator):
         return {"label": html.escape(str(indicator)), "num": suppression.numbers(layer, indicator)}
     column = indicator.column
-    values = _floats(layer[column])
+    values = as_floats(layer[column])
     if indicator.per_population is not None and population_column in layer:
-        population = _floats(layer[population_column])
+        population = as_floats(layer[population_column])
         with np.errstate(divide="ignore", invalid="ignore"):
             values = values / np.where(population > 0, population, np.nan) * float(indicator.per_population)
     return {"label": html.escape(indicator.display_label), "num": suppression.numbers(layer, column, values)}
