@@ -60,6 +60,7 @@ CHROMIUM_ARGS = [
 ]
 KOLKATA = "Kolkata (synthetic demo)"
 OTHER_CITY = "Dhaka (synthetic demo)"
+INDICATOR = "Recorded hate incidents"  # an indicator weight's slider: not previewed, the server redraws the map
 TARGETS = {"first map": 3.0, "weight change": 0.3, "weight change (big city)": 1.0, "city switch": 1.0}
 
 # In the map's frame: note each new state of the map (container, render counter, fills) once all wards are drawn.
@@ -67,7 +68,7 @@ WATCH_JS = """() => {
   // per document: a frame's first (about:blank) document hands its window over to the component's page
   if (document.__hsWatched) return;
   document.__hsWatched = true;
-  const B = window.__hsBench = {sig: null, first: null, changes: [], seq: 0};
+  const B = window.__hsBench = {sig: null, first: null, changes: [], seq: 0, renders: [], rendersSeen: null};
   const state = () => {
     const c = document.querySelector('.leaflet-container');
     if (!c) return null;
@@ -83,6 +84,12 @@ WATCH_JS = """() => {
     requestAnimationFrame(loop);
     let s = null;
     try { s = state(); } catch (e) { return; }
+    const c = document.querySelector('.leaflet-container');
+    const r = c ? c.getAttribute('data-hs-renders') : null;  // a map state from the server (not a preview)
+    if (r !== B.rendersSeen) {
+      if (B.rendersSeen !== null) B.renders.push(performance.timeOrigin + performance.now());
+      B.rendersSeen = r;
+    }
     if (s && s.sig !== B.sig) {
       const t = performance.timeOrigin + performance.now();
       if (B.sig === null) B.first = t;
@@ -171,8 +178,9 @@ def first_map(browser, url: str) -> tuple[float, float]:
         context.close()
 
 
-def map_events(page, since: float) -> list[float]:
-    """Times at which any map frame (old or newly mounted) showed a new, fully drawn map state after ``since``."""
+def map_events(page, since: float, server: bool = False) -> list[float]:
+    """Times at which any map frame (old or newly mounted) showed a new, fully drawn map state after ``since``
+    (``server``: only the states the server sent, not the frame's own previews)."""
     times = []
     for frame in page.frames:
         if "/component/" not in frame.url:
@@ -182,7 +190,9 @@ def map_events(page, since: float) -> list[float]:
             bench = frame.evaluate("() => window.__hsBench || null")
         except Exception:  # detached: streamlit-folium mounts a new frame
             continue
-        if bench:
+        if bench and server:
+            times += [t for t in [bench["first"], *bench.get("renders", [])] if t and t > since]
+        elif bench:
             times += [t for t in [bench["first"], *(c["t"] for c in bench["changes"])] if t and t > since]
     return sorted(times)
 
@@ -203,8 +213,15 @@ def wait_quiet(page, quiet_s: float, timeout_s: float = 120) -> list[float]:
 
 
 def slider_input(page, label: str):
-    """The range input of the sidebar slider with this label (Streamlit's react-aria slider)."""
+    """The range input of the sidebar slider with this label (Streamlit's react-aria slider); an indicator's
+    slider is in its dimension's expander, opened first."""
     box = page.locator("[data-testid='stSidebar'] [data-testid='stSlider']").filter(has_text=label).first
+    if not box.is_visible():
+        for expander in page.locator("[data-testid='stSidebar'] [data-testid='stExpander']").all():
+            if expander.locator("[data-testid='stSlider']").filter(has_text=label).count():
+                expander.locator("summary").first.click()
+                box.wait_for(state="visible", timeout=30_000)
+                break
     return box.locator("input[type='range']").first
 
 
@@ -216,9 +233,11 @@ def press(page, thumb, key: str, times: int = 1, gap_ms: int = 0) -> None:
             page.wait_for_timeout(gap_ms)
 
 
-def weight_changes(page, repeat: int, label: str = "Individual dimension") -> list[float]:
-    """Key press on a weight slider to the redrawn map, ``repeat`` times (a new weight each time)."""
-    times = []
+def weight_changes(page, repeat: int, label: str = "Individual dimension") -> tuple[list[float], list[float]]:
+    """Key press on a weight slider to the redrawn map, ``repeat`` times (a new weight each time): seconds to the
+    first new colours (the frame's preview, or the server's map where there is none), and to the server's map
+    (hot spots, tooltips)."""
+    times, server = [], []
     for i in range(repeat):
         press(page, slider_input(page, label), "ArrowRight")  # one step up: a weight not used before
         action = page.evaluate("() => window.__hsAction")
@@ -227,16 +246,27 @@ def weight_changes(page, repeat: int, label: str = "Individual dimension") -> li
             print(f"  weight change {i + 1}: the map did not change", flush=True)
             continue
         times.append((events[0] - action) / 1000)
+        served = map_events(page, action, server=True)
+        if served:
+            server.append((served[0] - action) / 1000)
         wait_idle(page)
-    return times
+    return times, server
 
 
-def rapid_nudges(page, nudges: int = 5, gap_ms: int = 120) -> tuple[int, float]:
-    """Five quick presses: redraws of the map, and seconds from the last press until it settled."""
+def weight_figures(page, name: str, repeat: int, target: float, label: str = "Individual dimension") -> None:
+    recoloured, server = weight_changes(page, repeat, label)
+    figures(f"{name}: map recoloured", recoloured, target)
+    figures(f"{name}: server's map (hot spots)", server)
+
+
+def rapid_nudges(page, nudges: int = 5, gap_ms: int = 120) -> tuple[int, int, float]:
+    """Five quick presses: new map states after the last press (previews and server maps), server maps among
+    them, and seconds from the last press until the map settled."""
     press(page, slider_input(page, "Institutional dimension"), "ArrowRight", times=nudges, gap_ms=gap_ms)
     last_press = page.evaluate("() => window.__hsAction")
     events = wait_quiet(page, quiet_s=2.5)
-    return len(events), (events[-1] - last_press) / 1000 if events else float("nan")
+    served = map_events(page, last_press, server=True)
+    return len(events), len(served), (events[-1] - last_press) / 1000 if events else float("nan")
 
 
 def choose(page, label: str, option: str) -> None:
@@ -338,10 +368,11 @@ def shown_weight(page, dimension: str) -> float | None:
 
 def rapid_rounds(page, rounds: int) -> None:
     """``rounds`` times five quick presses: redraws after the last press, settling time, the map's final weight."""
-    redraws, settles, right = [], [], 0
+    redraws, served, settles, right = [], [], [], 0
     for _ in range(rounds):
-        count, settle = rapid_nudges(page)
+        count, from_server, settle = rapid_nudges(page)
         redraws.append(count)
+        served.append(from_server)
         settles.append(settle)
         final = float(slider_input(page, "Institutional dimension").input_value())
         shown = shown_weight(page, "institutional")
@@ -349,8 +380,8 @@ def rapid_rounds(page, rounds: int) -> None:
         wait_idle(page)
     figures("rapid nudges (5 x 120 ms): settled after", settles)
     print(
-        f"{'rapid nudges: redraws after the last press':<42} {redraws} (one each is the target); "
-        f"ends on the last weight: {right} of {rounds}",
+        f"{'rapid nudges: map states after the last press':<42} {redraws}, of which from the server {served} "
+        f"(one server map each is the target); ends on the last weight: {right} of {rounds}",
         flush=True,
     )
 
@@ -431,7 +462,8 @@ def main() -> None:
                 wait_idle(page)
                 for permutations in ("auto", "999"):
                     set_permutations(page, permutations)
-                    figures(f"weight change, 144 wards, {permutations}", weight_changes(page, args.repeat), 0.3)
+                    weight_figures(page, f"dimension weight, 144 wards, {permutations}", args.repeat, 0.3)
+                weight_figures(page, "indicator weight, 144 wards, 999", args.repeat, 0.3, INDICATOR)
                 rapid_rounds(page, args.repeat)
                 switches = []
                 for i in range(args.repeat):
@@ -444,11 +476,7 @@ def main() -> None:
                     print(f"uploaded {name}", flush=True)
                     for permutations in ("auto", "999"):
                         set_permutations(page, permutations)
-                        figures(
-                            f"weight change, {args.wards} wards, {permutations}",
-                            weight_changes(page, args.repeat),
-                            1.0,
-                        )
+                        weight_figures(page, f"dimension weight, {args.wards} wards, {permutations}", args.repeat, 1.0)
                 browser.close()
         finally:
             server.terminate()

@@ -1,8 +1,10 @@
 """A workshop room under load: N concurrent browser sessions (default 30) on one server, in seconds.
 
 Starts ``streamlit run app.py`` on 127.0.0.1 and a free port with its own workspace database, opens a room (as the
-facilitator would) and drives N Chromium contexts at once (Playwright, async; each context is one group with its own
-workspace). Each session, concurrently with the others:
+facilitator would) and drives N Chromium contexts (Playwright, async; each context is one group with its own
+workspace). Sessions arrive ``--arrival`` seconds apart (default 4 s: a room of 30 fills in two minutes; 0 opens
+every session at the same instant, a stress test) and pause ``--think`` seconds (jittered by +-50%, seeded) between
+steps, as people do; every session stays open to the end, so all N are connected at once. Each session:
 
 1. opens the app (to every ward of the first map drawn; the server was warmed by one visit before);
 2. joins the room with its code (Room tab: from the click on "Join the room" to the room shown);
@@ -26,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import re
 import statistics
 import sys
@@ -97,8 +100,16 @@ def note(number: int, step: str, times: dict) -> None:
     print(f"  session {number:2d}: {step:<14} {times[step][-1]:6.2f} s", flush=True)
 
 
-async def session(browser, url: str, code: str, number: int, wards: dict[str, int], times: dict, seen: dict) -> None:
+async def session(
+    browser, url: str, code: str, number: int, wards: dict[str, int], times: dict, seen: dict, pace: dict
+) -> None:
     """One group's walk through the workshop; its step times go into ``times``."""
+    rng = random.Random(number)
+
+    async def think() -> None:  # a person reads the page before the next step
+        await asyncio.sleep(pace["think"] * rng.uniform(0.5, 1.5))
+
+    await asyncio.sleep(number * pace["arrival"])
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
     start = time.perf_counter()
@@ -106,6 +117,7 @@ async def session(browser, url: str, code: str, number: int, wards: dict[str, in
     await until(lambda: wards_drawn(page), "first map")
     times["first map"].append(time.perf_counter() - start)
     note(number, "first map", times)
+    await think()
 
     await page.get_by_role("tab", name="Room").click()
     await page.get_by_role("textbox", name="Join code").fill(code)
@@ -115,16 +127,18 @@ async def session(browser, url: str, code: str, number: int, wards: dict[str, in
     await page.get_by_text(f"Room code {code}").wait_for(timeout=TIMEOUT_S * 1000)
     times["join"].append(time.perf_counter() - start)
     note(number, "join", times)
+    await think()
 
     await page.get_by_role("tab", name="Map").click()
     await until(lambda: wards_drawn(page), "map tab")
+    await page.get_by_text("Wards ranked by risk").wait_for(timeout=TIMEOUT_S * 1000)
     city = CITIES[number % len(CITIES)]
     box = page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").filter(has_text="City").first
     await box.locator("input, [role='combobox']").first.click()
     await page.get_by_role("option", name=city, exact=True).click()
     times["switch city"].append(await until(lambda: wards_drawn(page, wards[city]), "city switch"))
     note(number, "switch city", times)
-    await asyncio.sleep(1.0)  # let the rerun settle
+    await think()
 
     before = await map_frame_state(page, FILLS_JS)
     slider = page.locator("[data-testid='stSidebar'] [data-testid='stSlider']").filter(has_text="Individual dimension")
@@ -137,7 +151,7 @@ async def session(browser, url: str, code: str, number: int, wards: dict[str, in
 
     times["change weight"].append(await until(refilled, "weight change"))
     note(number, "change weight", times)
-    await asyncio.sleep(1.0)
+    await think()
 
     await page.get_by_role("textbox", name="Save the current settings as").fill(f"Group {number}")
     await page.get_by_role("button", name="Save scenario").click()
@@ -212,7 +226,9 @@ def report(name: str, values: list[float]) -> None:
     )
 
 
-async def run(url: str, code: str, sessions: int, wards: dict[str, int], server_pid: int) -> tuple[dict, dict, float]:
+async def run(
+    url: str, code: str, sessions: int, wards: dict[str, int], server_pid: int, pace: dict
+) -> tuple[dict, dict, float]:
     from playwright.async_api import async_playwright
 
     times = {step: [] for step in ("first map", "join", "switch city", "change weight", "publish")}
@@ -228,7 +244,8 @@ async def run(url: str, code: str, sessions: int, wards: dict[str, int], server_
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         watcher = asyncio.create_task(watch_memory())
         results = await asyncio.gather(
-            *(session(browser, url, code, n, wards, times, seen) for n in range(sessions)), return_exceptions=True
+            *(session(browser, url, code, n, wards, times, seen, pace) for n in range(sessions)),
+            return_exceptions=True,
         )
         failed = [f"session {n}: {type(r).__name__}: {str(r)[:200]}" for n, r in enumerate(results) if r is not None]
         seen["problems"] = failed + await check_walls({k: v for k, v in seen.items() if k != "problems"}, sessions, 3)
@@ -240,6 +257,8 @@ async def run(url: str, code: str, sessions: int, wards: dict[str, int], server_
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sessions", type=int, default=30)
+    parser.add_argument("--arrival", type=float, default=4.0, help="seconds between two sessions' arrivals")
+    parser.add_argument("--think", type=float, default=3.0, help="seconds between a session's steps (+-50%%)")
     args = parser.parse_args()
 
     from hotspots.demo import demo_cities
@@ -253,12 +272,17 @@ def main() -> None:
         server, url = start_server(ROOT / "app.py", Path(tmp) / "server.log")
         try:
             code, room, _token = open_store(db).create_room()
-            print(f"{args.sessions} sessions on {url}, room {code}; {os.cpu_count()} cores", flush=True)
+            print(
+                f"{args.sessions} sessions on {url}, room {code}; {os.cpu_count()} cores; arrivals {args.arrival:g} s "
+                f"apart, {args.think:g} s (+-50%) between steps",
+                flush=True,
+            )
             idle = server_rss_mb(server.pid)
             warm_up(url)
             cpu = server_cpu_s(server.pid)
             started = time.perf_counter()
-            times, seen, peak = asyncio.run(run(url, code, args.sessions, wards, server.pid))
+            pace = {"arrival": args.arrival, "think": args.think}
+            times, seen, peak = asyncio.run(run(url, code, args.sessions, wards, server.pid, pace))
             print(f"all sessions done in {time.perf_counter() - started:.0f} s")
             for step, values in times.items():
                 report(step, values)

@@ -58,8 +58,20 @@ def _sequence(key: str, version: str) -> int:
     return number
 
 
+def map_reported(key: str) -> bool:
+    """Whether the map of this key has told this session that its first map was drawn (or could not be)."""
+    return bool(st.session_state.get(f"_reported:{key}"))
+
+
 def risk_map_component(
-    parts: dict, *, key: str, name: str, height: int, state: dict | None = None, preview: dict | None = None
+    parts: dict,
+    *,
+    key: str,
+    name: str,
+    height: int,
+    state: dict | None = None,
+    preview: dict | None = None,
+    report_drawn: bool = False,
 ) -> dict | None:
     """Draw a map (:func:`ui.cache.drawn_map`) in the component with this key; return the last click on it.
 
@@ -68,6 +80,8 @@ def risk_map_component(
     holds a ``version`` (a string naming what the map shows); ``state`` is a small JSON-able dict the frame
     writes into its ``data-hs-state`` attribute (what the map shows, in words, for tests). ``preview``
     (:func:`ui.preview.preview_spec`) lets the frame recolour the map at once while a dimension weight slider moves.
+    With ``report_drawn`` the frame tells the app once, when its first map is drawn (a rerun): see
+    :func:`map_reported`.
     """
     parts = dict(parts)
     version = str(parts.pop("version"))
@@ -81,6 +95,9 @@ def risk_map_component(
         seq=_sequence(key, version),
         state=state,
         preview=preview,
+        report_drawn=report_drawn,
         **parts,
     )
+    if isinstance(click, dict) and "drawn" in click:
+        st.session_state[f"_reported:{key}"] = True
     return click if isinstance(click, dict) and click.get("map") == name else None

@@ -14,9 +14,10 @@ from hotspots.maps import ward_at
 from hotspots.report import summarise_layer
 from ui.cache import drawn_map, scored_city
 from ui.common import CORRECTION_WORDS, permutation_words, plain, show_error, synthetic_banner
-from ui.map_component import risk_map_component
+from ui.map_component import map_reported, risk_map_component
 from ui.preview import preview_spec
 
+MAP_KEY = "risk_map"  # one map for every city: a weight change or another city restyles the map already drawn
 MAP_HEIGHT = 480  # with the header above it, the map and its legend fit a 1280x720 window
 RETURNED_OBJECTS = ["last_object_clicked_tooltip", "last_object_clicked"]
 #: The ward ID in a clicked ward's tooltip, as hotspots.maps writes it ("Ward ID: <id>" and a line break).
@@ -71,9 +72,12 @@ def render_map(spec: dict, inputs: dict) -> None:
     shown = {"city": spec["label"], "dimension_weights": inputs["dimension_weights"]}
     preview = preview_spec(result, inputs["dimension_weights"])
     map_state = risk_map_component(
-        parts, key="risk_map", name=spec["label"], height=MAP_HEIGHT, state=shown, preview=preview
+        parts, key=MAP_KEY, name=spec["label"], height=MAP_HEIGHT, state=shown, preview=preview, report_drawn=True
     )
     follow_click(map_state, layer, ward_ids, spec["label"], select_key)
+    if waits_for_map():
+        st.caption("The ranked wards and the ward breakdown follow as soon as the map is drawn.")
+        return
     synthetic_banner(result.city.synthetic)
     significance_note(inputs)
     for note in result.hotspot_notes():
@@ -103,6 +107,18 @@ ORIENTATION = (
     "Which wards carry the most risk factors, and where do they cluster? Set the city and weights on the left, "
     "pick a ward here (or click it on the map, or a row of the ranked table) to see why it ranks where it does."
 )
+
+
+def waits_for_map() -> bool:
+    """Whether the figures and tables below the map wait for it: on a browser's first view of the map, until the
+    frame reports its map drawn (its report reruns the page), so that the browser draws the map first instead of
+    laying out the tables while the map waits. At most two runs wait (a frame that never reports holds nothing
+    back for long); AppTest, which has no browser (no request headers), and every later run draw everything."""
+    if not st.context.headers or map_reported(MAP_KEY):
+        return False
+    waited = st.session_state.get("_map_waits", 0)
+    st.session_state["_map_waits"] = waited + 1
+    return waited < 2
 
 
 def map_header(result, ward_ids: list[str], select_key: str) -> None:
