@@ -4,11 +4,11 @@ database), and the room's revision that the wall watches. The clock is a fake on
 from __future__ import annotations
 
 import pytest
+from test_workspace import fill
 
 from hotspots.errors import DataError
 from hotspots.workspace import Store, TooManyAttempts
 from hotspots.workspace.limits import WINDOW_S, wait_words
-from test_workspace import fill
 
 WRONG = "AAAAAAAA"  # a well-formed code no room has (codes are random; the tests check no room got it)
 

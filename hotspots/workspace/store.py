@@ -16,8 +16,8 @@ import os
 import re
 import secrets
 import time
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from hotspots.errors import DataError
