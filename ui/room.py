@@ -87,7 +87,22 @@ def render_room(inputs: dict) -> None:
     st.divider()
     _wall(room, token)
     if token:
-        st.button("Close the room (for everyone)", key="close_room", on_click=_close, args=(room, token))
+        _facilitator_tools(room, token)
+
+
+def _facilitator_tools(room: str, token: str) -> None:
+    with st.expander("The room's link for the groups"):
+        st.caption(
+            "When a group cannot join with the code (after too many wrong codes on this server it must wait), give it "
+            "this link: it opens the room (after the passcode) without the code, and gives no facilitator rights."
+        )
+        st.code(f"{_address()}?{urlencode({'room': room})}", language=None, wrap_lines=True)
+    st.button("Close the room (for everyone)", key="close_room", on_click=_close, args=(room, token))
+
+
+def _address() -> str:
+    """This app's address without its query (empty where the runner does not know it, as in tests)."""
+    return (st.context.url or "").split("?")[0]
 
 
 def _unlocked() -> bool:
@@ -161,9 +176,8 @@ def _show_facilitator_link() -> None:
     link = st.session_state.pop("facilitator_link", None)
     if link is None:
         return
-    address = (st.context.url or "").split("?")[0]
     st.markdown("**Your facilitator link.** Open it again (on any device) to come back as the facilitator:")
-    st.code(f"{address}?{urlencode(link)}", language=None, wrap_lines=True)
+    st.code(f"{_address()}?{urlencode(link)}", language=None, wrap_lines=True)
     st.caption(
         "Keep this link private: anyone with it can remove items from the wall and close the room. Give the groups "
         "the join code, never this link."
