@@ -3,6 +3,10 @@ database), and the room's revision that the wall watches. The clock is a fake on
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
+
 import pytest
 from test_workspace import fill
 
@@ -162,3 +166,18 @@ def test_the_revision_changes_exactly_when_the_wall_does(store):
     for revision, wall in seen:
         assert {w for r, w in seen if r == revision} == {wall}, seen
     assert len({wall for _, wall in seen}) == 6
+
+
+def test_a_view_never_keeps_the_facilitators_tokens(store):
+    """Earlier versions saved them in the view: whoever had the group's ?ws= link became the facilitator."""
+    ws = fill(store)
+    _, room, token = _room(store)
+    store.set_view(ws, {"tab": "Room", "room": room, "facilitator": {room: token}})
+    assert store.view(ws) == {"tab": "Room", "room": room}
+    with store.db.transaction() as conn:  # a view written by an earlier version
+        conn.execute(
+            "UPDATE views SET view=? WHERE ws=?", (json.dumps({"room": room, "facilitator": {room: token}}), ws)
+        )
+    assert store.view(ws) == {"room": room}
+    with zipfile.ZipFile(io.BytesIO(store.export_workspace(ws))) as archive:
+        assert json.loads(archive.read("view.json")) == {"room": room}

@@ -33,6 +33,9 @@ CODE_LENGTH = 8
 _ID = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
 MAX_NAME = 200  # characters of a scenario name
 MAX_NOTE = 10_000  # characters of a note
+#: Keys a view never keeps: earlier versions saved the facilitator's tokens in the view, so that whoever had the
+#: group's ?ws= link became the facilitator. Dropped when a view is saved, read or exported.
+SECRET_VIEW_KEYS = ("facilitator",)
 
 
 @dataclass(frozen=True)
@@ -184,17 +187,17 @@ class Store:
         return {(c, w): t for c, w, t in self.db.read(sql + " ORDER BY city, ward_id", params)}
 
     def set_view(self, ws: str, view: dict) -> None:
-        """The workspace's current view (a small JSON object: city, tab, scenario, ...)."""
+        """The workspace's current view (a small JSON object: city, tab, scenario, ...; never a secret)."""
         self._check(ws)
         with self.db.transaction() as conn:
             conn.execute(
                 "INSERT INTO views VALUES (?, ?) ON CONFLICT (ws) DO UPDATE SET view=excluded.view",
-                (ws, json.dumps(view, sort_keys=True)),
+                (ws, json.dumps(_public(view), sort_keys=True)),
             )
 
     def view(self, ws: str) -> dict:
         rows = self.db.read("SELECT view FROM views WHERE ws=?", (ws,))
-        return json.loads(rows[0][0]) if rows else {}
+        return _public(json.loads(rows[0][0])) if rows else {}
 
     # -- export and import -----------------------------------------------------------------------------------------
 
@@ -333,6 +336,10 @@ class Store:
     def _facilitator(self, room: str, token: str) -> None:
         if not self.is_facilitator(room, token):
             raise DataError("Only the room's facilitator can do this.")
+
+
+def _public(view: dict) -> dict:
+    return {key: value for key, value in view.items() if key not in SECRET_VIEW_KEYS}
 
 
 def _digest(token: str) -> str:
