@@ -440,6 +440,61 @@ def test_weight_change_restyles_the_map_without_remount_and_a_click_selects(chro
     _assert_all_local(requests)
 
 
+# In the map's frame: the fills and legend at each preview (ui/map_frontend/preview.js) and each server render.
+RECORD_PREVIEWS_JS = """() => {
+  const c = document.querySelector('.leaflet-container');
+  window.__events = [];
+  new MutationObserver((records) => {
+    for (const r of records) {
+      window.__events.push({what: r.attributeName, t: performance.timeOrigin + performance.now(),
+        fills: Array.from(document.querySelectorAll('path.leaflet-interactive')).map(p => p.getAttribute('fill')),
+        legend: document.querySelector('.hs-legend').textContent});
+    }
+  }).observe(c, {attributes: true, attributeFilter: ['data-hs-previews', 'data-hs-renders']});
+}"""
+
+
+def test_a_dimension_weight_recolours_the_map_before_the_server_and_the_server_agrees(chromium_path, app_url):
+    """The frame recolours the map from the slider at once (the preview), says the hot spots are updating, and
+    the server's map that follows shows the same class in every ward."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1050})
+            page.goto(app_url, wait_until="domcontentloaded")
+            page.get_by_text("Wards ranked by risk").wait_for(timeout=90_000)
+            frame = _map_frame(page)
+            assert frame is not None, "the map did not appear"
+            frame.wait_for_function(WARDS_DRAWN_JS, arg=KOLKATA_WARDS, timeout=30_000)
+            page.wait_for_timeout(1500)  # let the first runs settle
+            before = frame.evaluate(MAP_STATE_JS)
+            frame.evaluate(RECORD_PREVIEWS_JS)
+            slider = page.locator("[data-testid='stSidebar'] [data-testid='stSlider']").filter(
+                has_text="Individual dimension"
+            )
+            slider.locator("input[type='range']").first.focus()
+            page.keyboard.press("End")  # weight 1 -> 5: many wards change class
+            frame.wait_for_function(
+                "(n) => Number(document.querySelector('.leaflet-container').getAttribute('data-hs-renders')) > n",
+                arg=before["renders"],
+                timeout=60_000,
+            )
+            page.wait_for_timeout(1500)
+            events = frame.evaluate("() => window.__events")
+        finally:
+            browser.close()
+    previews = [e for e in events if e["what"] == "data-hs-previews"]
+    renders = [e for e in events if e["what"] == "data-hs-renders"]
+    assert previews and renders, events
+    assert previews[0]["t"] < renders[0]["t"], "the server's map came before the preview"
+    assert previews[0]["fills"] != before["fills"], "the preview did not recolour the map"
+    assert "updating" in previews[0]["legend"], previews[0]["legend"]
+    assert renders[-1]["fills"] == previews[-1]["fills"], "the server's classes differ from the preview's"
+    assert "updating" not in renders[-1]["legend"], renders[-1]["legend"]
+
+
 # In the map's frame: every map state the frame applies (the component's data-hs-seq and data-hs-state), in order.
 RECORD_STATES_JS = """() => {
   const c = document.querySelector('.leaflet-container');

@@ -58,13 +58,16 @@ def _sequence(key: str, version: str) -> int:
     return number
 
 
-def risk_map_component(parts: dict, *, key: str, name: str, height: int, state: dict | None = None) -> dict | None:
+def risk_map_component(
+    parts: dict, *, key: str, name: str, height: int, state: dict | None = None, preview: dict | None = None
+) -> dict | None:
     """Draw a map (:func:`ui.cache.drawn_map`) in the component with this key; return the last click on it.
 
     Keep ``key`` the same across reruns: the component then updates the map already drawn instead of drawing a
     new one. ``name`` says which map it is (the city): a click made on another map is not returned. ``parts``
     holds a ``version`` (a string naming what the map shows); ``state`` is a small JSON-able dict the frame
-    writes into its ``data-hs-state`` attribute (what the map shows, in words, for tests).
+    writes into its ``data-hs-state`` attribute (what the map shows, in words, for tests). ``preview``
+    (:func:`ui.preview.preview_spec`) lets the frame recolour the map at once while a dimension weight slider moves.
     """
     parts = dict(parts)
     version = str(parts.pop("version"))
@@ -77,6 +80,7 @@ def risk_map_component(parts: dict, *, key: str, name: str, height: int, state: 
         version=version,
         seq=_sequence(key, version),
         state=state,
+        preview=preview,
         **parts,
     )
     return click if isinstance(click, dict) and click.get("map") == name else None

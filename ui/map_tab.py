@@ -15,6 +15,7 @@ from hotspots.report import summarise_layer
 from ui.cache import drawn_map, scored_city
 from ui.common import CORRECTION_WORDS, permutation_words, plain, show_error, synthetic_banner
 from ui.map_component import risk_map_component
+from ui.preview import preview_spec
 
 MAP_HEIGHT = 480  # with the header above it, the map and its legend fit a 1280x720 window
 RETURNED_OBJECTS = ["last_object_clicked_tooltip", "last_object_clicked"]
@@ -68,7 +69,10 @@ def render_map(spec: dict, inputs: dict) -> None:
     # One map for every city (the same key): a weight change or another city restyles or redraws the map in
     # the frame already open, it does not mount a new one.
     shown = {"city": spec["label"], "dimension_weights": inputs["dimension_weights"]}
-    map_state = risk_map_component(parts, key="risk_map", name=spec["label"], height=MAP_HEIGHT, state=shown)
+    preview = preview_spec(result, inputs["dimension_weights"])
+    map_state = risk_map_component(
+        parts, key="risk_map", name=spec["label"], height=MAP_HEIGHT, state=shown, preview=preview
+    )
     follow_click(map_state, layer, ward_ids, spec["label"], select_key)
     synthetic_banner(result.city.synthetic)
     significance_note(inputs)

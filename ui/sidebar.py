@@ -51,6 +51,11 @@ def sidebar_inputs() -> dict[str, Any]:
     }
 
 
+def dimension_key(dimension: str) -> str:
+    """The Streamlit key of a dimension's weight slider (:mod:`ui.preview` finds the slider by it)."""
+    return f"w_dim:{dimension}"
+
+
 def _weight_slider(label: str, key: str, value: float, help: str | None = None) -> float:
     """A weight from 0 (switched off) up; its value lives in ``st.session_state[key]`` (set by
     :func:`ui.state.set_framework`), so it is drawn without a default that would fight it."""
@@ -62,7 +67,7 @@ def _weights(base: Framework) -> tuple[dict[str, float], dict[str, float]]:
     """Dimension weights, then indicator weights (one expander per dimension)."""
     dimension_weights = {
         dim: _weight_slider(
-            f"{plain(dim.capitalize())} dimension", f"w_dim:{dim}", weight, help=HELP["dimension_weight"]
+            f"{plain(dim.capitalize())} dimension", dimension_key(dim), weight, help=HELP["dimension_weight"]
         )
         for dim, weight in base.dimensions.items()
     }

@@ -1,0 +1,153 @@
+"""The map's instant preview of a dimension-weight change (ui/preview.py, ui/map_frontend/preview.js).
+
+The frame recomputes the composite risk and its classes in JavaScript; these tests run that script in Chromium
+(no server) and compare it, bit for bit, with the package's own scoring and classes for the demo cities under
+other dimension weights: the preview must show what the server will show. The app-level check (the preview comes
+before the server's map and agrees with it) is in tests/test_browser.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_browser import CHROMIUM_ARGS, chromium_path  # noqa: F401 -- the shared fixture
+
+from hotspots.classify import classify
+from hotspots.demo import demo_cities
+from hotspots.framework import default_framework
+from hotspots.pipeline import city_graph, prepare_city, read_city, score_city
+from ui.preview import MAX_PREVIEW_WARDS, preview_spec, slider_class
+
+PREVIEW_JS = Path(__file__).resolve().parent.parent / "ui" / "map_frontend" / "preview.js"
+WEIGHTS = [(1.0, 1.0, 1.0), (5.0, 0.1, 1.3), (0.0, 2.0, 0.7), (1.7, 0.0, 0.0), (0.3, 0.3, 4.9)]
+
+
+@pytest.fixture(scope="module")
+def cities():
+    framework = default_framework()
+    out = {}
+    for key in ("kolkata", "dhaka"):
+        demo = demo_cities()[key]
+        raw = read_city(demo.indicators_path, demo.boundaries_path, name=demo.name, synthetic=True)
+        city = prepare_city(raw, framework, id_column=demo.id_column)
+        out[key] = (city, city_graph(city, "queen"))
+    return out
+
+
+def _score(city, graph, aggregation: str, scheme: str, weights):
+    thresholds = (1.5, 3.0, 4.5, 6.0) if scheme == "fixed" else None  # not the default: the spec must carry them
+    framework = default_framework().with_options(aggregation=aggregation, classification=scheme, thresholds=thresholds)
+    framework = framework.with_weights({}, dict(zip(framework.dimension_names, weights)))
+    return score_city(city, framework, graph=graph, permutations=0)
+
+
+@pytest.fixture(scope="module")
+def page(chromium_path):  # noqa: F811
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page()
+        page.set_content("<html><body></body></html>")
+        page.add_script_tag(path=str(PREVIEW_JS))
+        yield page
+        browser.close()
+
+
+PREVIEW_JS_CALL = """([spec, weights]) => {
+  const P = window.hsPreview, scores = spec.scores.map(P.floats);
+  const effective = weights.map((w, d) => spec.on[d] ? w : 0);
+  const risk = P.risk(scores, effective, spec.aggregation === 'geometric');
+  const bins = P.bins(risk, spec.scheme, spec.thresholds);
+  return {risk: Array.from(risk, (v) => (isNaN(v) ? null : v)), bins: bins, codes: P.codes(risk, bins)};
+}"""
+
+
+@pytest.mark.parametrize("aggregation", ["arithmetic", "geometric"])
+@pytest.mark.parametrize("scheme", ["quantiles", "equal_interval", "fixed"])
+def test_the_preview_gives_the_servers_scores_and_classes(page, cities, aggregation, scheme):
+    """For each demo city, the preview made from the map at weights 1, 1, 1 equals score_city at other weights:
+    the same risk scores (bit for bit), class breaks and class of every ward."""
+    for city, graph in cities.values():
+        base = _score(city, graph, aggregation, scheme, (1.0, 1.0, 1.0))
+        spec = preview_spec(base, {})
+        assert spec is not None
+        for weights in WEIGHTS:
+            expected = _score(city, graph, aggregation, scheme, weights)
+            got = page.evaluate(PREVIEW_JS_CALL, [spec, list(weights)])
+            want_risk = expected.layer["risk_score"].to_numpy(dtype=float, na_value=np.nan)
+            got_risk = np.array([np.nan if v is None else v for v in got["risk"]])
+            np.testing.assert_array_equal(got_risk, want_risk, err_msg=f"{city.name} {weights}")
+            assert got["bins"] == expected.breaks["risk_score"], (city.name, weights)
+            want_codes = classify(want_risk, bins=expected.breaks["risk_score"]).codes
+            assert got["codes"] == "".join("-" if c < 0 else str(c) for c in want_codes), (city.name, weights)
+
+
+def test_class_breaks_match_the_package_on_awkward_values(page):
+    """Ties, few distinct levels, NaN, one value, negative zero: the script's breaks and classes equal
+    hotspots.classify's (which equals mapclassify's, tests/test_classify.py)."""
+    rng = np.random.default_rng(7)
+    samples = [
+        rng.uniform(0, 10, 144),
+        np.round(rng.uniform(0, 10, 57), 1),
+        np.array([3.0, 3.0, 3.0, 7.0, np.nan, 7.0]),
+        np.array([4.2]),
+        np.array([1.0, 2.0]),
+        np.array([0.0, -0.0, 5.0, 10.0, 10.0, 2.5, 2.5, 2.5]),
+        rng.integers(0, 4, 300).astype(float),
+    ]
+    for values in samples:
+        for scheme in ("quantiles", "equal_interval", "fixed"):
+            want = classify(values, scheme)
+            got = page.evaluate(
+                """([v, scheme]) => { const P = window.hsPreview, x = Float64Array.from(v, (e) => e === null ? NaN : e);
+                       const b = P.bins(x, scheme, [2, 4, 6, 8]); return {bins: b, codes: P.codes(x, b)}; }""",
+                [[None if np.isnan(v) else float(v) for v in values], scheme],
+            )
+            assert got["bins"] == want.bins, (scheme, values)
+            assert got["codes"] == "".join("-" if c < 0 else str(c) for c in want.codes), (scheme, values)
+
+
+def test_the_preview_legend_is_the_servers_legend(page, cities):
+    """The legend the preview writes (before its note) is the map's own legend of the same classes."""
+    from hotspots.maps import NO_DATA_COLOR
+    from hotspots.maps.views import _score_classes, _score_view
+
+    city, graph = cities["kolkata"]
+    result = _score(city, graph, "arithmetic", "quantiles", (2.0, 1.0, 0.5))
+    values = result.layer["risk_score"].to_numpy(dtype=float)
+    view = _score_view("Composite risk", _score_classes(values, "risk_score", result.breaks["risk_score"], ""))
+    got = page.evaluate(
+        "([bins, colors, nodata]) => window.hsPreview.legend('Composite risk', bins, colors, nodata, '')",
+        [result.breaks["risk_score"], view["colors"], NO_DATA_COLOR],
+    )
+    assert got == view["legend"]
+
+
+def test_the_spec_holds_exact_scores_in_map_order(cities):
+    city, graph = cities["dhaka"]
+    result = _score(city, graph, "arithmetic", "quantiles", (1.0, 1.0, 1.0))
+    spec = preview_spec(result, {"individual": 2.5})
+    assert spec["keys"] == ["w_dim-individual", "w_dim-institutional", "w_dim-ideological"]
+    assert spec["weights"] == [2.5, 1.0, 1.0]
+    decoded = np.frombuffer(base64.b64decode(spec["scores"][0]), dtype="<f8")
+    np.testing.assert_array_equal(decoded, result.layer["individual_score"].to_numpy(dtype=float))
+    json.dumps(spec)  # the component's arguments are JSON
+
+
+def test_no_preview_where_the_browser_could_not_repeat_the_server(cities):
+    city, graph = cities["kolkata"]
+    assert preview_spec(_score(city, graph, "arithmetic", "fisher_jenks", (1.0, 1.0, 1.0)), {}) is None
+    result = _score(city, graph, "arithmetic", "quantiles", (1.0, 1.0, 1.0))
+    assert preview_spec(result, {}, slider_key=lambda d: "same key") is None  # sliders it cannot tell apart
+    assert MAX_PREVIEW_WARDS >= 10_000
+
+
+def test_slider_class_is_streamlits_key_class():
+    # Streamlit 1.67's frontend: "st-key-" + key.trim().replaceAll(/[^a-zA-Z0-9_-]/g, "-")
+    assert slider_class("w_dim:individual") == "w_dim-individual"
+    assert slider_class(" w_dim:a b.c ") == "w_dim-a-b-c"
