@@ -7,6 +7,7 @@ from the file.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -310,3 +311,111 @@ def test_hostile_city_and_scenario_names_on_the_wall_stay_inert(database):
     at = _room_session(room=room)
     texts = _assert_inert(at, "Room")
     assert any("evil" in t for t in texts)  # the name is shown, escaped
+
+
+# -- access: the facilitator's own link, limits on guessing, a wall that updates itself ---------------------------
+
+
+def _link_session(**params: str) -> AppTest:
+    """A new browser session opening a link with these query parameters, on the Room tab."""
+    at = AppTest.from_file(APP, default_timeout=180)
+    for name, value in params.items():
+        at.query_params[name] = value
+    at.run()
+    _ok(at)
+    return _open(at, "Room")
+
+
+def _facilitator_buttons(at: AppTest) -> list[str]:
+    return [b.label for b in at.button if b.label.startswith(("Remove from the wall", "Close the room"))]
+
+
+def test_only_the_facilitator_link_gives_facilitator_rights(database):
+    facilitator = _room_session()
+    next(b for b in facilitator.button if b.label == "Open a new room").click().run()
+    _ok(facilitator)
+    ws, room, host = (facilitator.query_params[k] for k in ("ws", "room", "host"))
+    link = next(c.value for c in facilitator.code if "host=" in c.value)  # shown once, with a line to keep it private
+    assert f"room={room}" in link and f"host={host}" in link and f"ws={ws}" in link
+    assert any("Keep this link private" in c.value for c in facilitator.caption)
+    _save_scenario(facilitator, "Facilitator's weights")
+    next(b for b in facilitator.button if b.label == "Publish").click().run()
+    _ok(facilitator)
+    assert _facilitator_buttons(facilitator) == ["Remove from the wall", "Close the room (for everyone)"]
+    assert [c.value for c in facilitator.code] == [f"?room={room}"]  # once only; the room's link for the groups
+    store = open_store(database)
+    assert host not in json.dumps(store.view(ws)) and store.is_facilitator(room, host)
+
+    by_ws_link = _link_session(ws=ws)  # the group's workspace link: the work and the room, not the rights
+    assert by_ws_link.query_params.get("room") == room and "host" not in by_ws_link.query_params
+    assert any("The wall: 1 published" in m.value for m in by_ws_link.markdown)
+    assert "Facilitator's weights" in by_ws_link.session_state["scenarios"]
+    assert _facilitator_buttons(by_ws_link) == []
+    assert _facilitator_buttons(_link_session(room=room)) == []  # the room link alone
+    wrong = _link_session(ws=ws, room=room, host=host[:-2] + "xx")
+    assert _facilitator_buttons(wrong) == [] and any("not this room's" in w.value for w in wrong.warning)
+
+    reopened = _link_session(ws=ws, room=room, host=host)  # the facilitator link, in a new session
+    assert _facilitator_buttons(reopened) == ["Remove from the wall", "Close the room (for everyone)"]
+    assert "Facilitator's weights" in reopened.session_state["scenarios"]  # nothing the facilitator did is lost
+    next(b for b in reopened.button if b.label == "Leave the room").click().run()
+    reopened.text_input(key="join_code").input(store.room_code(room))
+    next(b for b in reopened.button if b.label == "Join the room").click().run()
+    assert reopened.query_params["host"] == host  # this session keeps the rights it was given
+    assert _facilitator_buttons(reopened) == ["Remove from the wall", "Close the room (for everyone)"]
+
+
+def test_wrong_join_codes_are_limited_across_sessions(database):
+    store = open_store(database)
+    code, room, _ = store.create_room()
+    group = _room_session()
+    for _ in range(5):
+        group.text_input(key="join_code").input("AAAA-AAAA" if code != "AAAAAAAA" else "BBBBBBBB")
+        next(b for b in group.button if b.label == "Join the room").click().run()
+        assert any("No open room has this code" in e.value for e in group.error)
+    group.text_input(key="join_code").input(code)  # the right code, too late
+    next(b for b in group.button if b.label == "Join the room").click().run()
+    _ok(group)
+    assert [e.value for e in group.error] == [
+        plain("Too many wrong join codes: wait 30 seconds and try again, or ask the facilitator for the code.")
+    ]
+    assert "room" not in group.query_params
+    again = _room_session(ws=group.query_params["ws"])  # a new browser session of the same workspace
+    again.text_input(key="join_code").input(code)
+    next(b for b in again.button if b.label == "Join the room").click().run()
+    assert any("Too many wrong join codes" in e.value for e in again.error) and "room" not in again.query_params
+    other = _room_session()  # another group is not held up
+    other.text_input(key="join_code").input(code)
+    next(b for b in other.button if b.label == "Join the room").click().run()
+    assert other.query_params["room"] == room
+
+
+def test_a_second_groups_publish_reaches_the_first_groups_wall(database, monkeypatch):
+    from hotspots.workspace.store import Store
+
+    store = open_store(database)
+    code, room, _ = store.create_room()
+    first = _room_session(room=room)
+    assert any("Nothing is published yet" in i.value for i in first.info)
+    assert [b.label for b in first.button if b.label == "Refresh"] == ["Refresh"]
+    reads = []
+    original = Store.room_items
+    monkeypatch.setattr(Store, "room_items", lambda self, r: reads.append(r) or original(self, r))
+    first.run()
+    assert reads == []  # the wall did not change: it is not read again
+    revision = store.room_revision(room)
+
+    second = _room_session()
+    second.text_input(key="join_code").input(code)
+    next(b for b in second.button if b.label == "Join the room").click().run()
+    _save_scenario(second, "Second group's weights")
+    second.selectbox(key="publish_city").set_value(COLOMBO_LABEL).run()
+    next(b for b in second.button if b.label == "Publish").click().run()
+    _ok(second)
+    assert store.room_revision(room) != revision  # what the first group's wall checks every 15 s
+
+    first.run()
+    _ok(first)
+    assert any("The wall: 1 published" in m.value for m in first.markdown)
+    assert any(plain(f"{COLOMBO_LABEL} · Second group's weights") in m.value for m in first.markdown)
+    assert reads == [room]  # read once for the new revision, for every session of the server

@@ -4,7 +4,8 @@
   deleted kept its old value and sent it back on the next rerun, so "Reset to the default model" lasted one click.
 * Rooms with separate browser contexts (separate sessions, separate workspaces): a facilitator opens a room, group A
   joins with the code, saves a scenario and publishes; group B joins and sees A's published map on the wall, and not
-  A's scenarios; no request leaves this machine.
+  A's scenarios; the facilitator's wall updates itself, and only the facilitator (by the link with ``host=``) has
+  the facilitator's buttons; no request leaves this machine.
 
 The app runs as in ``tests/test_browser.py`` (its fixtures are reused), with its own workspace database.
 """
@@ -107,6 +108,9 @@ def test_two_groups_and_a_facilitator_share_only_what_is_published(chromium_path
             facilitator.get_by_role("button", name="Open a new room").click(timeout=TIMEOUT)
             facilitator.get_by_text("Room code").wait_for(timeout=TIMEOUT)
             code = re.search(r"Room code ([A-Z0-9]{8})", facilitator.locator("body").inner_text()).group(1)
+            facilitator.get_by_text("Keep this link private").wait_for(timeout=TIMEOUT)
+            host = re.search(r"host=([A-Za-z0-9_-]+)", facilitator.url).group(1)  # a reload keeps the rights
+            assert f"host={host}" in facilitator.locator('[data-testid="stCode"]').first.inner_text()
 
             group_a = _page(browser, outside)
             _join(group_a, app_url, code)
@@ -134,6 +138,9 @@ def test_two_groups_and_a_facilitator_share_only_what_is_published(chromium_path
             assert group_a.get_by_role("button", name="Download this scenario").count() == 1
             assert group_b.get_by_role("button", name="Download this scenario").count() == 0
             assert group_b.get_by_role("button", name="Remove from the wall").count() == 0
+            # nobody touched the facilitator's page since the room opened: its wall updated itself (every 15 s)
+            facilitator.get_by_text("The wall: 1 published").wait_for(timeout=TIMEOUT)
+            assert "host=" not in group_b.url and group_b.get_by_role("button", name="Close the room").count() == 0
             facilitator.get_by_role("button", name="Refresh").click(timeout=TIMEOUT)
             facilitator.get_by_role("button", name="Remove from the wall").click(timeout=TIMEOUT)
             facilitator.get_by_text("Nothing is published yet.").wait_for(timeout=TIMEOUT)

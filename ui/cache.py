@@ -39,6 +39,7 @@ FILES = 8  #: cities' files as read (the largest entries: tables and boundaries)
 CITIES = 8  #: validated and joined cities, and their neighbour graphs
 SCORED = 16  #: scored cities and drawn maps: one per city and model setting (weights, method)
 SMALL = 32  #: sheets, numeric columns, ID guesses, correlations and bivariate statistics (small results)
+ROOMS = 4  #: the walls of rooms (published items, files included), one per room and revision
 
 
 @st.cache_data(show_spinner="Reading the files…", max_entries=FILES, ttl=TTL_S)
@@ -255,6 +256,18 @@ def _workspace_store(path: str) -> Store:
 def workspace_store() -> Store:
     """The workspace store of this server (``$HOTSPOTS_DB``, else the per-user default), opened once per path."""
     return _workspace_store(str(default_path()))
+
+
+@st.cache_resource(show_spinner=False, max_entries=ROOMS, ttl=TTL_S)
+def _room_items(path: str, room: str, revision: tuple) -> list:
+    return _workspace_store(path).room_items(room)
+
+
+def room_items(room: str, revision: tuple) -> list:
+    """What is published to a room, read from the store once per room and revision
+    (:meth:`hotspots.workspace.Store.room_revision`) for all sessions of the server: a wall that did not change is
+    not read again."""
+    return _room_items(str(default_path()), room, tuple(revision))
 
 
 @st.cache_resource(show_spinner="Scoring the scenarios…", max_entries=CITIES, ttl=TTL_S)

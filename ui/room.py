@@ -5,14 +5,20 @@ Only what is published is visible in a room (a copy made when published: the gro
 stay in its workspace). The room travels in the URL (``?room=<random ID>``). When the app is served to others, a
 room passcode (``HOTSPOTS_ROOM_PASSCODE`` or ``room_passcode`` in ``.streamlit/secrets.toml``, compared in constant
 time) is asked before a room can be opened or joined; with an ``[auth]`` section in the secrets, the whole app asks
-for the organisation's sign-in first (Streamlit's OIDC ``st.login``).
+for the organisation's sign-in first (Streamlit's OIDC ``st.login``). Wrong passcodes and join codes are limited in
+the store (:mod:`hotspots.workspace.limits`), per workspace and per server.
+
+The facilitator's rights come only from the room's secret token, which travels in the facilitator's own link
+(``?room=...&host=<token>``, shown once when the room is opened) and in nothing that is saved with the workspace:
+the group's ``?ws=`` link, or the room's link alone, gives none. The wall redraws itself when something is published
+or removed: a fragment checks the room's revision every :data:`REFRESH_S` seconds (one small query).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hmac
 import os
+from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
@@ -23,11 +29,12 @@ from hotspots.errors import HotspotsError
 from hotspots.maps import NO_DATA_COLOR, RISK_COLORS
 from hotspots.profiles import profile_results
 from hotspots.summary import city_summary
-from ui.cache import scored_city, scored_on_common_scale, workspace_store
+from ui.cache import room_items, scored_city, scored_on_common_scale, workspace_store
 from ui.common import city_map, plain, show_error
 from ui.workspace import STORE_ERRORS
 
 PASSCODE_ENV = "HOTSPOTS_ROOM_PASSCODE"
+REFRESH_S = 15  #: seconds between the wall's checks for news
 WALL_MAP_HEIGHT = 380
 MAPS_PER_ROW = 2
 MAX_WALL_MAPS = 8  # maps drawn at once (the table and the chart hold every item): 30 maps would stall a laptop
@@ -63,6 +70,7 @@ def render_room(inputs: dict) -> None:
     for key, show in (("room_error", st.error), ("room_message", st.success)):
         if key in state:
             show(plain(state.pop(key)))
+    _show_facilitator_link()
     if not _unlocked():
         return
     room = st.query_params.get("room")
@@ -72,14 +80,29 @@ def render_room(inputs: dict) -> None:
             st.warning("This room is closed (or the link is mistyped).")
         _join_or_open()
         return
-    token = state.get("facilitator", {}).get(room)
+    token = facilitator_token(room)
     st.markdown(f"Room code **{code}** · share it with the groups; they join in this tab.")
     st.button("Leave the room", key="leave_room", on_click=_leave)
     _publish_form(room)
     st.divider()
     _wall(room, token)
     if token:
-        st.button("Close the room (for everyone)", key="close_room", on_click=_close, args=(room, token))
+        _facilitator_tools(room, token)
+
+
+def _facilitator_tools(room: str, token: str) -> None:
+    with st.expander("The room's link for the groups"):
+        st.caption(
+            "When a group cannot join with the code (after too many wrong codes on this server it must wait), give it "
+            "this link: it opens the room (after the passcode) without the code, and gives no facilitator rights."
+        )
+        st.code(f"{_address()}?{urlencode({'room': room})}", language=None, wrap_lines=True)
+    st.button("Close the room (for everyone)", key="close_room", on_click=_close, args=(room, token))
+
+
+def _address() -> str:
+    """This app's address without its query (empty where the runner does not know it, as in tests)."""
+    return (st.context.url or "").split("?")[0]
 
 
 def _unlocked() -> bool:
@@ -93,11 +116,17 @@ def _unlocked() -> bool:
 
 
 def _unlock(passcode: str) -> None:
-    given = str(st.session_state.get("room_passcode_input") or "")
-    if hmac.compare_digest(given.encode("utf-8"), passcode.encode("utf-8")):
-        st.session_state["room_unlocked"] = True
+    state = st.session_state
+    given = str(state.get("room_passcode_input") or "")
+    try:
+        right = workspace_store().try_passcode(given, passcode, scope=state["ws"])
+    except STORE_ERRORS as exc:  # too many wrong passcodes: the message says how long to wait
+        state["room_error"] = str(exc)
+        return
+    if right:
+        state["room_unlocked"] = True
     else:
-        st.session_state["room_error"] = "That is not the room passcode."
+        state["room_error"] = "That is not the room passcode."
 
 
 def _join_or_open() -> None:
@@ -108,21 +137,56 @@ def _join_or_open() -> None:
 
 
 def _join() -> None:
-    try:
-        st.query_params["room"] = workspace_store().join_room(st.session_state.get("join_code") or "")
+    state = st.session_state
+    try:  # wrong codes count against this workspace and the server (hotspots.workspace.limits)
+        st.query_params["room"] = workspace_store().join_room(state.get("join_code") or "", scope=state["ws"])
     except STORE_ERRORS as exc:
-        st.session_state["room_error"] = str(exc)
+        state["room_error"] = str(exc)
 
 
 def _open() -> None:
     code, room, token = workspace_store().create_room()
     st.session_state.setdefault("facilitator", {})[room] = token
-    st.query_params["room"] = room
+    st.query_params["room"], st.query_params["host"] = room, token
     st.session_state["room_message"] = f"Room {code} is open. You are its facilitator."
+    st.session_state["facilitator_link"] = {"ws": st.session_state["ws"], "room": room, "host": token}
+
+
+def facilitator_token(room: str) -> str | None:
+    """The room's facilitator token when this session holds it, else None.
+
+    It comes from the link's ``host=`` (the facilitator link), checked against the store, or from this browser
+    session (the one that opened the room or came in by the facilitator link keeps it after leaving and rejoining),
+    and is put back into the address so that a reload keeps the rights. It is never saved with the workspace.
+    """
+    remembered = st.session_state.setdefault("facilitator", {})
+    given = st.query_params.get("host")
+    if given and workspace_store().is_facilitator(room, given):
+        remembered[room] = given
+    elif given:
+        st.warning("The facilitator key in this link (host=…) is not this room's: you are here as a group.")
+    token = remembered.get(room)
+    if token and given != token:
+        st.query_params["host"] = token
+    return token
+
+
+def _show_facilitator_link() -> None:
+    """Once, right after the room is opened: the facilitator's own link, and to keep it private."""
+    link = st.session_state.pop("facilitator_link", None)
+    if link is None:
+        return
+    st.markdown("**Your facilitator link.** Open it again (on any device) to come back as the facilitator:")
+    st.code(f"{_address()}?{urlencode(link)}", language=None, wrap_lines=True)
+    st.caption(
+        "Keep this link private: anyone with it can remove items from the wall and close the room. Give the groups "
+        "the join code, never this link."
+    )
 
 
 def _leave() -> None:
     st.query_params.pop("room", None)
+    st.query_params.pop("host", None)
 
 
 def _close(room: str, token: str) -> None:
@@ -132,6 +196,8 @@ def _close(room: str, token: str) -> None:
         st.session_state["room_error"] = str(exc)
         return
     st.query_params.pop("room", None)
+    st.query_params.pop("host", None)
+    st.session_state.get("facilitator", {}).pop(room, None)
     st.session_state["room_message"] = "The room is closed."
 
 
@@ -222,9 +288,10 @@ def pooled_profiles(results: dict, method) -> dict:
 
 def _wall(room: str, token: str | None) -> None:
     """Every published map side by side under one legend, the cities in numbers, and their dimension scores."""
-    items = workspace_store().room_items(room)
+    revision = workspace_store().room_revision(room)
+    items = room_items(room, revision)
     st.markdown(f"**The wall: {len(items)} published**")
-    st.button("Refresh", key="refresh_wall")
+    _watch_wall(room, revision)
     if not items:
         st.info("Nothing is published yet.")
         return
@@ -257,6 +324,21 @@ def _wall(room: str, token: str | None) -> None:
             with column:
                 _wall_map(label, results[label], room, token, ids[label])
     _wall_tables(results)
+
+
+@st.fragment(run_every=REFRESH_S)
+def _watch_wall(room: str, drawn: tuple) -> None:
+    """Every :data:`REFRESH_S` seconds, and on Refresh, only this runs: one small query for the room's revision.
+    When the wall changed since it was drawn (a publish, a removal, the room closed), the page is drawn again;
+    otherwise nothing is read, scored or drawn."""
+    refresh = st.button("Refresh", key="refresh_wall", help=f"The wall also updates itself every {REFRESH_S} s.")
+    if refresh or wall_changed(room, drawn):
+        st.rerun()
+
+
+def wall_changed(room: str, drawn: tuple) -> bool:
+    """Whether the room's wall is no longer the one drawn at revision ``drawn``."""
+    return workspace_store().room_revision(room) != drawn
 
 
 def _wall_map(label: str, result, room: str, token: str | None, item_id: int) -> None:

@@ -56,7 +56,6 @@ def restore(ws: str) -> None:
     if isinstance(view.get("tab"), str):
         state["view"] = view["tab"]
     state["scenario"] = view.get("scenario") if view.get("scenario") in state["scenarios"] else None
-    state["facilitator"] = dict(view.get("facilitator") or {})
     if view.get("room") and not st.query_params.get("room"):
         st.query_params["room"] = view["room"]
     if isinstance(view.get("method"), dict):
@@ -76,8 +75,7 @@ def save_workspace(inputs: dict) -> None:
         "scenario": state.get("scenario"),
         "method": method.to_dict(),
         "room": st.query_params.get("room"),
-        "facilitator": state.get("facilitator", {}),
-    }
+    }  # never the facilitator's token: whoever has the ?ws= link would become the facilitator
     try:
         for label, spec in state["cities"].items():
             if label not in state.get("saved_cities", set()):
@@ -244,6 +242,10 @@ def render_workspace_tools() -> None:
             "Your work is saved as you go. Keep this page's address (it ends in ?ws=…) to come back to it; anyone "
             "with the address can open this workspace."
         )
+        if st.query_params.get("host"):
+            st.caption(
+                "This address also carries your facilitator key (host=…): to share the workspace, remove that part."
+            )
         if "workspace_notice" in state:
             st.info(plain(state.pop("workspace_notice")))
         st.download_button(

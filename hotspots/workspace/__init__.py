@@ -11,6 +11,7 @@ The file is ``$HOTSPOTS_DB``, else ``~/.local/share/hotspots/workspace.sqlite3``
 
 from hotspots.workspace._db import ENV_VAR, default_path
 from hotspots.workspace.archive import read_scenario_file, scenario_file
+from hotspots.workspace.limits import TooManyAttempts
 from hotspots.workspace.store import CODE_ALPHABET, CODE_LENGTH, RoomItem, Store, open_store
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "ENV_VAR",
     "RoomItem",
     "Store",
+    "TooManyAttempts",
     "default_path",
     "open_store",
     "read_scenario_file",

@@ -16,7 +16,7 @@ from pathlib import Path
 
 ENV_VAR = "HOTSPOTS_DB"
 BUSY_TIMEOUT_MS = 30_000
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: failed_attempts (limits on guessing join codes and passcodes)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS workspaces (
@@ -42,6 +42,9 @@ CREATE TABLE IF NOT EXISTS room_items (
     ws TEXT NOT NULL, city TEXT NOT NULL, scenario TEXT NOT NULL, method TEXT NOT NULL, spec TEXT NOT NULL,
     published REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS room_items_room ON room_items (room);
+CREATE TABLE IF NOT EXISTS failed_attempts (
+    scope TEXT NOT NULL, at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS failed_attempts_scope ON failed_attempts (scope, at);
 """
 
 

@@ -1,8 +1,10 @@
 """The workspace store: cities, scenarios, notes and the view of each workspace, and the rooms of a workshop.
 
 A workspace is one group's work, named by a random, unguessable ID (it travels in the app's URL). A room is a
-workshop's shared wall: a facilitator opens it and gets a short join code and a secret token; groups publish a
-city under a scenario to it (a copy, made when published); only published items are visible in the room.
+workshop's shared wall: a facilitator opens it and gets a short join code and a secret token (stored only as its
+SHA-256; the facilitator's rights come from that token and nothing else); groups publish a city under a scenario to
+it (a copy, made when published); only published items are visible in the room. Wrong join codes and passcodes are
+counted here, so guessing is limited across sessions and restarts (:mod:`hotspots.workspace.limits`).
 """
 
 from __future__ import annotations
@@ -14,21 +16,26 @@ import os
 import re
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from hotspots.errors import DataError
 from hotspots.method import Method
-from hotspots.workspace import specs
+from hotspots.workspace import limits, specs
 from hotspots.workspace._db import Database, default_path
 
 #: Join codes use letters and digits that cannot be mistaken for each other when read aloud or off a screen
-#: (no 0/O, 1/I/L); 8 of 31 symbols: 8.5e11 codes.
+#: (no 0/O, 1/I/L); 8 of 31 symbols: 31^8 = 8.5e11 codes. With at most 1,584 wrong codes a day on a server
+#: (:mod:`hotspots.workspace.limits`), a day of guessing finds one open room's code with a chance of 1.9e-9.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
 _ID = re.compile(r"^[A-Za-z0-9_-]{22,64}$")
 MAX_NAME = 200  # characters of a scenario name
 MAX_NOTE = 10_000  # characters of a note
+#: Keys a view never keeps: earlier versions saved the facilitator's tokens in the view, so that whoever had the
+#: group's ?ws= link became the facilitator. Dropped when a view is saved, read or exported.
+SECRET_VIEW_KEYS = ("facilitator",)
 
 
 @dataclass(frozen=True)
@@ -59,8 +66,9 @@ def check_name(name: Any, what: str = "scenario name", limit: int = MAX_NAME) ->
 class Store:
     """Workspaces and rooms in one SQLite file (see :mod:`hotspots.workspace._db`). Safe to share between threads."""
 
-    def __init__(self, path: str | os.PathLike) -> None:
+    def __init__(self, path: str | os.PathLike, clock: Callable[[], float] = time.time) -> None:
         self.db = Database(path)
+        self.clock = clock  #: seconds since the epoch; the limits on guessing read it (tests pass a fake clock)
 
     @property
     def path(self):
@@ -179,17 +187,17 @@ class Store:
         return {(c, w): t for c, w, t in self.db.read(sql + " ORDER BY city, ward_id", params)}
 
     def set_view(self, ws: str, view: dict) -> None:
-        """The workspace's current view (a small JSON object: city, tab, scenario, ...)."""
+        """The workspace's current view (a small JSON object: city, tab, scenario, ...; never a secret)."""
         self._check(ws)
         with self.db.transaction() as conn:
             conn.execute(
                 "INSERT INTO views VALUES (?, ?) ON CONFLICT (ws) DO UPDATE SET view=excluded.view",
-                (ws, json.dumps(view, sort_keys=True)),
+                (ws, json.dumps(_public(view), sort_keys=True)),
             )
 
     def view(self, ws: str) -> dict:
         rows = self.db.read("SELECT view FROM views WHERE ws=?", (ws,))
-        return json.loads(rows[0][0]) if rows else {}
+        return _public(json.loads(rows[0][0])) if rows else {}
 
     # -- export and import -----------------------------------------------------------------------------------------
 
@@ -228,18 +236,59 @@ class Store:
             conn.execute("INSERT INTO rooms VALUES (?, ?, ?, 1, ?)", (room, code, _digest(token), time.time()))
         return code, room, token
 
-    def join_room(self, code: Any) -> str:
-        """The ID of the open room with this join code (spaces, dashes and case do not matter)."""
+    def join_room(self, code: Any, scope: str = "anonymous") -> str:
+        """The ID of the open room with this join code (spaces, dashes and case do not matter).
+
+        ``scope`` is who tries (the workspace ID): a wrong code counts against it and against the server, and too
+        many make the next attempts wait (:mod:`hotspots.workspace.limits`); a text that cannot be a code at all
+        (wrong length or symbols) tests nothing and is refused without counting.
+
+        Raises
+        ------
+        limits.TooManyAttempts
+            When ``scope`` or the server must wait (the message says how long).
+        DataError
+            When no open room has this code.
+        """
         code = re.sub(r"[\s-]", "", str(code)).upper()[:32]
-        rows = self.db.read("SELECT id FROM rooms WHERE code=? AND open=1", (code,))
+        if len(code) != CODE_LENGTH or set(code) - set(CODE_ALPHABET):
+            raise DataError(f"A join code is {CODE_LENGTH} letters and digits, such as 7KQ4-M9XD: check it.")
+        now = self.clock()
+        with self.db.transaction() as conn:  # one write lock: parallel attempts cannot all slip under the limit
+            limits.check(conn, limits.JOIN_CODES, str(scope), now)
+            rows = conn.execute("SELECT id FROM rooms WHERE code=? AND open=1", (code,)).fetchall()
+            if not rows:
+                limits.record_failure(conn, limits.JOIN_CODES, str(scope), now)
         if not rows:
             raise DataError("No open room has this code: check it with the facilitator.")
         return rows[0][0]
+
+    def try_passcode(self, given: Any, passcode: str, scope: str = "anonymous") -> bool:
+        """Whether ``given`` is the room passcode (compared in constant time); wrong ones are limited like join
+        codes (raises :class:`limits.TooManyAttempts` when ``scope`` or the server must wait)."""
+        given = given if isinstance(given, str) else ""
+        now = self.clock()
+        with self.db.transaction() as conn:
+            limits.check(conn, limits.PASSCODES, str(scope), now)
+            right = hmac.compare_digest(given.encode("utf-8"), passcode.encode("utf-8"))
+            if not right:
+                limits.record_failure(conn, limits.PASSCODES, str(scope), now)
+        return right
 
     def room_code(self, room: str) -> str | None:
         """The join code of an open room (None when the room is closed or unknown)."""
         rows = self.db.read("SELECT code FROM rooms WHERE id=? AND open=1", (room,))
         return rows[0][0] if rows else None
+
+    def room_revision(self, room: str) -> tuple[int, int, int] | None:
+        """What the wall shows, in one small query: (open, number of items, last item ID); it changes with every
+        publish, removal and closing (item IDs are never reused). None for an unknown room."""
+        rows = self.db.read(
+            "SELECT r.open, COUNT(i.id), COALESCE(MAX(i.id), 0) FROM rooms r "
+            "LEFT JOIN room_items i ON i.room = r.id WHERE r.id=? GROUP BY r.id",
+            (room,),
+        )
+        return tuple(rows[0]) if rows else None
 
     def is_facilitator(self, room: str, token: Any) -> bool:
         """Whether ``token`` is the room's facilitator token (compared in constant time)."""
@@ -287,6 +336,10 @@ class Store:
     def _facilitator(self, room: str, token: str) -> None:
         if not self.is_facilitator(room, token):
             raise DataError("Only the room's facilitator can do this.")
+
+
+def _public(view: dict) -> dict:
+    return {key: value for key, value in view.items() if key not in SECRET_VIEW_KEYS}
 
 
 def _digest(token: str) -> str:
