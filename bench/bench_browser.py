@@ -18,8 +18,8 @@ and prints, in seconds:
   from ``bench/bench_pipeline.py``), uploaded through the Data tab.
 
 "Redrawn" is measured in the map's frame: a requestAnimationFrame loop notes the first frame in which the map
-shows a new state (a new Leaflet container, the component's render counter, or the wards' fill colours) with every
-ward drawn; times are ``performance.timeOrigin + performance.now()`` of the page and the frame (one clock). Works
+shows a new state (a new Leaflet container, the component's render or preview counter, or the wards' fill colours)
+with every ward drawn; times are ``performance.timeOrigin + performance.now()`` of the page and the frame (one clock). Works
 for the app's map component and for streamlit-folium (to measure an older checkout: ``--app path/to/app.py``);
 streamlit-folium mounts a new frame on a rerun, whose map is noted when the benchmark first looks at it (every
 25 ms: up to that much late, in the old app's favour).
@@ -78,7 +78,9 @@ WATCH_JS = """() => {
     if (!want || paths.length < want) return null;
     let fills = '';
     for (const p of paths) fills += p.getAttribute('fill') + ',';
-    return {sig: c.__hsSeq + '|' + (c.getAttribute('data-hs-renders') || '') + '|' + fills, n: want};
+    // a preview that moves no ward to another class still shows the new weights' map: it counts as a new state
+    const shown = (c.getAttribute('data-hs-renders') || '') + '|' + (c.getAttribute('data-hs-previews') || '');
+    return {sig: c.__hsSeq + '|' + shown + '|' + fills, n: want};
   };
   const loop = () => {
     requestAnimationFrame(loop);

@@ -46,12 +46,13 @@ CITIES = ["Dhaka (synthetic demo)", "Colombo (synthetic demo)", "Malé (syntheti
 TARGET_P95 = 3.0
 POLL_S = 0.1
 TIMEOUT_S = 600
-# the map's render and update counters (ui/map_frontend) and the fills of the drawn wards: a weight change that
+# the map's render, update and preview counters (ui/map_frontend) and the fills of the drawn wards: a weight change that
 # moves no ward to another class (Malé's six wards) is still seen as a new render
 FILLS_JS = """() => {
   const c = document.querySelector('.leaflet-container');
   const fills = [...document.querySelectorAll('path.leaflet-interactive')].map((p) => p.getAttribute('fill')).join();
-  return c ? c.getAttribute('data-hs-renders') + '|' + c.getAttribute('data-hs-updates') + '|' + fills : null;
+  const counts = ['renders', 'updates', 'previews'].map((k) => c && c.getAttribute('data-hs-' + k)).join('|');
+  return c ? counts + '|' + fills : null;
 }"""
 
 
