@@ -2,9 +2,12 @@
 
 Starts ``streamlit run app.py`` on 127.0.0.1 and a free port with its own workspace database, opens a room (as the
 facilitator would) and drives N Chromium contexts (Playwright, async; each context is one group with its own
-workspace). Sessions arrive ``--arrival`` seconds apart (default 4 s: a room of 30 fills in two minutes; 0 opens
-every session at the same instant, a stress test) and pause ``--think`` seconds (jittered by +-50%, seeded) between
-steps, as people do; every session stays open to the end, so all N are connected at once. Each session:
+workspace). A workshop in two phases: the groups arrive and open the app, ``--arrival`` seconds apart (default
+2 s); once all N are connected (and stay so to the end), they work: each starts at a random moment within
+``--spread`` seconds (default 30) and pauses ``--think`` seconds (jittered by +-50%, seeded) between its steps, as
+people reading a map and arguing about weights do. ``--arrival 0 --spread 0 --think 0`` is the stress test of
+every session acting at the same instant. On this machine the 30 browsers share the server's two cores (a room's
+laptops would not): the script prints the server's share of the CPU. Each session:
 
 1. opens the app (to every ward of the first map drawn; the server was warmed by one visit before);
 2. joins the room with its code (Room tab: from the click on "Join the room" to the room shown);
@@ -19,7 +22,8 @@ resident memory (largest seen). Times are taken in Python around polling (every 
 
 Run from the repository root::
 
-    python bench/bench_room.py                 # 30 sessions
+    python bench/bench_room.py                 # 30 sessions, one step every 15 s or so
+    python bench/bench_room.py --think 30      # calmer
     python bench/bench_room.py --sessions 5
 """
 
@@ -60,6 +64,12 @@ def server_cpu_s(pid: int) -> float:
     """CPU seconds the server process has used (user + system, Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_s() -> float:
+    """CPU seconds all cores of the machine have spent busy (Linux /proc/stat: everything but idle and iowait)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
 
 
 def server_rss_mb(pid: int) -> float:
@@ -118,7 +128,14 @@ async def session(
     await until(lambda: wards_drawn(page), "first map")
     times["first map"].append(time.perf_counter() - start)
     note(number, "first map", times)
-    await think()
+    try:
+        await page.get_by_text("Wards ranked by risk").wait_for(timeout=TIMEOUT_S * 1000)
+    finally:  # a session that failed to arrive holds nobody back
+        pace["arrived"] += 1
+        if pace["arrived"] == pace["sessions"]:
+            pace["all here"].set()
+    await pace["all here"].wait()  # the room is full: the work begins
+    await asyncio.sleep(pace["spread"] * rng.random())
 
     await page.get_by_role("tab", name="Room").click()
     await page.get_by_role("textbox", name="Join code").fill(code)
@@ -233,6 +250,7 @@ async def run(
     from playwright.async_api import async_playwright
 
     times = {step: [] for step in ("first map", "join", "switch city", "change weight", "publish")}
+    pace.update({"arrived": 0, "all here": asyncio.Event()})
     seen: dict = {}
     peak = [0.0]
 
@@ -258,8 +276,9 @@ async def run(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sessions", type=int, default=30)
-    parser.add_argument("--arrival", type=float, default=4.0, help="seconds between two sessions' arrivals")
-    parser.add_argument("--think", type=float, default=3.0, help="seconds between a session's steps (+-50%%)")
+    parser.add_argument("--arrival", type=float, default=2.0, help="seconds between two sessions' arrivals")
+    parser.add_argument("--spread", type=float, default=30.0, help="sessions start working within this many s")
+    parser.add_argument("--think", type=float, default=15.0, help="seconds between a session's steps (+-50%%)")
     args = parser.parse_args()
 
     from hotspots.demo import demo_cities
@@ -275,14 +294,14 @@ def main() -> None:
             code, room, _token = open_store(db).create_room()
             print(
                 f"{args.sessions} sessions on {url}, room {code}; {os.cpu_count()} cores; arrivals {args.arrival:g} s "
-                f"apart, {args.think:g} s (+-50%) between steps",
+                f"apart; work starts within {args.spread:g} s, {args.think:g} s (+-50%) between steps",
                 flush=True,
             )
             idle = server_rss_mb(server.pid)
             warm_up(url)
-            cpu = server_cpu_s(server.pid)
+            cpu, busy = server_cpu_s(server.pid), machine_busy_s()
             started = time.perf_counter()
-            pace = {"arrival": args.arrival, "think": args.think}
+            pace = {"arrival": args.arrival, "think": args.think, "spread": args.spread, "sessions": args.sessions}
             times, seen, peak = asyncio.run(run(url, code, args.sessions, wards, server.pid, pace))
             print(f"all sessions done in {time.perf_counter() - started:.0f} s")
             for step, values in times.items():
@@ -290,8 +309,11 @@ def main() -> None:
             report("all actions", [v for step, values in times.items() if step != "first map" for v in values])
             print(f"server memory    {idle:.0f} MB at start, {peak:.0f} MB at most")
             actions = sum(len(v) for v in times.values())
-            cpu = server_cpu_s(server.pid) - cpu
-            print(f"server CPU       {cpu:.0f} s in all, {cpu / max(actions, 1):.2f} s per step (the rest: browsers)")
+            cpu, busy = server_cpu_s(server.pid) - cpu, machine_busy_s() - busy
+            print(
+                f"server CPU       {cpu:.0f} s in all, {cpu / max(actions, 1):.2f} s per step; the machine was busy "
+                f"{busy:.0f} CPU-s: the server {cpu / max(busy, 1e-9):.0%}, the browsers and this script the rest"
+            )
             problems = seen.pop("problems") + check_store(db, room, seen)
             print("isolation        " + ("every session saw only its own and published data" if not problems else ""))
             for problem in problems:

@@ -22,15 +22,16 @@ from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from hotspots.classify import CLASS_LABELS
 from hotspots.errors import HotspotsError
 from hotspots.maps import NO_DATA_COLOR, RISK_COLORS
+from hotspots.maps.element import map_parts
 from hotspots.profiles import profile_results
 from hotspots.summary import city_summary
-from ui.cache import room_items, scored_city, scored_on_common_scale, workspace_store
+from ui.cache import ROOMS, SCORED, TTL_S, room_items, scored_city, scored_on_common_scale, workspace_store
 from ui.common import city_map, plain, show_error
+from ui.map_component import risk_map_component
 from ui.workspace import STORE_ERRORS
 
 PASSCODE_ENV = "HOTSPOTS_ROOM_PASSCODE"
@@ -322,7 +323,7 @@ def _wall(room: str, token: str | None) -> None:
     for start in range(0, len(labels), MAPS_PER_ROW):
         for column, label in zip(st.columns(MAPS_PER_ROW), labels[start : start + MAPS_PER_ROW]):
             with column:
-                _wall_map(label, results[label], room, token, ids[label])
+                _wall_map(label, results[label], room, token, ids[label], revision)
     _wall_tables(results)
 
 
@@ -341,15 +342,24 @@ def wall_changed(room: str, drawn: tuple) -> bool:
     return workspace_store().room_revision(room) != drawn
 
 
-def _wall_map(label: str, result, room: str, token: str | None, item_id: int) -> None:
+@st.cache_resource(show_spinner=False, max_entries=SCORED * ROOMS, ttl=TTL_S)
+def _wall_parts(version: str, _result) -> dict:
+    """One wall map as the map component draws it, drawn once per room, item and revision for every session (the
+    pooled risk profiles change when the wall does)."""
+    fixed = dataclasses.replace(_result, breaks={column: WALL_BREAKS for column in _result.breaks})
+    return {**map_parts(city_map(fixed, {"basemap": False}, compact=True, legend=False)), "version": version}
+
+
+def _wall_map(label: str, result, room: str, token: str | None, item_id: int, revision: tuple) -> None:
+    """One published map, in the app's map component: it stays drawn when the wall changes (a publish restyles
+    the maps already drawn, it does not mount them again)."""
     st.markdown(f"**{plain(label)}**")
-    fixed = dataclasses.replace(result, breaks={column: WALL_BREAKS for column in result.breaks})
     try:
-        fmap = city_map(fixed, {"basemap": False}, compact=True, legend=False)
+        parts = _wall_parts(f"wall|{room}|{item_id}|{revision}", _result=result)
     except HotspotsError as exc:
         show_error(exc)
         return
-    st_folium(fmap, key=f"wall:{item_id}", height=WALL_MAP_HEIGHT, use_container_width=True, returned_objects=[])
+    risk_map_component(parts, key=f"wall:{item_id}", name=label, height=WALL_MAP_HEIGHT)
     if token:
         st.button("Remove from the wall", key=f"remove:{item_id}", on_click=_remove, args=(room, token, item_id))
 
