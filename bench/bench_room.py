@@ -299,6 +299,7 @@ def main() -> None:
             )
             idle = server_rss_mb(server.pid)
             warm_up(url)
+            print(f"server warmed up by one visit ({server_cpu_s(server.pid):.1f} CPU-s so far)", flush=True)
             cpu, busy = server_cpu_s(server.pid), machine_busy_s()
             started = time.perf_counter()
             pace = {"arrival": args.arrival, "think": args.think, "spread": args.spread, "sessions": args.sessions}

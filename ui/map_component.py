@@ -5,8 +5,10 @@ component (``ui/map_frontend/index.html``) keeps one Leaflet map per key and, wh
 moved), restyles the drawn ward polygons through the update function of ``hotspots/maps/static/risk_layers.js``.
 Leaflet is served once, as a static file: :func:`hotspots.maps.ensure_static_assets` copies it into the app's
 ``static/`` folder and ``.streamlit/config.toml`` turns on ``server.enableStaticServing``. Without static serving
-the component still works, with Leaflet sent as ``data:`` URLs (the old cost). Every map of the app (the risk map,
-the Interactions tab's bivariate map, the Compare tab's maps) goes through :func:`risk_map_component`.
+the component still works, with Leaflet sent as ``data:`` URLs (the old cost). Every map of the app goes through
+:func:`risk_map_component`: the risk map, the Interactions tab's bivariate map, the Compare tab's maps and the room
+wall's (cached, with versions of their own), and through :func:`folium_map_component` the Scenarios tab's maps and
+the certainty map (versioned by a digest of what they show).
 
 Each map state carries a *version* (from the cache keys of what it shows) and a *sequence number* (counted per
 session, new for each new version of a map): the frame draws nothing for a version it already shows and drops a
@@ -18,6 +20,7 @@ The value returned is the last click, in the form ``st_folium`` returns it
 
 from __future__ import annotations
 
+import hashlib
 from functools import cache
 from pathlib import Path
 
@@ -25,6 +28,7 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 from hotspots.maps import offline_asset_urls
+from hotspots.maps.element import map_parts
 from ui.cache import static_leaflet
 
 
@@ -58,6 +62,11 @@ def _sequence(key: str, version: str) -> int:
     return number
 
 
+def _note_report(value, key: str) -> None:
+    if isinstance(value, dict) and "drawn" in value:
+        st.session_state[f"_reported:{key}"] = True
+
+
 def map_reported(key: str) -> bool:
     """Whether the map of this key has told this session that its first map was drawn (or could not be)."""
     return bool(st.session_state.get(f"_reported:{key}"))
@@ -85,6 +94,9 @@ def risk_map_component(
     """
     parts = dict(parts)
     version = str(parts.pop("version"))
+    if report_drawn:  # ask only until the report has arrived (it may be this run's value, read before the call)
+        _note_report(st.session_state.get(key), key)
+        report_drawn = not map_reported(key)
     click = _component()(
         key=key,
         default=None,
@@ -98,6 +110,16 @@ def risk_map_component(
         report_drawn=report_drawn,
         **parts,
     )
-    if isinstance(click, dict) and "drawn" in click:
-        st.session_state[f"_reported:{key}"] = True
+    _note_report(click, key)
     return click if isinstance(click, dict) and click.get("map") == name else None
+
+
+def folium_map_component(fmap, *, key: str, name: str, height: int) -> dict | None:
+    """Draw a map of :mod:`hotspots.maps` (``risk_map``, ``agreement_map``, ``certainty_map``, ...) in the map
+    component, for maps that are not cached with a version of their own: the version is a digest of what the map
+    shows, so a rerun that draws the same map leaves the frame alone and a changed map is restyled in place."""
+    parts = map_parts(fmap)
+    digest = hashlib.sha1()
+    for part in ("data", "geometry", "layers_js"):
+        digest.update(str(parts[part]).encode("utf-8"))
+    return risk_map_component({**parts, "version": digest.hexdigest()}, key=key, name=name, height=height)

@@ -72,7 +72,13 @@ def render_map(spec: dict, inputs: dict) -> None:
     shown = {"city": spec["label"], "dimension_weights": inputs["dimension_weights"]}
     preview = preview_spec(result, inputs["dimension_weights"])
     map_state = risk_map_component(
-        parts, key=MAP_KEY, name=spec["label"], height=MAP_HEIGHT, state=shown, preview=preview, report_drawn=True
+        parts,
+        key=MAP_KEY,
+        name=spec["label"],
+        height=MAP_HEIGHT,
+        state=shown,
+        preview=preview,
+        report_drawn=True,
     )
     follow_click(map_state, layer, ward_ids, spec["label"], select_key)
     if waits_for_map():

@@ -15,7 +15,6 @@ import html
 import altair as alt
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from hotspots.classify import CLASS_LABELS
 from hotspots.errors import HotspotsError
@@ -26,6 +25,7 @@ from hotspots.method import Method
 from hotspots.scenarios import AGREE_BROADLY, AGREE_CLOSELY, preset_methods
 from ui.cache import compared_scenarios, method_of
 from ui.common import city_map, plain, show_error
+from ui.map_component import folium_map_component
 
 MAP_HEIGHT = 380
 MAPS_PER_ROW = 2
@@ -166,7 +166,7 @@ def _scenario_map(comparison, index: int, inputs: dict) -> None:
     except HotspotsError as exc:
         show_error(exc)
         return
-    st_folium(fmap, key=f"scenario_map:{index}", height=MAP_HEIGHT, use_container_width=True, returned_objects=[])
+    folium_map_component(fmap, key=f"scenario_map:{index}", name=name, height=MAP_HEIGHT)
     row = comparison.summary().loc[name]
     st.caption(
         f"Mean risk {row['mean_risk']:.2f}; {row['top_class_common']} ward(s) Very high on this scale; "
@@ -247,7 +247,7 @@ def render_agreement(comparison, inputs: dict) -> None:
     except HotspotsError as exc:
         show_error(exc)
         return
-    st_folium(fmap, key="scenario_agreement", height=MAP_HEIGHT + 60, use_container_width=True, returned_objects=[])
+    folium_map_component(fmap, key="scenario_agreement", name="agreement", height=MAP_HEIGHT + 60)
     n, parts = len(comparison.names), []
     for column, (_, what) in AGREEMENT_LAYERS.items():
         counts = getattr(comparison, column)

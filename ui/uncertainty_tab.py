@@ -11,13 +11,13 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from hotspots.errors import HotspotsError
 from hotspots.maps.certainty import certainty_map
 from hotspots.uncertainty import DEFAULT_VARIANTS, WEIGHT_SPREAD
 from ui.cache import SEED, scored_city, uncertainty_of
 from ui.common import CORRECTION_WORDS, plain, show_error, synthetic_banner
+from ui.map_component import folium_map_component
 
 VARIANT_CHOICES = [50, 100, 200, 500, 1000]
 #: Above this many ward-variants the analysis waits for a button (1,000 wards x 1,000 variants take seconds; 100,000
@@ -210,4 +210,4 @@ def render_certainty_map(result, table: pd.DataFrame, n_variants: int, inputs: d
     except HotspotsError as exc:
         show_error(exc)
         return
-    st_folium(fmap, key="certainty_map", height=440, use_container_width=True, returned_objects=[])
+    folium_map_component(fmap, key="certainty_map", name="certainty", height=440)
