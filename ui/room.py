@@ -257,6 +257,13 @@ def _labels(items) -> dict[str, object]:
     return labels
 
 
+@st.cache_resource(show_spinner="Scoring the wall…", max_entries=ROOMS, ttl=TTL_S)
+def _wall_results(version: str, _items) -> tuple[dict, str]:
+    """:func:`wall_results`, once per room and revision for every session that shows the wall (a publish makes
+    every session's wall redraw: the items are scored once, not once per session)."""
+    return wall_results(_items)
+
+
 def wall_results(items) -> tuple[dict, str]:
     """Every item scored: on one common scale when all share one scenario's method, else each on its own."""
     labels = _labels(items)
@@ -297,7 +304,7 @@ def _wall(room: str, token: str | None) -> None:
         st.info("Nothing is published yet.")
         return
     try:
-        results, scale = wall_results(items)
+        results, scale = _wall_results(f"{room}|{revision}", _items=items)
     except HotspotsError as exc:
         show_error(exc)
         return
@@ -324,7 +331,7 @@ def _wall(room: str, token: str | None) -> None:
         for column, label in zip(st.columns(MAPS_PER_ROW), labels[start : start + MAPS_PER_ROW]):
             with column:
                 _wall_map(label, results[label], room, token, ids[label], revision)
-    _wall_tables(results)
+    _wall_tables(results, f"{room}|{revision}")
 
 
 @st.fragment(run_every=REFRESH_S)
@@ -386,9 +393,15 @@ def wall_legend() -> str:
     return '<div style="font-size:0.9rem;line-height:1.9">Risk score: ' + "".join(swatches) + "</div>"
 
 
-def _wall_tables(results: dict) -> None:
+@st.cache_resource(show_spinner=False, max_entries=ROOMS, ttl=TTL_S)
+def _wall_summary(version: str, _results: dict) -> pd.DataFrame:
+    """The wall's summary table, made once per room and revision for every session that shows the wall."""
+    return city_summary(_results)
+
+
+def _wall_tables(results: dict, version: str) -> None:
     """The summary table per city, and a chart of the dimension scores per city."""
-    table = city_summary(results)
+    table = _wall_summary(version, _results=results)
     st.markdown("**The cities in numbers**")
     st.dataframe(table, hide_index=True, width="stretch", key="wall_summary")
     dimensions = [c[: -len("_mean")] for c in table.columns if c.endswith("_mean")]
