@@ -440,6 +440,18 @@ def test_weight_change_restyles_the_map_without_remount_and_a_click_selects(chro
     _assert_all_local(requests)
 
 
+def _open_app(browser, url: str):
+    """A new page on the app once its map and the tables below it are drawn (the tables follow the map's report
+    that it is drawn), after the first runs have settled: the page and the map's frame."""
+    page = browser.new_page(viewport={"width": 1500, "height": 1050})
+    page.goto(url, wait_until="domcontentloaded")
+    page.get_by_text("Wards ranked by risk").wait_for(timeout=90_000)
+    frame = _map_frame(page)
+    assert frame is not None, "the map did not appear"
+    page.wait_for_timeout(1500)
+    return page, frame
+
+
 # In the map's frame: the fills and legend at each preview (ui/map_frontend/preview.js) and each server render.
 RECORD_PREVIEWS_JS = """() => {
   const c = document.querySelector('.leaflet-container');
@@ -462,13 +474,8 @@ def test_a_dimension_weight_recolours_the_map_before_the_server_and_the_server_a
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True)
         try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1050})
-            page.goto(app_url, wait_until="domcontentloaded")
-            page.get_by_text("Wards ranked by risk").wait_for(timeout=90_000)
-            frame = _map_frame(page)
-            assert frame is not None, "the map did not appear"
+            page, frame = _open_app(browser, app_url)
             frame.wait_for_function(WARDS_DRAWN_JS, arg=KOLKATA_WARDS, timeout=30_000)
-            page.wait_for_timeout(1500)  # let the first runs settle
             before = frame.evaluate(MAP_STATE_JS)
             frame.evaluate(RECORD_PREVIEWS_JS)
             slider = page.locator("[data-testid='stSidebar'] [data-testid='stSlider']").filter(
@@ -517,12 +524,7 @@ def test_rapid_nudges_end_on_the_last_value_drawn_once(chromium_path, app_url):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True)
         try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1050})
-            page.goto(app_url, wait_until="domcontentloaded")
-            page.get_by_text("Wards ranked by risk").wait_for(timeout=90_000)
-            frame = _map_frame(page)
-            assert frame is not None, "the map did not appear"
-            page.wait_for_timeout(1500)  # let the first runs settle
+            page, frame = _open_app(browser, app_url)
             start = frame.evaluate(SHOWN_WEIGHT_JS, "institutional")
             frame.evaluate(RECORD_STATES_JS)
             slider = page.locator("[data-testid='stSidebar'] [data-testid='stSlider']").filter(

@@ -17,6 +17,9 @@ the number of cities held at once is bounded by the entries below, whatever a da
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -256,6 +259,14 @@ def _workspace_store(path: str) -> Store:
 def workspace_store() -> Store:
     """The workspace store of this server (``$HOTSPOTS_DB``, else the per-user default), opened once per path."""
     return _workspace_store(str(default_path()))
+
+
+@st.cache_resource(show_spinner=False, max_entries=SCORED * ROOMS, ttl=TTL_S)
+def per_revision(version: str, _make: Callable[[], Any]) -> Any:
+    """What ``_make()`` returns, made once per ``version`` for every session of the server: for what a room's wall
+    shows (its scored items, summary table and maps), ``version`` names the room, its revision
+    (:meth:`hotspots.workspace.Store.room_revision`) and the part, so a wall that did not change is not made again."""
+    return _make()
 
 
 @st.cache_resource(show_spinner=False, max_entries=ROOMS, ttl=TTL_S)

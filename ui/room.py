@@ -29,7 +29,7 @@ from hotspots.maps import NO_DATA_COLOR, RISK_COLORS
 from hotspots.maps.element import map_parts
 from hotspots.profiles import profile_results
 from hotspots.summary import city_summary
-from ui.cache import ROOMS, SCORED, TTL_S, room_items, scored_city, scored_on_common_scale, workspace_store
+from ui.cache import per_revision, room_items, scored_city, scored_on_common_scale, workspace_store
 from ui.common import city_map, plain, show_error
 from ui.map_component import risk_map_component
 from ui.workspace import STORE_ERRORS
@@ -257,13 +257,6 @@ def _labels(items) -> dict[str, object]:
     return labels
 
 
-@st.cache_resource(show_spinner="Scoring the wall…", max_entries=ROOMS, ttl=TTL_S)
-def _wall_results(version: str, _items) -> tuple[dict, str]:
-    """:func:`wall_results`, once per room and revision for every session that shows the wall (a publish makes
-    every session's wall redraw: the items are scored once, not once per session)."""
-    return wall_results(_items)
-
-
 def wall_results(items) -> tuple[dict, str]:
     """Every item scored: on one common scale when all share one scenario's method, else each on its own."""
     labels = _labels(items)
@@ -304,7 +297,8 @@ def _wall(room: str, token: str | None) -> None:
         st.info("Nothing is published yet.")
         return
     try:
-        results, scale = _wall_results(f"{room}|{revision}", _items=items)
+        # once per room and revision for every session showing the wall (a publish redraws every session's wall)
+        results, scale = per_revision(f"results|{room}|{revision}", lambda: wall_results(items))
     except HotspotsError as exc:
         show_error(exc)
         return
@@ -349,11 +343,10 @@ def wall_changed(room: str, drawn: tuple) -> bool:
     return workspace_store().room_revision(room) != drawn
 
 
-@st.cache_resource(show_spinner=False, max_entries=SCORED * ROOMS, ttl=TTL_S)
-def _wall_parts(version: str, _result) -> dict:
-    """One wall map as the map component draws it, drawn once per room, item and revision for every session (the
-    pooled risk profiles change when the wall does)."""
-    fixed = dataclasses.replace(_result, breaks={column: WALL_BREAKS for column in _result.breaks})
+def _wall_parts(result, version: str) -> dict:
+    """One wall map as the map component draws it (made once per room, item and revision: the pooled risk
+    profiles change when the wall does)."""
+    fixed = dataclasses.replace(result, breaks={column: WALL_BREAKS for column in result.breaks})
     return {**map_parts(city_map(fixed, {"basemap": False}, compact=True, legend=False)), "version": version}
 
 
@@ -362,7 +355,8 @@ def _wall_map(label: str, result, room: str, token: str | None, item_id: int, re
     the maps already drawn, it does not mount them again)."""
     st.markdown(f"**{plain(label)}**")
     try:
-        parts = _wall_parts(f"wall|{room}|{item_id}|{revision}", _result=result)
+        version = f"wall|{room}|{item_id}|{revision}"
+        parts = per_revision(version, lambda: _wall_parts(result, version))
     except HotspotsError as exc:
         show_error(exc)
         return
@@ -393,15 +387,9 @@ def wall_legend() -> str:
     return '<div style="font-size:0.9rem;line-height:1.9">Risk score: ' + "".join(swatches) + "</div>"
 
 
-@st.cache_resource(show_spinner=False, max_entries=ROOMS, ttl=TTL_S)
-def _wall_summary(version: str, _results: dict) -> pd.DataFrame:
-    """The wall's summary table, made once per room and revision for every session that shows the wall."""
-    return city_summary(_results)
-
-
 def _wall_tables(results: dict, version: str) -> None:
     """The summary table per city, and a chart of the dimension scores per city."""
-    table = _wall_summary(version, _results=results)
+    table = per_revision(f"summary|{version}", lambda: city_summary(results))
     st.markdown("**The cities in numbers**")
     st.dataframe(table, hide_index=True, width="stretch", key="wall_summary")
     dimensions = [c[: -len("_mean")] for c in table.columns if c.endswith("_mean")]
