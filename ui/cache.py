@@ -263,22 +263,25 @@ def workspace_store() -> Store:
 
 @st.cache_resource(show_spinner=False, max_entries=SCORED * ROOMS, ttl=TTL_S)
 def per_revision(version: str, _make: Callable[[], Any]) -> Any:
-    """What ``_make()`` returns, made once per ``version`` for every session of the server: for what a room's wall
-    shows (its scored items, summary table and maps), ``version`` names the room, its revision
+    """What ``_make()`` returns, made once per ``version`` for every session of the server: for the small parts of
+    what a room's wall shows (its summary table and maps), ``version`` names the room, its revision
     (:meth:`hotspots.workspace.Store.room_revision`) and the part, so a wall that did not change is not made again."""
     return _make()
 
 
-@st.cache_resource(show_spinner=False, max_entries=ROOMS, ttl=TTL_S)
-def _room_items(path: str, room: str, revision: tuple) -> list:
-    return _workspace_store(path).room_items(room)
+@st.cache_resource(show_spinner=False, max_entries=2 * ROOMS, ttl=TTL_S)
+def per_wall(version: str, _make: Callable[[], Any]) -> Any:
+    """As :func:`per_revision`, for the large parts of a wall (its items with their files, its scored cities), so
+    that only the walls of :data:`ROOMS` room revisions are held at a time."""
+    return _make()
 
 
 def room_items(room: str, revision: tuple) -> list:
     """What is published to a room, read from the store once per room and revision
     (:meth:`hotspots.workspace.Store.room_revision`) for all sessions of the server: a wall that did not change is
     not read again."""
-    return _room_items(str(default_path()), room, tuple(revision))
+    path = str(default_path())
+    return per_wall(f"items|{path}|{room}|{tuple(revision)}", lambda: _workspace_store(path).room_items(room))
 
 
 @st.cache_resource(show_spinner="Scoring the scenarios…", max_entries=CITIES, ttl=TTL_S)

@@ -29,7 +29,7 @@ from hotspots.maps import NO_DATA_COLOR, RISK_COLORS
 from hotspots.maps.element import map_parts
 from hotspots.profiles import profile_results
 from hotspots.summary import city_summary
-from ui.cache import per_revision, room_items, scored_city, scored_on_common_scale, workspace_store
+from ui.cache import per_revision, per_wall, room_items, scored_city, scored_on_common_scale, workspace_store
 from ui.common import city_map, plain, show_error
 from ui.map_component import risk_map_component
 from ui.workspace import STORE_ERRORS
@@ -298,7 +298,7 @@ def _wall(room: str, token: str | None) -> None:
         return
     try:
         # once per room and revision for every session showing the wall (a publish redraws every session's wall)
-        results, scale = per_revision(f"results|{room}|{revision}", lambda: wall_results(items))
+        results, scale = per_wall(f"results|{room}|{revision}", lambda: wall_results(items))
     except HotspotsError as exc:
         show_error(exc)
         return
