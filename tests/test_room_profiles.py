@@ -13,7 +13,7 @@ from hotspots.pipeline import score_city
 from hotspots.profiles import pooled_scores, risk_profiles
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from ui.room import pooled_profiles  # noqa: E402
+from ui.wall import pooled_profiles  # noqa: E402
 
 
 def scored(name: str, method: Method):

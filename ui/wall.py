@@ -1,0 +1,217 @@
+"""The room's wall: every published map side by side on one scale under one legend, the cities in numbers and a
+chart of their dimension scores (:mod:`ui.room` draws the rest of the Room tab).
+
+The wall is a fragment: it runs again every :data:`REFRESH_S` seconds (one small query for the room's revision,
+:meth:`hotspots.workspace.Store.room_revision`), on Refresh, on Remove and when the maps shown change, and the rest
+of the page is left alone. What it shows is read, scored and drawn once per room and revision for every session of
+the server, so a wall that did not change costs little and sends the browser nothing new.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+import streamlit as st
+
+from hotspots.classify import CLASS_LABELS
+from hotspots.errors import HotspotsError
+from hotspots.maps import NO_DATA_COLOR, RISK_COLORS
+from hotspots.maps.element import map_parts
+from hotspots.profiles import profile_results
+from hotspots.summary import city_summary
+from ui.cache import per_revision, per_wall, room_items, scored_city, scored_on_common_scale, workspace_store
+from ui.common import city_map, plain, show_error
+from ui.map_component import risk_map_component
+from ui.workspace import STORE_ERRORS
+
+REFRESH_S = 15  #: seconds between the wall's checks for news
+WALL_MAP_HEIGHT = 380
+MAPS_PER_ROW = 2
+MAX_WALL_MAPS = 8  # maps drawn at once (the table and the chart hold every item): 30 maps would stall a laptop
+#: The wall's classes: fixed bounds on the 0-10 scale, the same in every map, so one legend reads them all.
+WALL_BREAKS = [2.0, 4.0, 6.0, 8.0, 10.0]
+
+
+def _inputs_of(method) -> dict:
+    """A scenario as the sidebar's inputs (what :mod:`ui.cache` scores with)."""
+    return {
+        "framework": method.framework,
+        "neighbours": method.neighbours,
+        "permutations": method.permutations,
+        "correction": method.correction,
+        "suppress_below": method.suppress_below,
+        "basemap": False,
+    }
+
+
+def _labels(items) -> dict[str, object]:
+    """Each item under a readable label ("city · scenario"; numbered when the same pair is there twice)."""
+    labels = {}
+    for item in items:
+        label = f"{item.city} · {item.scenario}"
+        labels[label if label not in labels else f"{label} (#{item.id})"] = item
+    return labels
+
+
+def wall_results(items) -> tuple[dict, str]:
+    """Every item scored: on one common scale when all share one scenario's method, else each on its own."""
+    labels = _labels(items)
+    methods = {item.method.key for item in items}
+    if len(methods) == 1 and len(items) > 1:
+        inputs = _inputs_of(items[0].method)
+        return scored_on_common_scale({label: item.spec for label, item in labels.items()}, inputs), "common"
+    results = {}
+    for label, item in labels.items():
+        try:
+            results[label] = scored_city(item.spec, _inputs_of(item.method))
+        except HotspotsError as exc:
+            show_error(exc, f"{plain(label)}: ")
+    return pooled_profiles(results, items[0].method if items else None), "own"
+
+
+def pooled_profiles(results: dict, method) -> dict:
+    """The items with risk profiles learned on all their wards together, so that a profile means the same in every
+    city of the room (copies: the scored cities in the app's cache keep their own profiles)."""
+    if len(results) < 2 or method is None or method.profiles == 0:
+        return results
+    copies = {label: dataclasses.replace(r, layer=r.layer.copy()) for label, r in results.items()}
+    try:
+        profile_results(copies, k=None if method.profiles == "auto" else int(method.profiles), seed=method.seed)
+    except HotspotsError as exc:  # e.g. items scored with different dimensions: each keeps its own profiles
+        st.caption(f"Risk profiles are each city's own here: {plain(str(exc))}")
+        return results
+    return copies
+
+
+@st.fragment(run_every=REFRESH_S)
+def render_wall(room: str, token: str | None) -> None:
+    """Every published map side by side under one legend, the cities in numbers, and their dimension scores.
+
+    A fragment: every :data:`REFRESH_S` seconds, on Refresh, on Remove and on the maps' choice only the wall runs
+    again (the rest of the page is left alone, so a publish costs each group's session one wall, not one page). What
+    it shows is read, scored and drawn once per room and revision for every session (:func:`ui.cache.per_wall`,
+    :func:`ui.cache.per_revision`); a wall that did not change sends the browser nothing new."""
+    revision = workspace_store().room_revision(room)
+    if not revision or not revision[0]:  # closed (or removed) since the page was drawn: draw the page again
+        if not st.session_state.pop("_wall_closed", False):
+            st.session_state["_wall_closed"] = True
+            st.rerun()
+        st.warning("This room is closed.")
+        return
+    items = room_items(room, revision)
+    head, refresh = st.columns([4, 1], vertical_alignment="center")
+    head.markdown(f"**The wall: {len(items)} published**")
+    refresh.button("Refresh", key="refresh_wall", help=f"The wall also updates itself every {REFRESH_S} s.")
+    if not items:
+        st.info("Nothing is published yet.")
+        return
+    try:
+        # once per room and revision for every session showing the wall (a publish redraws every session's wall)
+        results, scale = per_wall(f"results|{room}|{revision}", lambda: wall_results(items))
+    except HotspotsError as exc:
+        show_error(exc)
+        return
+    st.caption(
+        "All published items share one scenario: scores are on one scale learned from all their wards."
+        if scale == "common"
+        else "Each city's scores are on its own scale (how a ward ranks within its city; the items do not all share "
+        "one scenario), and a colour means the same score range in every map."
+    )
+    st.markdown(wall_legend(), unsafe_allow_html=True)
+    ids = {label: item.id for label, item in _labels(items).items()}
+    labels = list(results)
+    if len(labels) > MAX_WALL_MAPS:
+        labels = st.multiselect(
+            "Maps shown",
+            list(results),
+            default=list(results)[-MAX_WALL_MAPS:],
+            max_selections=MAX_WALL_MAPS,
+            key="wall_maps",
+            help=f"Up to {MAX_WALL_MAPS} maps at once (the latest published first shown); the table and the chart "
+            "below hold every item.",
+        )
+    for start in range(0, len(labels), MAPS_PER_ROW):
+        for column, label in zip(st.columns(MAPS_PER_ROW), labels[start : start + MAPS_PER_ROW]):
+            with column:
+                _wall_map(label, results[label], room, token, ids[label], revision)
+    _wall_tables(results, f"{room}|{revision}")
+
+
+def _wall_parts(result, version: str) -> dict:
+    """One wall map as the map component draws it (made once per room, item and revision: the pooled risk
+    profiles change when the wall does)."""
+    fixed = dataclasses.replace(result, breaks={column: WALL_BREAKS for column in result.breaks})
+    return {**map_parts(city_map(fixed, {"basemap": False}, compact=True, legend=False)), "version": version}
+
+
+def _wall_map(label: str, result, room: str, token: str | None, item_id: int, revision: tuple) -> None:
+    """One published map, in the app's map component: it stays drawn when the wall changes (a publish restyles
+    the maps already drawn, it does not mount them again)."""
+    st.markdown(f"**{plain(label)}**")
+    try:
+        version = f"wall|{room}|{item_id}|{revision}"
+        parts = per_revision(version, lambda: _wall_parts(result, version))
+    except HotspotsError as exc:
+        show_error(exc)
+        return
+    risk_map_component(parts, key=f"wall:{item_id}", name=label, height=WALL_MAP_HEIGHT)
+    if token:
+        st.button("Remove from the wall", key=f"remove:{item_id}", on_click=_remove, args=(room, token, item_id))
+
+
+def _remove(room: str, token: str, item_id: int) -> None:
+    try:
+        workspace_store().remove_item(room, token, item_id)
+    except STORE_ERRORS as exc:
+        st.session_state["room_error"] = str(exc)
+
+
+def wall_legend() -> str:
+    """One legend for every map of the wall: five fixed classes on the 0-10 scale, and No data."""
+    bounds = [0.0, *WALL_BREAKS]
+    swatches = [
+        f'<span style="margin-right:14px;white-space:nowrap"><i style="display:inline-block;width:20px;height:13px;'
+        f'margin-right:5px;background:{color}"></i>{label} ({low:g}–{high:g})</span>'
+        for color, label, low, high in zip(RISK_COLORS, CLASS_LABELS, bounds, bounds[1:])
+    ]
+    swatches.append(
+        f'<span><i style="display:inline-block;width:20px;height:13px;margin-right:5px;'
+        f'background:{NO_DATA_COLOR}"></i>No data</span>'
+    )
+    return '<div style="font-size:0.9rem;line-height:1.9">Risk score: ' + "".join(swatches) + "</div>"
+
+
+def _wall_tables(results: dict, version: str) -> None:
+    """The summary table per city, and a chart of the dimension scores per city (both made once per revision)."""
+    table, chart = per_revision(f"summary|{version}", lambda: _summary_and_chart(results))
+    st.markdown("**The cities in numbers**")
+    st.dataframe(table, hide_index=True, width="stretch", key="wall_summary")
+    st.markdown("**Mean dimension scores (0-10) per city**")
+    st.vega_lite_chart(chart["data"], chart["spec"], width="stretch")
+
+
+def _summary_and_chart(results: dict) -> tuple[pd.DataFrame, dict]:
+    """:func:`hotspots.summary.city_summary` and a grouped bar chart of its mean dimension scores, as a Vega-Lite
+    spec written out (``st.bar_chart`` builds an Altair chart on every run: the wall runs every few seconds)."""
+    table = city_summary(results)
+    dimensions = [c[: -len("_mean")] for c in table.columns if c.endswith("_mean")]
+    data = pd.DataFrame(
+        [
+            {"city": city, "dimension": d.capitalize(), "score": float(row[f"{d}_mean"])}
+            for city, (_, row) in zip(table["city"], table.iterrows())
+            for d in dimensions
+        ]
+    )
+    spec = {
+        "mark": {"type": "bar", "tooltip": True},
+        "height": {"step": 12},
+        "encoding": {
+            "y": {"field": "city", "type": "nominal", "title": None, "sort": None},
+            "yOffset": {"field": "dimension", "type": "nominal", "sort": None},
+            "x": {"field": "score", "type": "quantitative", "title": "Mean score", "scale": {"domain": [0, 10]}},
+            "color": {"field": "dimension", "type": "nominal", "sort": None, "title": None},
+        },
+        "config": {"legend": {"orient": "top"}},
+    }
+    return table, {"data": data, "spec": spec}
