@@ -517,8 +517,9 @@ SHOWN_WEIGHT_JS = "(dim) => JSON.parse(document.querySelector('.leaflet-containe
 
 
 def test_rapid_nudges_end_on_the_last_value_drawn_once(chromium_path, app_url):
-    """Five quick presses on a weight slider: the map ends showing the last weight, drawn once, and no older state
-    is drawn after a newer one (the component's sequence numbers)."""
+    """Five quick presses on a weight slider: the map ends showing the last weight, drawn once, no older state
+    is drawn after a newer one (the component's sequence numbers), and after the last press the server's map is
+    drawn once: the states of earlier presses that arrive later are held (the sliders have moved on from them)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -551,6 +552,10 @@ def test_rapid_nudges_end_on_the_last_value_drawn_once(chromium_path, app_url):
             weights = [json.loads(a["state"])["dimension_weights"]["institutional"] for a in final_draws]
             assert weights and weights[-1] == pytest.approx(final), weights
             assert weights.count(weights[-1]) == 1, f"the last value was drawn {weights.count(weights[-1])} times"
+            after = [
+                json.loads(a["state"])["dimension_weights"]["institutional"] for a in applied if a["t"] > last_press
+            ]
+            assert after == [pytest.approx(final)], f"server maps drawn after the last press: {after}"
         finally:
             browser.close()
 

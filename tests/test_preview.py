@@ -151,3 +151,41 @@ def test_slider_class_is_streamlits_key_class():
     # Streamlit 1.67's frontend: "st-key-" + key.trim().replaceAll(/[^a-zA-Z0-9_-]/g, "-")
     assert slider_class("w_dim:individual") == "w_dim-individual"
     assert slider_class(" w_dim:a b.c ") == "w_dim-a-b-c"
+
+
+MOVED_ON_JS = """([spec, dims, others]) => {
+  // the page's sliders as Streamlit draws them: an element with the st-key-<key> class holding a range input
+  document.body.innerHTML = '';
+  const add = (key, value) => {
+    const box = document.createElement('div');
+    box.className = 'st-key-' + key;
+    const input = document.createElement('input');
+    input.type = 'range';
+    input.setAttribute('value', String(value));
+    box.appendChild(input);
+    document.body.appendChild(box);
+  };
+  spec.keys.forEach((key, d) => add(key, dims[d]));
+  spec.others.keys.forEach((key, i) => add(key, others[i]));
+  return window.hsPreview.movedOn(document, spec);
+}"""
+
+
+def test_a_map_state_is_outdated_exactly_when_a_weight_slider_has_moved_on(page, cities):
+    """The frame holds a server map drawn with weights the page's sliders no longer show (quick nudges: the next
+    run's map follows). A dimension slider or an indicator slider that moved makes the state outdated; sliders at
+    the state's weights, or a slider the frame cannot read, do not (it then draws, as without the check)."""
+    city, graph = cities["kolkata"]
+    result = _score(city, graph, "arithmetic", "quantiles", (1.0, 1.0, 1.0))
+    indicators = {f"w_ind:{i.column}": float(i.weight) for i in result.framework.indicators}
+    spec = preview_spec(result, {"individual": 1.0, "institutional": 1.0, "ideological": 1.0}, others=indicators)
+    assert spec["others"]["keys"] == [slider_class(k) for k in indicators]
+    dims, others = [1.0, 1.0, 1.0], list(indicators.values())
+    moved = lambda d, o: page.evaluate(MOVED_ON_JS, [spec, d, o])  # noqa: E731
+    assert moved(dims, others) is False
+    assert moved([1.0, 1.1, 1.0], others) is True
+    assert moved(dims, [others[0] + 0.1, *others[1:]]) is True
+    assert moved(dims, [*others[:-1], others[-1] - 0.1]) is True
+    assert moved(["", 1.0, 1.0], [others[0] + 0.1, *others[1:]]) is True  # unreadable dimension, moved indicator
+    assert moved(dims, ["", *others[1:]]) is False  # an unreadable slider: not outdated
+    assert page.evaluate(MOVED_ON_JS, [{**spec, "others": {"keys": [], "weights": []}}, [1.0, 1.2, 1.0], []]) is True

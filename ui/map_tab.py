@@ -16,6 +16,7 @@ from ui.cache import drawn_map, scored_city
 from ui.common import CORRECTION_WORDS, permutation_words, plain, show_error, synthetic_banner
 from ui.map_component import map_reported, risk_map_component
 from ui.preview import preview_spec
+from ui.sidebar import indicator_key
 
 MAP_KEY = "risk_map"  # one map for every city: a weight change or another city restyles the map already drawn
 MAP_HEIGHT = 480  # with the header above it, the map and its legend fit a 1280x720 window
@@ -70,7 +71,8 @@ def render_map(spec: dict, inputs: dict) -> None:
     # One map for every city (the same key): a weight change or another city restyles or redraws the map in
     # the frame already open, it does not mount a new one.
     shown = {"city": spec["label"], "dimension_weights": inputs["dimension_weights"]}
-    preview = preview_spec(result, inputs["dimension_weights"])
+    others = {indicator_key(column): weight for column, weight in inputs["indicator_weights"].items()}
+    preview = preview_spec(result, inputs["dimension_weights"], others=others)
     map_state = risk_map_component(
         parts,
         key=MAP_KEY,

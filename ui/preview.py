@@ -37,13 +37,17 @@ def _floats(values) -> str:
     return base64.b64encode(np.asarray(values, dtype="<f8").tobytes()).decode("ascii")
 
 
-def preview_spec(result, dimension_weights: dict[str, float], slider_key=dimension_key) -> dict | None:
+def preview_spec(
+    result, dimension_weights: dict[str, float], slider_key=dimension_key, others: dict[str, float] | None = None
+) -> dict | None:
     """The preview's data for the risk map of ``result`` drawn with these dimension weights, or None when the
     frame cannot repeat the classes exactly (Fisher-Jenks) or the city is too large. The classes are learned from
     this city's own scores, as on the Map tab (not on the Compare tab's common scale).
 
     ``slider_key(dimension)`` is the Streamlit key of that dimension's weight slider (:mod:`ui.sidebar`). The
-    scores are in the map layer's row order, the order of the map's wards.
+    scores are in the map layer's row order, the order of the map's wards. ``others`` maps the keys of the other
+    weight sliders (the indicators') to the weights this map was drawn with: not previewed, but the frame holds a
+    map drawn with weights that those sliders have already moved on from (the next run's map follows).
     """
     framework = result.framework
     layer = result.layer
@@ -64,4 +68,8 @@ def preview_spec(result, dimension_weights: dict[str, float], slider_key=dimensi
         "scheme": framework.classification,
         "thresholds": [float(t) for t in (framework.thresholds or DEFAULT_THRESHOLDS)],
         "note": PENDING_NOTE,
+        "others": {
+            "keys": [slider_class(k) for k in (others or {})],
+            "weights": [float(w) for w in (others or {}).values()],
+        },
     }

@@ -56,6 +56,11 @@ def dimension_key(dimension: str) -> str:
     return f"w_dim:{dimension}"
 
 
+def indicator_key(column: str) -> str:
+    """The Streamlit key of an indicator's weight slider."""
+    return f"w_ind:{column}"
+
+
 def _weight_slider(label: str, key: str, value: float, help: str | None = None) -> float:
     """A weight from 0 (switched off) up; its value lives in ``st.session_state[key]`` (set by
     :func:`ui.state.set_framework`), so it is drawn without a default that would fight it."""
@@ -77,7 +82,7 @@ def _weights(base: Framework) -> tuple[dict[str, float], dict[str, float]]:
             for ind in base.indicators_of(dim):
                 indicator_weights[ind.column] = _weight_slider(
                     plain(ind.display_label),
-                    f"w_ind:{ind.column}",
+                    indicator_key(ind.column),
                     ind.weight,
                     help=f"Column {plain(ind.column)}, {ind.direction.replace('_', ' ')}. {HELP['weight']}",
                 )

@@ -110,16 +110,30 @@ window.hsPreview = (function () {
     return h + (note ? '<div class="hs-note">' + note + '</div>' : '');
   }
 
-  // The dimension weights the page's sliders show now (null: a slider is missing or unreadable).
-  function sliderWeights(doc, spec) {
+  // The values the page's sliders with these keys (st-key-<key> classes) show now (null: one is missing or unreadable).
+  function sliderValues(doc, keys) {
     var out = [];
-    for (var d = 0; d < spec.dims.length; d++) {
-      var input = doc.querySelector('.st-key-' + spec.keys[d] + ' input[type="range"]');
+    for (var d = 0; d < keys.length; d++) {
+      var input = doc.querySelector('.st-key-' + keys[d] + ' input[type="range"]');
       var value = input ? parseFloat(input.getAttribute('value')) : NaN;
       if (isNaN(value)) return null;
       out.push(value);
     }
     return out;
+  }
+  // The dimension weights the page's sliders show now (null: a slider is missing or unreadable).
+  function sliderWeights(doc, spec) {
+    return sliderValues(doc, spec.keys);
+  }
+  // Whether the page's weight sliders have moved on from the weights a map state was drawn with (its preview
+  // spec): the app then has a newer run coming, and this state need not be drawn. False when unsure.
+  function movedOn(doc, spec) {
+    var now = sliderWeights(doc, spec);
+    if (now && !same(now, spec.weights)) return true;
+    var others = spec.others;
+    if (!others || !others.keys.length) return false;
+    var values = sliderValues(doc, others.keys);
+    return !!values && !same(values, others.weights);
   }
 
   // The map data D with the composite layer recomputed for dimension weights W (null: nothing to preview).
@@ -179,5 +193,5 @@ window.hsPreview = (function () {
   }
 
   return {floats: floats, risk: risk, bins: bins, codes: codes, legend: legend, previewData: previewData,
-          sliderWeights: sliderWeights, same: same, watch: watch};
+          sliderWeights: sliderWeights, movedOn: movedOn, same: same, watch: watch};
 })();
