@@ -44,20 +44,35 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
-from bench_browser import CHROMIUM, CHROMIUM_ARGS, DRAWN_JS, start_server  # noqa: E402
+from bench_browser import CHROMIUM, CHROMIUM_ARGS, start_server  # noqa: E402
 
 CITIES = ["Dhaka (synthetic demo)", "Colombo (synthetic demo)", "Malé (synthetic demo)"]
 TARGET_P95 = 3.0
 POLL_S = 0.1
 TIMEOUT_S = 600
-# the map's render, update and preview counters (ui/map_frontend) and the fills of the drawn wards: a weight change that
-# moves no ward to another class (Malé's six wards) is still seen as a new render
-FILLS_JS = """() => {
-  const c = document.querySelector('.leaflet-container');
-  const fills = [...document.querySelectorAll('path.leaflet-interactive')].map((p) => p.getAttribute('fill')).join();
-  const counts = ['renders', 'updates', 'previews'].map((k) => c && c.getAttribute('data-hs-' + k)).join('|');
-  return c ? counts + '|' + fills : null;
+# In the app's page: the first map component frame (same origin) with a Leaflet map, its wards drawn (the number the
+# frame says it draws, or 0), and its render, update and preview counters with the fills of its wards (a weight
+# change that moves no ward to another class, as in Male's six wards, still counts as a new render). The waits run in
+# the page (page.wait_for_function, every POLL_S): a wait from Python would cost each poll a round trip through
+# Playwright, and 30 sessions polling so would take a core from the browsers being measured.
+MAP_JS = """() => {
+  for (const frame of document.querySelectorAll('iframe')) {
+    let doc = null;
+    try { doc = (frame.src || '').includes('/component/') ? frame.contentDocument : null; } catch (e) { doc = null; }
+    const c = doc && doc.querySelector('.leaflet-container');
+    if (!c) continue;
+    const want = Number(c.getAttribute('data-hs-wards') || 0);
+    const paths = [...doc.querySelectorAll('path.leaflet-interactive')];
+    const counts = ['renders', 'updates', 'previews'].map((k) => c.getAttribute('data-hs-' + k)).join('|');
+    return {drawn: want > 0 && paths.length >= want ? want : 0,
+            fills: counts + '|' + paths.map((p) => p.getAttribute('fill')).join()};
+  }
+  return {drawn: 0, fills: null};
 }"""
+DRAWN_WAIT_JS = "(n) => { const m = (" + MAP_JS + ")(); return m.drawn > 0 && (n === null || m.drawn === n); }"
+REFILLED_WAIT_JS = (
+    "([before, n]) => { const m = (" + MAP_JS + ")(); return m.fills !== null && m.fills !== before && m.drawn === n; }"
+)
 
 
 def server_cpu_s(pid: int) -> float:
@@ -72,6 +87,29 @@ def machine_busy_s() -> float:
     return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
 
 
+def cpu_by_kind(server_pid: int) -> dict[str, float]:
+    """CPU seconds used so far by the server, Chromium's page renderers, the rest of Chromium (browser, GPU and
+    utility processes), Playwright's driver and this script (Linux /proc; processes that ended are not counted)."""
+    used = dict.fromkeys(("server", "page renderers", "rest of Chromium", "Playwright and this script"), 0.0)
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        seconds = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        if int(entry.name) == server_pid:
+            used["server"] += seconds
+        elif "chromium" in command:
+            used["page renderers" if "--type=renderer" in command else "rest of Chromium"] += seconds
+        elif int(entry.name) == os.getpid() or "playwright" in command:
+            used["Playwright and this script"] += seconds
+    return used
+
+
 def server_rss_mb(pid: int) -> float:
     """Resident memory of the server process (Linux /proc), in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -80,31 +118,19 @@ def server_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-async def map_frame_state(page, js: str):
-    """``js`` evaluated in the map component's frame (None while there is none or it reruns)."""
-    for frame in page.frames:
-        if "/component/" not in frame.url:
-            continue
-        try:
-            return await frame.evaluate(js)
-        except Exception:  # noqa: BLE001 - a frame detached while the app reruns
-            continue
-    return None
-
-
-async def until(condition, what: str) -> float:
-    """Poll ``condition()`` until true; the seconds it took."""
+async def wait_in_page(page, js: str, arg, what: str) -> float:
+    """Wait (in the page, every :data:`POLL_S`) until ``js(arg)`` is true; the seconds it took."""
     start = time.perf_counter()
-    while time.perf_counter() - start < TIMEOUT_S:
-        if await condition():
-            return time.perf_counter() - start
-        await asyncio.sleep(POLL_S)
-    raise TimeoutError(what)
+    try:
+        await page.wait_for_function(js, arg=arg, polling=POLL_S * 1000, timeout=TIMEOUT_S * 1000)
+    except Exception as exc:  # noqa: BLE001 - named for the report
+        raise TimeoutError(what) from exc
+    return time.perf_counter() - start
 
 
-async def wards_drawn(page, n: int | None = None) -> bool:
-    drawn = await map_frame_state(page, DRAWN_JS)
-    return bool(drawn) and (n is None or drawn == n)
+async def wards_drawn(page, n: int | None, what: str) -> float:
+    """Wait until the map shows its wards (all ``n`` of them when given); the seconds it took."""
+    return await wait_in_page(page, DRAWN_WAIT_JS, n, what)
 
 
 def note(number: int, step: str, times: dict) -> None:
@@ -122,10 +148,11 @@ async def session(
 
     await asyncio.sleep(number * pace["arrival"])
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_S * 1000)  # a loaded machine is slow to click: the steps' times say how slow
     page = await context.new_page()
     start = time.perf_counter()
     await page.goto(url, wait_until="commit")
-    await until(lambda: wards_drawn(page), "first map")
+    await wards_drawn(page, None, "first map")
     times["first map"].append(time.perf_counter() - start)
     note(number, "first map", times)
     try:
@@ -148,26 +175,21 @@ async def session(
     await think()
 
     await page.get_by_role("tab", name="Map").click()
-    await until(lambda: wards_drawn(page), "map tab")
+    await wards_drawn(page, None, "map tab")
     await page.get_by_text("Wards ranked by risk").wait_for(timeout=TIMEOUT_S * 1000)
     city = CITIES[number % len(CITIES)]
     box = page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").filter(has_text="City").first
     await box.locator("input, [role='combobox']").first.click()
     await page.get_by_role("option", name=city, exact=True).click()
-    times["switch city"].append(await until(lambda: wards_drawn(page, wards[city]), "city switch"))
+    times["switch city"].append(await wards_drawn(page, wards[city], "city switch"))
     note(number, "switch city", times)
     await think()
 
-    before = await map_frame_state(page, FILLS_JS)
+    before = (await page.evaluate(MAP_JS))["fills"]
     slider = page.locator("[data-testid='stSidebar'] [data-testid='stSlider']").filter(has_text="Individual dimension")
     await slider.first.locator("input[type='range']").first.focus()
     await page.keyboard.press("ArrowRight")
-
-    async def refilled() -> bool:
-        fills = await map_frame_state(page, FILLS_JS)
-        return bool(fills) and fills != before and await wards_drawn(page, wards[city])
-
-    times["change weight"].append(await until(refilled, "weight change"))
+    times["change weight"].append(await wait_in_page(page, REFILLED_WAIT_JS, [before, wards[city]], "weight change"))
     note(number, "change weight", times)
     await think()
 
@@ -191,8 +213,8 @@ async def check_walls(seen: dict, sessions: int, checks: int) -> list[str]:
     problems = []
     for number in list(seen)[:checks]:
         page = seen[number]["page"]
-        await page.get_by_role("button", name="Refresh").click()
         try:
+            await page.get_by_role("button", name="Refresh").click()
             await page.get_by_text(f"The wall: {len(seen)} published").wait_for(timeout=120_000)
         except Exception:  # noqa: BLE001 - reported
             problems.append(f"session {number}: the wall does not list the {len(seen)} items published")
@@ -246,7 +268,7 @@ def report(name: str, values: list[float]) -> None:
 
 async def run(
     url: str, code: str, sessions: int, wards: dict[str, int], server_pid: int, pace: dict
-) -> tuple[dict, dict, float]:
+) -> tuple[dict, dict, float, dict]:
     from playwright.async_api import async_playwright
 
     times = {step: [] for step in ("first map", "join", "switch city", "change weight", "publish")}
@@ -261,6 +283,7 @@ async def run(
 
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        before = cpu_by_kind(server_pid)
         watcher = asyncio.create_task(watch_memory())
         results = await asyncio.gather(
             *(session(browser, url, code, n, wards, times, seen, pace) for n in range(sessions)),
@@ -269,8 +292,9 @@ async def run(
         failed = [f"session {n}: {type(r).__name__}: {str(r)[:200]}" for n, r in enumerate(results) if r is not None]
         seen["problems"] = failed + await check_walls({k: v for k, v in seen.items() if k != "problems"}, sessions, 3)
         watcher.cancel()
+        split = {kind: seconds - before[kind] for kind, seconds in cpu_by_kind(server_pid).items()}
         await browser.close()
-    return times, seen, peak[0]
+    return times, seen, peak[0], split
 
 
 def main() -> None:
@@ -303,7 +327,7 @@ def main() -> None:
             cpu, busy = server_cpu_s(server.pid), machine_busy_s()
             started = time.perf_counter()
             pace = {"arrival": args.arrival, "think": args.think, "spread": args.spread, "sessions": args.sessions}
-            times, seen, peak = asyncio.run(run(url, code, args.sessions, wards, server.pid, pace))
+            times, seen, peak, split = asyncio.run(run(url, code, args.sessions, wards, server.pid, pace))
             print(f"all sessions done in {time.perf_counter() - started:.0f} s")
             for step, values in times.items():
                 report(step, values)
@@ -313,7 +337,8 @@ def main() -> None:
             cpu, busy = server_cpu_s(server.pid) - cpu, machine_busy_s() - busy
             print(
                 f"server CPU       {cpu:.0f} s in all, {cpu / max(actions, 1):.2f} s per step; the machine was busy "
-                f"{busy:.0f} CPU-s: the server {cpu / max(busy, 1e-9):.0%}, the browsers and this script the rest"
+                f"{busy:.0f} CPU-s of {os.cpu_count() * (time.perf_counter() - started):.0f}: "
+                + ", ".join(f"{kind} {seconds / max(busy, 1e-9):.0%}" for kind, seconds in split.items())
             )
             problems = seen.pop("problems") + check_store(db, room, seen)
             print("isolation        " + ("every session saw only its own and published data" if not problems else ""))
