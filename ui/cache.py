@@ -17,6 +17,8 @@ the number of cities held at once is bounded by the entries below, whatever a da
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -42,7 +44,7 @@ FILES = 8  #: cities' files as read (the largest entries: tables and boundaries)
 CITIES = 8  #: validated and joined cities, and their neighbour graphs
 SCORED = 16  #: scored cities and drawn maps: one per city and model setting (weights, method)
 SMALL = 32  #: sheets, numeric columns, ID guesses, correlations and bivariate statistics (small results)
-ROOMS = 4  #: the walls of rooms (published items, files included), one per room and revision
+ROOMS = 4  #: the walls of rooms held (published items, files included, scored), one per room
 
 
 @st.cache_data(show_spinner="Reading the files…", max_entries=FILES, ttl=TTL_S)
@@ -200,12 +202,18 @@ def scored_city(spec: dict, inputs: dict):
 
 
 def scored_on_common_scale(specs: dict[str, dict], inputs: dict) -> dict:
-    """Several cities scored on one scale learned from all their wards (cached per set of cities and method)."""
+    """Several cities scored on one scale learned from all their wards (cached per set of cities and method). The
+    same city given twice (two groups publishing it to a room) is scored once and counts once in the scale."""
     method = method_of(inputs)
     prepared = {label: prepared_city(spec, method.framework) for label, spec in specs.items()}
-    graphs = {label: neighbour_graph_of(spec, inputs)[0] for label, spec in specs.items()}
-    key = tuple((label, city.key) for label, city in prepared.items())
-    return _scored_common(key, method.key, _cities=prepared, _method=method, _graphs=graphs)
+    first = {}  # city key -> the first label of that city
+    for label, city in prepared.items():
+        first.setdefault(city.key, label)
+    distinct = {label: prepared[label] for label in first.values()}
+    graphs = {label: neighbour_graph_of(specs[label], inputs)[0] for label in distinct}
+    key = tuple((label, city.key) for label, city in distinct.items())
+    scored = _scored_common(key, method.key, _cities=distinct, _method=method, _graphs=graphs)
+    return {label: scored[first[city.key]] for label, city in prepared.items()}
 
 
 @st.cache_resource(show_spinner="Drawing the map…", max_entries=SCORED, ttl=TTL_S)
@@ -269,19 +277,45 @@ def per_revision(version: str, _make: Callable[[], Any]) -> Any:
     return _make()
 
 
-@st.cache_resource(show_spinner=False, max_entries=2 * ROOMS, ttl=TTL_S)
-def per_wall(version: str, _make: Callable[[], Any]) -> Any:
-    """As :func:`per_revision`, for the large parts of a wall (its items with their files, its scored cities), so
-    that only the walls of :data:`ROOMS` room revisions are held at a time."""
-    return _make()
+class _Walls:
+    """The last wall built for each of the last :data:`ROOMS` rooms, and the rooms whose wall is being built."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.built: OrderedDict[str, tuple[tuple, Any]] = OrderedDict()  # room -> (revision, wall)
+        self.building: set[str] = set()
 
 
-def room_items(room: str, revision: tuple) -> list:
-    """What is published to a room, read from the store once per room and revision
-    (:meth:`hotspots.workspace.Store.room_revision`) for all sessions of the server: a wall that did not change is
-    not read again."""
-    path = str(default_path())
-    return per_wall(f"items|{path}|{room}|{tuple(revision)}", lambda: _workspace_store(path).room_items(room))
+@st.cache_resource(show_spinner=False, max_entries=1, ttl=TTL_S)
+def _walls() -> _Walls:
+    return _Walls()  # one for the server (renewed, empty, after TTL_S: a wall is then built again)
+
+
+def latest_wall(room: str, revision: tuple, build: Callable[[], Any]) -> tuple[tuple, Any]:
+    """The room's wall at ``revision`` (``build()``, made once for every session of the server), or, while one
+    session builds a newer wall, the last one built: ``(revision shown, wall)``.
+
+    A burst of publishes (every group at the end of its work) then costs one build at a time, each of the newest
+    revision when it starts, instead of one build per publish and per session, all at once on the server's one
+    Python core. The walls of the last :data:`ROOMS` rooms are held.
+    """
+    revision, walls = tuple(revision), _walls()
+    with walls.lock:
+        done = walls.built.get(room)
+        if done is not None and (done[0] == revision or room in walls.building):
+            return done
+        walls.building.add(room)
+    try:
+        wall = build()
+    finally:
+        with walls.lock:
+            walls.building.discard(room)
+    with walls.lock:  # the last build to finish is shown (a wall older than the room's is built again)
+        walls.built[room] = (revision, wall)
+        walls.built.move_to_end(room)
+        while len(walls.built) > ROOMS:
+            walls.built.popitem(last=False)
+    return revision, wall
 
 
 @st.cache_resource(show_spinner="Scoring the scenarios…", max_entries=CITIES, ttl=TTL_S)

@@ -20,7 +20,7 @@ from hotspots.maps import NO_DATA_COLOR, RISK_COLORS
 from hotspots.maps.element import map_parts
 from hotspots.profiles import profile_results
 from hotspots.summary import city_summary
-from ui.cache import per_revision, per_wall, room_items, scored_city, scored_on_common_scale, workspace_store
+from ui.cache import latest_wall, per_revision, scored_city, scored_on_common_scale, workspace_store
 from ui.common import city_map, plain, show_error
 from ui.map_component import risk_map_component
 from ui.workspace import STORE_ERRORS
@@ -54,8 +54,27 @@ def _labels(items) -> dict[str, object]:
     return labels
 
 
-def wall_results(items) -> tuple[dict, str]:
-    """Every item scored: on one common scale when all share one scenario's method, else each on its own."""
+@dataclasses.dataclass
+class Wall:
+    """What a wall shows at one revision of its room: the items, each scored, the scale, and notes on items that
+    could not be scored as the others (``(kind, text)``: ``"error"`` or ``"caption"``)."""
+
+    items: list
+    results: dict
+    scale: str
+    notes: list
+
+
+def build_wall(items) -> Wall:
+    """The wall of these items (no element drawn: the wall is built once for every session of the server)."""
+    notes: list = []
+    results, scale = wall_results(items, notes)
+    return Wall(items, results, scale, notes)
+
+
+def wall_results(items, notes: list | None = None) -> tuple[dict, str]:
+    """Every item scored: on one common scale when all share one scenario's method, else each on its own. Items
+    that cannot be scored are left out, with a note in ``notes`` (shown at once when no list is given)."""
     labels = _labels(items)
     methods = {item.method.key for item in items}
     if len(methods) == 1 and len(items) > 1:
@@ -66,11 +85,18 @@ def wall_results(items) -> tuple[dict, str]:
         try:
             results[label] = scored_city(item.spec, _inputs_of(item.method))
         except HotspotsError as exc:
-            show_error(exc, f"{plain(label)}: ")
-    return pooled_profiles(results, items[0].method if items else None), "own"
+            _note(notes, "error", f"{label}: {exc}")
+    return pooled_profiles(results, items[0].method if items else None, notes), "own"
 
 
-def pooled_profiles(results: dict, method) -> dict:
+def _note(notes: list | None, kind: str, text: str) -> None:
+    if notes is None:
+        (st.error if kind == "error" else st.caption)(plain(text))
+    else:
+        notes.append((kind, text))
+
+
+def pooled_profiles(results: dict, method, notes: list | None = None) -> dict:
     """The items with risk profiles learned on all their wards together, so that a profile means the same in every
     city of the room (copies: the scored cities in the app's cache keep their own profiles)."""
     if len(results) < 2 or method is None or method.profiles == 0:
@@ -79,7 +105,7 @@ def pooled_profiles(results: dict, method) -> dict:
     try:
         profile_results(copies, k=None if method.profiles == "auto" else int(method.profiles), seed=method.seed)
     except HotspotsError as exc:  # e.g. items scored with different dimensions: each keeps its own profiles
-        st.caption(f"Risk profiles are each city's own here: {plain(str(exc))}")
+        _note(notes, "caption", f"Risk profiles are each city's own here: {exc}")
         return results
     return copies
 
@@ -90,8 +116,9 @@ def render_wall(room: str, token: str | None) -> None:
 
     A fragment: every :data:`REFRESH_S` seconds, on Refresh, on Remove and on the maps' choice only the wall runs
     again (the rest of the page is left alone, so a publish costs each group's session one wall, not one page). What
-    it shows is read, scored and drawn once per room and revision for every session (:func:`ui.cache.per_wall`,
-    :func:`ui.cache.per_revision`); a wall that did not change sends the browser nothing new."""
+    it shows is read, scored and drawn once per room and revision for every session (:func:`ui.cache.latest_wall`,
+    :func:`ui.cache.per_revision`), one build at a time: during a burst of publishes the last wall built is shown
+    until the newest is ready."""
     revision = workspace_store().room_revision(room)
     if not revision or not revision[0]:  # closed (or removed) since the page was drawn: draw the page again
         if not st.session_state.pop("_wall_closed", False):
@@ -99,18 +126,22 @@ def render_wall(room: str, token: str | None) -> None:
             st.rerun()
         st.warning("This room is closed.")
         return
-    items = room_items(room, revision)
+    try:  # built once per revision for every session; while a newer wall is built, the last one is shown
+        shown, wall = latest_wall(room, revision, lambda: build_wall(workspace_store().room_items(room)))
+    except HotspotsError as exc:
+        show_error(exc)
+        return
+    behind = shown != tuple(revision)
+    items, results, scale, revision = wall.items, wall.results, wall.scale, shown
     head, refresh = st.columns([4, 1], vertical_alignment="center")
     head.markdown(f"**The wall: {len(items)} published**")
     refresh.button("Refresh", key="refresh_wall", help=f"The wall also updates itself every {REFRESH_S} s.")
+    if behind:
+        st.caption("Something new was published: the wall adds it in a moment (it updates itself).")
+    for kind, text in wall.notes:
+        (st.error if kind == "error" else st.caption)(plain(text))
     if not items:
         st.info("Nothing is published yet.")
-        return
-    try:
-        # once per room and revision for every session showing the wall (a publish redraws every session's wall)
-        results, scale = per_wall(f"results|{room}|{revision}", lambda: wall_results(items))
-    except HotspotsError as exc:
-        show_error(exc)
         return
     st.caption(
         "All published items share one scenario: scores are on one scale learned from all their wards."
