@@ -4,8 +4,7 @@ Run with ``streamlit run app.py``. The app opens on the synthetic demo cities (K
 is computed by the ``hotspots`` package; the ``ui`` package next to this file only routes inputs to package calls,
 caches them (:mod:`ui.cache`) and renders:
 
-* :func:`ui.sidebar.sidebar_inputs` returns the model settings as a plain dict (city, weights, options); they are
-  read from the widgets' state first, so that the page (the map) is drawn before the sidebar;
+* :func:`ui.sidebar.sidebar_inputs` returns the model settings as a plain dict (city, weights, options);
 * one module per tab draws it (tabs are lazy: only the open one runs): :mod:`ui.map_tab`, :mod:`ui.interactions`,
   :mod:`ui.data_tab`, :mod:`ui.model_tab`, :mod:`ui.compare`, :mod:`ui.export_tab`, :mod:`ui.room`, :mod:`ui.glossary`;
 * :mod:`ui.workspace` saves the session to the workspace store as it changes and restores it from the URL.
@@ -35,7 +34,7 @@ from ui.map_tab import render_map  # noqa: E402
 from ui.model_tab import render_model  # noqa: E402
 from ui.room import render_room, require_sign_in  # noqa: E402
 from ui.scenario_compare import render_scenario_compare  # noqa: E402
-from ui.sidebar import inputs_agree, sidebar_inputs  # noqa: E402
+from ui.sidebar import sidebar_inputs  # noqa: E402
 from ui.state import init_session  # noqa: E402
 from ui.uncertainty_tab import render_uncertainty  # noqa: E402
 from ui.workspace import init_workspace, render_scenarios, save_workspace  # noqa: E402
@@ -53,27 +52,12 @@ def main() -> None:
     require_sign_in()
     init_session()
     init_workspace()  # the URL's workspace, restored before the sidebar's widgets are drawn
-    # The page first, then the sidebar: the browser applies a run's elements in the order they come, so the map
-    # (the first thing a user looks at after a change) comes before the sidebar's thirty-odd widgets. The settings
-    # are read from the widgets' state; the drawn sidebar must agree, else the page is drawn again.
-    early = sidebar_inputs(draw=False)
-    if early is None:  # not valid (every weight at 0): the sidebar says why, and the page waits
-        sidebar_inputs()
-        return
-    spec = st.session_state["cities"][early["city"]]
-    st.html(COMPACT_HEADER)
-    st.title(f"Ward risk and hot spots: {plain(spec['label'])}")
-    _render_tabs(spec, early)
     inputs = sidebar_inputs()
     with st.sidebar:
         render_scenarios(inputs)
-    if not inputs_agree(early, inputs) and not st.session_state.pop("_redrawn", False):
-        st.session_state["_redrawn"] = True
-        st.rerun()
-    save_workspace(inputs)
-
-
-def _render_tabs(spec: dict, inputs: dict) -> None:
+    spec = st.session_state["cities"][inputs["city"]]
+    st.html(COMPACT_HEADER)
+    st.title(f"Ward risk and hot spots: {plain(spec['label'])}")
     views = {
         "Map": lambda: render_map(spec, inputs),
         "Interactions": lambda: render_interactions(spec, inputs),
@@ -90,6 +74,7 @@ def _render_tabs(spec: dict, inputs: dict) -> None:
         with tab:
             if tab.open:
                 render()
+    save_workspace(inputs)
 
 
 main()

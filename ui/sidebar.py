@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from typing import Any
 
 import streamlit as st
@@ -18,36 +17,29 @@ CORRECTIONS = {"fdr": "False discovery rate (FDR)", "bonferroni": "Bonferroni", 
 SUPPRESSION = {5: "5 (default)", 10: "10 (stricter, as CDC WONDER)", 0: "Off: show every count"}
 
 
-def sidebar_inputs(draw: bool = True) -> dict[str, Any] | None:
+def sidebar_inputs() -> dict[str, Any]:
     """The settings from the sidebar, as a plain dict.
 
     Keys: ``city`` (label), ``framework`` (the model with these weights and methods), ``indicator_weights``,
     ``dimension_weights``, ``neighbours``, ``permutations``, ``correction``, ``suppress_below``, ``basemap``.
-
-    With ``draw=False`` nothing is drawn: the settings are read from the widgets' keys in ``st.session_state``
-    (where Streamlit puts a widget's new value before the run), so that the page can draw the map before the
-    sidebar (:func:`inputs_agree` then checks them against the drawn sidebar's); None when they are not valid.
     """
-    ui = st if draw else _StateOnly()
     base: Framework = st.session_state["framework"]
-    with st.sidebar if draw else nullcontext():
-        ui.header("City")
-        city = ui.selectbox(
+    with st.sidebar:
+        st.header("City")
+        city = st.selectbox(
             "City",
             list(st.session_state["cities"]),
             key="city",
             help=HELP["city"],
         )
-        ui.header("Weights")
-        dimension_weights, indicator_weights = _weights(base, ui)
-        ui.header("Method")
-        options = _methods(base, ui)
-        hotspot_options = _hotspot_options(ui)
+        st.header("Weights")
+        dimension_weights, indicator_weights = _weights(base)
+        st.header("Method")
+        options = _methods(base)
+        hotspot_options = _hotspot_options()
     try:
         framework = base.with_weights(indicator_weights, dimension_weights).with_options(**options)
     except FrameworkError as exc:  # every weight at 0
-        if not draw:
-            return None
         st.error(f"{plain(str(exc).splitlines()[-1].strip(' -'))}")
         st.stop()
     return {
@@ -57,38 +49,6 @@ def sidebar_inputs(draw: bool = True) -> dict[str, Any] | None:
         "dimension_weights": dimension_weights,
         **hotspot_options,
     }
-
-
-def inputs_agree(early: dict | None, drawn: dict) -> bool:
-    """Whether the settings read before the sidebar was drawn are those its widgets gave."""
-    keys = ("city", "neighbours", "permutations", "correction", "suppress_below", "basemap")
-    return early is not None and early["framework"] == drawn["framework"] and all(early[k] == drawn[k] for k in keys)
-
-
-class _StateOnly:
-    """The sidebar's widgets as values only: what each keyed widget holds in ``st.session_state`` (the first
-    option where it holds none of its options, as Streamlit would draw it), and no element drawn."""
-
-    def header(self, *args, **kwargs) -> None:
-        return None
-
-    warning = header
-
-    def expander(self, *args, **kwargs):
-        return nullcontext()
-
-    def selectbox(self, label, options, *, key, **kwargs):
-        options = list(options)
-        value = st.session_state.get(key)
-        return value if value in options else (options[0] if options else None)
-
-    select_slider = selectbox
-
-    def slider(self, label, *, key, **kwargs):
-        return st.session_state[key]
-
-    def checkbox(self, label, value=False, *, key, **kwargs):
-        return bool(st.session_state.get(key, value))
 
 
 def dimension_key(dimension: str) -> str:
@@ -101,45 +61,44 @@ def indicator_key(column: str) -> str:
     return f"w_ind:{column}"
 
 
-def _weight_slider(label: str, key: str, value: float, help: str | None = None, ui=st) -> float:
+def _weight_slider(label: str, key: str, value: float, help: str | None = None) -> float:
     """A weight from 0 (switched off) up; its value lives in ``st.session_state[key]`` (set by
     :func:`ui.state.set_framework`), so it is drawn without a default that would fight it."""
     current = float(st.session_state.setdefault(key, float(value)))
-    return ui.slider(label, min_value=0.0, max_value=max(5.0, current, float(value)), step=0.1, key=key, help=help)
+    return st.slider(label, min_value=0.0, max_value=max(5.0, current, float(value)), step=0.1, key=key, help=help)
 
 
-def _weights(base: Framework, ui=st) -> tuple[dict[str, float], dict[str, float]]:
+def _weights(base: Framework) -> tuple[dict[str, float], dict[str, float]]:
     """Dimension weights, then indicator weights (one expander per dimension)."""
     dimension_weights = {
         dim: _weight_slider(
-            f"{plain(dim.capitalize())} dimension", dimension_key(dim), weight, help=HELP["dimension_weight"], ui=ui
+            f"{plain(dim.capitalize())} dimension", dimension_key(dim), weight, help=HELP["dimension_weight"]
         )
         for dim, weight in base.dimensions.items()
     }
     indicator_weights = {}
     for dim in base.dimension_names:
-        with ui.expander(f"{plain(dim.capitalize())} indicators"):
+        with st.expander(f"{plain(dim.capitalize())} indicators"):
             for ind in base.indicators_of(dim):
                 indicator_weights[ind.column] = _weight_slider(
                     plain(ind.display_label),
                     indicator_key(ind.column),
                     ind.weight,
                     help=f"Column {plain(ind.column)}, {ind.direction.replace('_', ' ')}. {HELP['weight']}",
-                    ui=ui,
                 )
     return dimension_weights, indicator_weights
 
 
-def _methods(base: Framework, ui=st) -> dict[str, str]:
+def _methods(base: Framework) -> dict[str, str]:
     """Normalisation, aggregation and map classes (``Framework.with_options`` arguments)."""
-    normalisation = ui.selectbox(
+    normalisation = st.selectbox(
         "Normalisation",
         NORMALISATIONS,
         key=_preset("opt:normalisation", base.normalisation),
         format_func=option_name,
         help=HELP["normalisation"],
     )
-    aggregation = ui.selectbox(
+    aggregation = st.selectbox(
         "Aggregation",
         AGGREGATIONS,
         key=_preset("opt:aggregation", base.aggregation),
@@ -147,7 +106,7 @@ def _methods(base: Framework, ui=st) -> dict[str, str]:
         help=HELP["aggregation"],
     )
     classes = [c for c in CLASSIFICATIONS if c != "fixed" or base.thresholds]
-    classification = ui.selectbox(
+    classification = st.selectbox(
         "Map classes",
         classes,
         key=_preset("opt:classification", base.classification, classes),
@@ -171,43 +130,43 @@ def _with(options: list, key: str) -> list:
     return options if value is None or value in options else [*options, value]
 
 
-def _hotspot_options(ui=st) -> dict[str, Any]:
+def _hotspot_options() -> dict[str, Any]:
     """Neighbour rule, permutations, multiple-testing correction, and the basemap switch."""
     neighbours, permutations = _with(list(NEIGHBOURS), "neighbours"), _with(list(PERMUTATIONS), "permutations")
     return {
-        "neighbours": ui.selectbox(
+        "neighbours": st.selectbox(
             "Neighbours",
             neighbours,
             format_func=lambda rule: NEIGHBOURS.get(rule, rule),
             key=_preset("neighbours", "queen", neighbours),
             help=HELP["neighbours"],
         ),
-        "permutations": ui.select_slider(
+        "permutations": st.select_slider(
             "Permutations",
             permutations,
             key=_preset("permutations", "auto", permutations),
             help=HELP["permutations"],
         ),
-        "correction": ui.selectbox(
+        "correction": st.selectbox(
             "Multiple-testing correction",
             list(CORRECTIONS),
             format_func=CORRECTIONS.get,
             key=_preset("correction", "fdr", list(CORRECTIONS)),
             help=HELP["correction"],
         ),
-        "suppress_below": _suppression_threshold(ui),
-        "basemap": ui.checkbox("Basemap tiles (needs internet)", value=False, key="basemap", help=HELP["basemap"]),
+        "suppress_below": _suppression_threshold(),
+        "basemap": st.checkbox("Basemap tiles (needs internet)", value=False, key="basemap", help=HELP["basemap"]),
     }
 
 
-def _suppression_threshold(ui=st) -> int:
+def _suppression_threshold() -> int:
     """The small-number threshold of every view and export (``Method.suppress_below``); a warning when off."""
-    below = ui.selectbox(
+    below = st.selectbox(
         "Hide counts below", list(SUPPRESSION), format_func=SUPPRESSION.get, key="suppress_below",
         help=HELP["suppress_below"],
     )  # fmt: skip
     if not below:
-        ui.warning(
+        st.warning(
             "Small counts are shown in every table, map and export: a count of 1 to 4 in a small ward can point "
             "at a person. Use this only for data that identify no one.",
             icon=":material/warning:",
