@@ -110,12 +110,13 @@ def pooled_profiles(results: dict, method, notes: list | None = None) -> dict:
     return copies
 
 
-@st.fragment(run_every=REFRESH_S)
+@st.fragment
 def render_wall(room: str, token: str | None) -> None:
     """Every published map side by side under one legend, the cities in numbers, and their dimension scores.
 
-    A fragment: every :data:`REFRESH_S` seconds, on Refresh, on Remove and on the maps' choice only the wall runs
-    again (the rest of the page is left alone, so a publish costs each group's session one wall, not one page). What
+    A fragment: on Refresh, on Remove and on the maps' choice only the wall runs again. A smaller fragment
+    (:func:`_watch`) checks the room's revision every :data:`REFRESH_S` seconds and draws the page again only when
+    the wall changed (an unchanged wall redrawn every few seconds would cost each browser more than the check). What
     it shows is read, scored and drawn once per room and revision for every session (:func:`ui.cache.latest_wall`,
     :func:`ui.cache.per_revision`), one build at a time: during a burst of publishes the last wall built is shown
     until the newest is ready."""
@@ -135,7 +136,8 @@ def render_wall(room: str, token: str | None) -> None:
     items, results, scale, revision = wall.items, wall.results, wall.scale, shown
     head, refresh = st.columns([4, 1], vertical_alignment="center")
     head.markdown(f"**The wall: {len(items)} published**")
-    refresh.button("Refresh", key="refresh_wall", help=f"The wall also updates itself every {REFRESH_S} s.")
+    with refresh:
+        _watch(room, shown)
     if behind:
         st.caption("Something new was published: the wall adds it in a moment (it updates itself).")
     for kind, text in wall.notes:
@@ -167,6 +169,15 @@ def render_wall(room: str, token: str | None) -> None:
             with column:
                 _wall_map(label, results[label], room, token, ids[label], revision)
     _wall_tables(results, f"{room}|{revision}")
+
+
+@st.fragment(run_every=REFRESH_S)
+def _watch(room: str, shown: tuple) -> None:
+    """Every :data:`REFRESH_S` seconds only this runs: one small query for the room's revision; when the wall
+    changed since ``shown`` (a publish, a removal, the room closed), the page is drawn again."""
+    refresh = st.button("Refresh", key="refresh_wall", help=f"The wall also updates itself every {REFRESH_S} s.")
+    if refresh or workspace_store().room_revision(room) != shown:
+        st.rerun()
 
 
 def _wall_parts(result, version: str) -> dict:
