@@ -419,3 +419,35 @@ def test_a_second_groups_publish_reaches_the_first_groups_wall(database, monkeyp
     assert any("The wall: 1 published" in m.value for m in first.markdown)
     assert any(plain(f"{COLOMBO_LABEL} · Second group's weights") in m.value for m in first.markdown)
     assert reads == [room]  # read once for the new revision, for every session of the server
+
+
+def test_while_a_newer_wall_is_built_the_last_one_is_shown_without_redrawing_the_page(database):
+    """A burst of publishes: while one session builds the newest wall, another shows the last wall built, says
+    more is coming, and does not draw its page again and again until the build is done (a loop that once kept the
+    server busy); once the newer wall is built, the check draws it."""
+    from hotspots.method import Method
+    from ui.cache import _walls
+    from ui.state import demo_specs
+
+    store = open_store(database)
+    _, room, _ = store.create_room()
+    spec = demo_specs()[COLOMBO_LABEL]
+    for name in ("First", "Second"):
+        ws = store.create_workspace()
+        store.put_city(ws, spec)
+        store.save_scenario(ws, name, Method())
+        store.publish(room, ws, COLOMBO_LABEL, name)
+        if name == "First":
+            first = _room_session(room=room)
+            assert any("The wall: 1 published" in m.value for m in first.markdown)
+    walls = _walls()
+    walls.building.add(room)  # another session is building the wall with both items
+    try:
+        second = _room_session(room=room)  # completes: no rerun loop (AppTest would time out)
+        assert any("The wall: 1 published" in m.value for m in second.markdown)
+        assert any("adds it in a moment" in c.value for c in second.caption)
+    finally:
+        walls.building.discard(room)
+    second.run()
+    _ok(second)
+    assert any("The wall: 2 published" in m.value for m in second.markdown)

@@ -291,6 +291,14 @@ def _walls() -> _Walls:
     return _Walls()  # one for the server (renewed, empty, after TTL_S: a wall is then built again)
 
 
+def built_revision(room: str) -> tuple | None:
+    """The revision of the room's last wall built (None: none is held)."""
+    walls = _walls()
+    with walls.lock:
+        done = walls.built.get(room)
+    return None if done is None else done[0]
+
+
 def latest_wall(room: str, revision: tuple, build: Callable[[], Any]) -> tuple[tuple, Any]:
     """The room's wall at ``revision`` (``build()``, made once for every session of the server), or, while one
     session builds a newer wall, the last one built: ``(revision shown, wall)``.

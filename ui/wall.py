@@ -20,7 +20,7 @@ from hotspots.maps import NO_DATA_COLOR, RISK_COLORS
 from hotspots.maps.element import map_parts
 from hotspots.profiles import profile_results
 from hotspots.summary import city_summary
-from ui.cache import latest_wall, per_revision, scored_city, scored_on_common_scale, workspace_store
+from ui.cache import built_revision, latest_wall, per_revision, scored_city, scored_on_common_scale, workspace_store
 from ui.common import city_map, plain, show_error
 from ui.map_component import risk_map_component
 from ui.workspace import STORE_ERRORS
@@ -132,12 +132,12 @@ def render_wall(room: str, token: str | None) -> None:
     except HotspotsError as exc:
         show_error(exc)
         return
-    behind = shown != tuple(revision)
+    seen, behind = tuple(revision), shown != tuple(revision)
     items, results, scale, revision = wall.items, wall.results, wall.scale, shown
     head, refresh = st.columns([4, 1], vertical_alignment="center")
     head.markdown(f"**The wall: {len(items)} published**")
     with refresh:
-        _watch(room, shown)
+        _watch(room, seen, shown)
     if behind:
         st.caption("Something new was published: the wall adds it in a moment (it updates itself).")
     for kind, text in wall.notes:
@@ -172,11 +172,14 @@ def render_wall(room: str, token: str | None) -> None:
 
 
 @st.fragment(run_every=REFRESH_S)
-def _watch(room: str, shown: tuple) -> None:
-    """Every :data:`REFRESH_S` seconds only this runs: one small query for the room's revision; when the wall
-    changed since ``shown`` (a publish, a removal, the room closed), the page is drawn again."""
+def _watch(room: str, seen: tuple, shown: tuple) -> None:
+    """Every :data:`REFRESH_S` seconds only this runs: one small query for the room's revision. The page is drawn
+    again when the room changed since it was drawn (``seen``: a publish, a removal, the room closed) or a newer
+    wall than the one shown has been built meanwhile; never at once for a wall shown while a newer one is built
+    (that would draw the page again and again until it is ready)."""
     refresh = st.button("Refresh", key="refresh_wall", help=f"The wall also updates itself every {REFRESH_S} s.")
-    if refresh or workspace_store().room_revision(room) != shown:
+    built = built_revision(room)
+    if refresh or workspace_store().room_revision(room) != seen or built not in (None, shown):
         st.rerun()
 
 
