@@ -1,10 +1,12 @@
 """The room's wall: every published map side by side on one scale under one legend, the cities in numbers and a
 chart of their dimension scores (:mod:`ui.room` draws the rest of the Room tab).
 
-The wall is a fragment: it runs again every :data:`REFRESH_S` seconds (one small query for the room's revision,
-:meth:`hotspots.workspace.Store.room_revision`), on Refresh, on Remove and when the maps shown change, and the rest
-of the page is left alone. What it shows is read, scored and drawn once per room and revision for every session of
-the server, so a wall that did not change costs little and sends the browser nothing new.
+The wall is a fragment: on Refresh, on Remove and when the maps shown change only the wall runs again. A smaller
+fragment checks the room's revision every :data:`REFRESH_S` seconds (one small query,
+:meth:`hotspots.workspace.Store.room_revision`) and draws the page again only when the wall changed. What the wall
+shows is built once per room and revision for every session of the server, one build at a time
+(:func:`ui.cache.latest_wall`): during a burst of publishes each session shows the last wall built until the newest
+is ready.
 """
 
 from __future__ import annotations
