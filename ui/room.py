@@ -63,7 +63,6 @@ def render_room(inputs: dict) -> None:
     room = st.query_params.get("room")
     code = workspace_store().room_code(room) if room else None
     if code is None:
-        st.session_state.pop("_wall_closed", None)
         if room:
             st.warning("This room is closed (or the link is mistyped).")
         _join_or_open()

@@ -15,7 +15,7 @@ from hotspots.demo import demo_cities
 from hotspots.errors import HotspotsError
 from hotspots.framework import Framework, Indicator, default_framework
 from hotspots.method import Method
-from ui.sidebar import SUPPRESSION
+from ui.sidebar import SUPPRESSION, dimension_key, indicator_key
 
 _WIDGET_PREFIXES = ("w_ind:", "w_dim:", "opt:")
 _OPTIONS = ("normalisation", "aggregation", "classification")
@@ -93,8 +93,8 @@ def remember_upload() -> None:
 
 def widget_values(framework: Framework) -> dict[str, object]:
     """The sidebar's weight and option widgets (``w_ind:*``, ``w_dim:*``, ``opt:*``) as ``framework`` sets them."""
-    values: dict[str, object] = {f"w_dim:{d}": float(w) for d, w in framework.dimensions.items()}
-    values.update({f"w_ind:{i.column}": float(i.weight) for i in framework.indicators})
+    values: dict[str, object] = {dimension_key(d): float(w) for d, w in framework.dimensions.items()}
+    values.update({indicator_key(i.column): float(i.weight) for i in framework.indicators})
     values.update({f"opt:{o}": getattr(framework, o) for o in _OPTIONS})
     return values
 
@@ -131,8 +131,8 @@ def current_framework() -> Framework:
     """The model with the weights and options currently set in the sidebar (for callbacks)."""
     state, base = st.session_state, st.session_state["framework"]
     framework = base.with_weights(
-        {i.column: state.get(f"w_ind:{i.column}", i.weight) for i in base.indicators},
-        {d: state.get(f"w_dim:{d}", w) for d, w in base.dimensions.items()},
+        {i.column: state.get(indicator_key(i.column), i.weight) for i in base.indicators},
+        {d: state.get(dimension_key(d), w) for d, w in base.dimensions.items()},
     )
     return framework.with_options(**{o: state[f"opt:{o}"] for o in _OPTIONS if f"opt:{o}" in state})
 

@@ -123,12 +123,8 @@ def render_wall(room: str, token: str | None) -> None:
     :func:`ui.cache.per_revision`), one build at a time: during a burst of publishes the last wall built is shown
     until the newest is ready."""
     revision = workspace_store().room_revision(room)
-    if not revision or not revision[0]:  # closed (or removed) since the page was drawn: draw the page again
-        if not st.session_state.pop("_wall_closed", False):
-            st.session_state["_wall_closed"] = True
-            st.rerun()
-        st.warning("This room is closed.")
-        return
+    if not revision or not revision[0]:  # closed since the page was drawn: the page says so
+        st.rerun()
     try:  # built once per revision for every session; while a newer wall is built, the last one is shown
         shown, wall = latest_wall(room, revision, lambda: build_wall(workspace_store().room_items(room)))
     except HotspotsError as exc:
