@@ -390,12 +390,19 @@ def test_wrong_join_codes_are_limited_across_sessions(database):
     assert other.query_params["room"] == room
 
 
-def test_a_second_groups_publish_reaches_the_first_groups_wall(database, monkeypatch):
+def test_a_second_groups_publish_reaches_the_first_groups_wall(database, monkeypatch, tmp_path):
     from hotspots.workspace.store import Store
+    from ui import room_signal
 
+    monkeypatch.setattr(room_signal, "_serving", lambda: True)  # as `streamlit run` with the app's config
+    monkeypatch.setattr(room_signal, "app_dir", lambda: tmp_path)
     store = open_store(database)
     code, room, _ = store.create_room()
+    signal = tmp_path / "static" / room_signal.SIGNAL_DIR / room_signal.signal_name(room)
     first = _room_session(room=room)
+    # what the first group's browser reads every few seconds: the room's revision and that of the wall built
+    assert signal.read_text() == room_signal.signal_of(store.room_revision(room), store.room_revision(room))
+    assert room not in signal.name
     assert any("Nothing is published yet" in i.value for i in first.info)
     assert [b.label for b in first.button if b.label == "Refresh"] == ["Refresh"]
     reads = []
@@ -412,7 +419,10 @@ def test_a_second_groups_publish_reaches_the_first_groups_wall(database, monkeyp
     second.selectbox(key="publish_city").set_value(COLOMBO_LABEL).run()
     next(b for b in second.button if b.label == "Publish").click().run()
     _ok(second)
-    assert store.room_revision(room) != revision  # what the first group's wall checks every 15 s
+    assert store.room_revision(room) != revision
+    # the publish and the new wall built in the second group's run changed the signal the first group's watcher reads
+    new = store.room_revision(room)
+    assert signal.read_text() == room_signal.signal_of(new, new) != room_signal.signal_of(revision, revision)
 
     first.run()
     _ok(first)

@@ -138,12 +138,16 @@ def test_two_groups_and_a_facilitator_share_only_what_is_published(chromium_path
             assert group_a.get_by_role("button", name="Download this scenario").count() == 1
             assert group_b.get_by_role("button", name="Download this scenario").count() == 0
             assert group_b.get_by_role("button", name="Remove from the wall").count() == 0
-            # nobody touched the facilitator's page since the room opened: its wall updated itself (every 15 s)
+            # nobody touched the facilitator's page since the room opened: its wall updated itself, told by the
+            # room's signal file (read by the watcher frame from the app's static serving, not a timer)
             facilitator.get_by_text("The wall: 1 published").wait_for(timeout=TIMEOUT)
+            watcher = next(f for f in facilitator.frames if "hotspots_room_watch" in f.url)
+            assert watcher.evaluate("() => document.body.getAttribute('data-hs-signal')") is not None
             assert "host=" not in group_b.url and group_b.get_by_role("button", name="Close the room").count() == 0
             facilitator.get_by_role("button", name="Refresh").click(timeout=TIMEOUT)
             facilitator.get_by_role("button", name="Remove from the wall").click(timeout=TIMEOUT)
             facilitator.get_by_text("Nothing is published yet.").wait_for(timeout=TIMEOUT)
+            group_b.get_by_text("Nothing is published yet.").wait_for(timeout=TIMEOUT)  # B's wall follows by itself
         finally:
             browser.close()
     assert not outside, outside

@@ -11,7 +11,7 @@ the store (:mod:`hotspots.workspace.limits`), per workspace and per server.
 The facilitator's rights come only from the room's secret token, which travels in the facilitator's own link
 (``?room=...&host=<token>``, shown once when the room is opened) and in nothing that is saved with the workspace:
 the group's ``?ws=`` link, or the room's link alone, gives none. The wall itself is :mod:`ui.wall`: a fragment that
-updates itself when something is published or removed.
+updates itself when something is published or removed (:mod:`ui.room_signal`).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import streamlit as st
 
 from ui.cache import workspace_store
 from ui.common import plain
+from ui.room_signal import post_signal
 from ui.wall import render_wall
 from ui.workspace import STORE_ERRORS
 
@@ -182,6 +183,7 @@ def _close(room: str, token: str) -> None:
     except STORE_ERRORS as exc:
         st.session_state["room_error"] = str(exc)
         return
+    post_signal(room)  # the other browsers in the room learn at once that it closed
     st.query_params.pop("room", None)
     st.query_params.pop("host", None)
     st.session_state.get("facilitator", {}).pop(room, None)
@@ -216,4 +218,5 @@ def _publish(room: str) -> None:
     except STORE_ERRORS as exc:
         state["room_error"] = str(exc)
         return
+    post_signal(room)  # the other browsers in the room see it in a few seconds
     state["room_message"] = f"Published {city} under {scenario}."

@@ -1,9 +1,9 @@
 """The room's wall: every published map side by side on one scale under one legend, the cities in numbers and a
 chart of their dimension scores (:mod:`ui.room` draws the rest of the Room tab).
 
-The wall is a fragment: on Refresh, on Remove and when the maps shown change only the wall runs again. A smaller
-fragment checks the room's revision every :data:`REFRESH_S` seconds (one small query,
-:meth:`hotspots.workspace.Store.room_revision`) and draws the page again only when the wall changed. What the wall
+The wall is a fragment: on Refresh, on Remove, when the maps shown change and when the room's signal changes
+(:mod:`ui.room_signal`: an invisible frame reads a few bytes every few seconds; something was published or removed,
+or a newer wall was built) only the wall runs again; an unchanged wall is not redrawn. What the wall
 shows is built once per room and revision for every session of the server, one build at a time
 (:func:`ui.cache.latest_wall`): during a burst of publishes each session shows the last wall built until the newest
 is ready.
@@ -12,6 +12,7 @@ is ready.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 
 import pandas as pd
 import streamlit as st
@@ -22,12 +23,12 @@ from hotspots.maps import NO_DATA_COLOR, RISK_COLORS
 from hotspots.maps.element import map_parts
 from hotspots.profiles import profile_results
 from hotspots.summary import city_summary
-from ui.cache import built_revision, latest_wall, per_revision, scored_city, scored_on_common_scale, workspace_store
+from ui.cache import latest_wall, per_revision, scored_city, scored_on_common_scale, workspace_store
 from ui.common import city_map, plain, show_error
 from ui.map_component import risk_map_component
+from ui.room_signal import post_signal, signal_of, watch_room
 from ui.workspace import STORE_ERRORS
 
-REFRESH_S = 15  #: seconds between the wall's checks for news
 WALL_MAP_HEIGHT = 380
 MAPS_PER_ROW = 2
 MAX_WALL_MAPS = 8  # maps drawn at once (the table and the chart hold every item): 30 maps would stall a laptop
@@ -116,10 +117,10 @@ def pooled_profiles(results: dict, method, notes: list | None = None) -> dict:
 def render_wall(room: str, token: str | None) -> None:
     """Every published map side by side under one legend, the cities in numbers, and their dimension scores.
 
-    A fragment: on Refresh, on Remove and on the maps' choice only the wall runs again. A smaller fragment
-    (:func:`_watch`) checks the room's revision every :data:`REFRESH_S` seconds and draws the page again only when
-    the wall changed (an unchanged wall redrawn every few seconds would cost each browser more than the check). What
-    it shows is read, scored and drawn once per room and revision for every session (:func:`ui.cache.latest_wall`,
+    A fragment: on Refresh, on Remove, on the maps' choice and when the room's signal says the wall changed
+    (:func:`ui.room_signal.watch_room`) only the wall runs again; an unchanged wall is not redrawn (redrawing it
+    every few seconds to find out cost each browser about half a CPU-second a time). What it shows is read, scored
+    and drawn once per room and revision for every session (:func:`ui.cache.latest_wall`,
     :func:`ui.cache.per_revision`), one build at a time: during a burst of publishes the last wall built is shown
     until the newest is ready."""
     revision = workspace_store().room_revision(room)
@@ -130,12 +131,15 @@ def render_wall(room: str, token: str | None) -> None:
     except HotspotsError as exc:
         show_error(exc)
         return
-    seen, behind = tuple(revision), shown != tuple(revision)
-    items, results, scale, revision = wall.items, wall.results, wall.scale, shown
+    post_signal(room)  # after a build: the other sessions' watchers learn that a newer wall is there
+    behind = shown != tuple(revision)
+    items, results, scale = wall.items, wall.results, wall.scale
     head, refresh = st.columns([4, 1], vertical_alignment="center")
     head.markdown(f"**The wall: {len(items)} published**")
     with refresh:
-        _watch(room, seen, shown)
+        st.button("Refresh", key="refresh_wall", help="The wall also updates itself when something is published.")
+        watch_room(room, signal_of(revision, shown))
+    revision = shown
     if behind:
         st.caption("Something new was published: the wall adds it in a moment (it updates itself).")
     for kind, text in wall.notes:
@@ -169,23 +173,16 @@ def render_wall(room: str, token: str | None) -> None:
     _wall_tables(results, f"{room}|{revision}")
 
 
-@st.fragment(run_every=REFRESH_S)
-def _watch(room: str, seen: tuple, shown: tuple) -> None:
-    """Every :data:`REFRESH_S` seconds only this runs: one small query for the room's revision. The page is drawn
-    again when the room changed since it was drawn (``seen``: a publish, a removal, the room closed) or a newer
-    wall than the one shown has been built meanwhile; never at once for a wall shown while a newer one is built
-    (that would draw the page again and again until it is ready)."""
-    refresh = st.button("Refresh", key="refresh_wall", help=f"The wall also updates itself every {REFRESH_S} s.")
-    built = built_revision(room)
-    if refresh or workspace_store().room_revision(room) != seen or built not in (None, shown):
-        st.rerun()
-
-
-def _wall_parts(result, version: str) -> dict:
+def _wall_parts(result) -> dict:
     """One wall map as the map component draws it (made once per room, item and revision: the pooled risk
-    profiles change when the wall does)."""
+    profiles change when the wall does). Its version is a digest of what it shows, so a publish that leaves this
+    map as it was (items on their own scales) leaves its frame alone."""
     fixed = dataclasses.replace(result, breaks={column: WALL_BREAKS for column in result.breaks})
-    return {**map_parts(city_map(fixed, {"basemap": False}, compact=True, legend=False)), "version": version}
+    parts = map_parts(city_map(fixed, {"basemap": False}, compact=True, legend=False))
+    digest = hashlib.sha1()
+    for part in ("data", "geometry", "layers_js"):
+        digest.update(str(parts[part]).encode("utf-8"))
+    return {**parts, "version": "wall|" + digest.hexdigest()}
 
 
 def _wall_map(label: str, result, room: str, token: str | None, item_id: int, revision: tuple) -> None:
@@ -193,8 +190,7 @@ def _wall_map(label: str, result, room: str, token: str | None, item_id: int, re
     the maps already drawn, it does not mount them again)."""
     st.markdown(f"**{plain(label)}**")
     try:
-        version = f"wall|{room}|{item_id}|{revision}"
-        parts = per_revision(version, lambda: _wall_parts(result, version))
+        parts = per_revision(f"wall|{room}|{item_id}|{revision}", lambda: _wall_parts(result))
     except HotspotsError as exc:
         show_error(exc)
         return
@@ -208,6 +204,7 @@ def _remove(room: str, token: str, item_id: int) -> None:
         workspace_store().remove_item(room, token, item_id)
     except STORE_ERRORS as exc:
         st.session_state["room_error"] = str(exc)
+    post_signal(room)
 
 
 def wall_legend() -> str:

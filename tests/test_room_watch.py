@@ -1,0 +1,92 @@
+"""The room's watcher frame (ui/room_watch/index.html) in Chromium: it tells the app about each change of the room's
+signal once, only when the signal differs from what the wall shows, never in a loop, and falls back to a slow check
+where the app has no static serving.
+
+The frame runs on its own page here: Playwright serves it and a signal file whose text the test sets, and the test
+plays the app (the render messages) and records what the frame sends (its component values).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_browser import CHROMIUM_ARGS, chromium_path  # noqa: F401 -- the shared fixture
+
+FRAME = Path(__file__).resolve().parents[1] / "ui" / "room_watch" / "index.html"
+ORIGIN = "http://watch.test"
+POLL_MS = 40
+
+
+@pytest.fixture()
+def watch(chromium_path):  # noqa: F811
+    from playwright.sync_api import sync_playwright
+
+    signal = {"text": "1.0.0/1.0.0", "status": 200, "reads": 0}
+
+    def serve(route):
+        if route.request.url.endswith("/signal.txt"):
+            signal["reads"] += 1
+            route.fulfill(status=signal["status"], body=signal["text"], content_type="text/plain")
+        else:
+            route.fulfill(status=200, body=FRAME.read_text(encoding="utf-8"), content_type="text/html")
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page()
+        page.route(f"{ORIGIN}/**", serve)
+        page.add_init_script(  # the frame is its own parent here: collect what it sends to the app
+            "window.sent = []; window.addEventListener('message', (e) => {"
+            " if (e.data && e.data.type === 'streamlit:setComponentValue') window.sent.push(e.data.value.signal); });"
+        )
+        page.goto(f"{ORIGIN}/index.html")
+
+        def render(seen: str, fallback_ms: int = 60_000) -> None:
+            page.evaluate(
+                "([seen, every, fallback]) => window.postMessage({type: 'streamlit:render', args: {url: 'signal.txt',"
+                " seen: seen, every_ms: every, fallback_ms: fallback}}, '*')",
+                [seen, POLL_MS, fallback_ms],
+            )
+
+        def polls(n: int) -> list:
+            start = signal["reads"]
+            while signal["reads"] < start + n:
+                page.wait_for_timeout(POLL_MS)
+            return page.evaluate("() => window.sent")
+
+        yield signal, render, polls, page
+        browser.close()
+
+
+def test_the_watcher_reports_each_change_once_and_never_what_is_shown(watch):
+    signal, render, polls, _ = watch
+    render("1.0.0/1.0.0")
+    assert polls(4) == []  # the wall shows what the signal says: nothing to do
+    signal["text"] = "1.1.5/1.0.0"  # a publish: the wall at 1.1.5 is being built
+    assert polls(1) == []
+    signal["text"] = "1.1.5/1.1.5"  # ... and is built by the next read
+    assert polls(4) == ["1.1.5/1.1.5"]  # one redraw, once the signal stayed the same for one read
+    render("1.1.5/1.1.5")  # the app drew the new wall
+    assert polls(4) == ["1.1.5/1.1.5"]
+
+
+def test_a_signal_behind_the_page_makes_one_report_not_a_loop(watch):
+    signal, render, polls, _ = watch
+    render("1.0.0/1.0.0")
+    signal["text"] = "1.1.5/1.0.0"  # a publish whose wall is still being built (another session builds it)
+    assert polls(4) == ["1.1.5/1.0.0"]
+    render("1.1.5/1.0.0")  # the page shows the last wall built and says more is coming
+    assert polls(4) == ["1.1.5/1.0.0"]
+    render("1.2.6/1.0.0")  # the page ran again for another reason and is ahead of the file
+    assert polls(6) == ["1.1.5/1.0.0"]  # the file lags: no report, and no loop of reruns
+    signal["text"] = "1.2.6/1.2.6"
+    assert polls(4) == ["1.1.5/1.0.0", "1.2.6/1.2.6"]
+
+
+def test_without_static_serving_the_watcher_asks_the_app_now_and_then(watch):
+    signal, render, polls, page = watch
+    signal["status"] = 404  # the app runs without server.enableStaticServing: no signal file
+    render("1.0.0/1.0.0", fallback_ms=400)
+    assert polls(1) == []
+    page.wait_for_function("() => window.sent.length > 0", timeout=10_000)
+    assert page.evaluate("() => window.sent") == [None]  # a check: the wall reads the room's revision itself
