@@ -41,11 +41,11 @@ def watch(chromium_path):  # noqa: F811
         )
         page.goto(f"{ORIGIN}/index.html")
 
-        def render(seen: str, fallback_ms: int = 60_000) -> None:
+        def render(seen: str, fallback_ms: int = 60_000, gap_ms: int = 0) -> None:
             page.evaluate(
-                "([seen, every, fallback]) => window.postMessage({type: 'streamlit:render', args: {url: 'signal.txt',"
-                " seen: seen, every_ms: every, fallback_ms: fallback}}, '*')",
-                [seen, POLL_MS, fallback_ms],
+                "([seen, every, fallback, gap]) => window.postMessage({type: 'streamlit:render', args: {url:"
+                " 'signal.txt', seen: seen, every_ms: every, fallback_ms: fallback, gap_ms: gap}}, '*')",
+                [seen, POLL_MS, fallback_ms, gap_ms],
             )
 
         def polls(n: int) -> list:
@@ -90,3 +90,16 @@ def test_without_static_serving_the_watcher_asks_the_app_now_and_then(watch):
     assert polls(1) == []
     page.wait_for_function("() => window.sent.length > 0", timeout=10_000)
     assert page.evaluate("() => window.sent") == [None]  # a check: the wall reads the room's revision itself
+
+
+def test_in_a_burst_of_publishes_the_wall_is_redrawn_at_most_once_per_gap(watch):
+    signal, render, polls, page = watch
+    render("1.0.0/1.0.0", gap_ms=3000)
+    signal["text"] = "1.1.5/1.1.5"
+    assert polls(3) == ["1.1.5/1.1.5"]  # the first change after a quiet time: at once
+    render("1.1.5/1.1.5", gap_ms=3000)
+    signal["text"] = "1.2.6/1.2.6"  # the next publish, a moment later
+    assert polls(6) == ["1.1.5/1.1.5"]  # waits for the gap
+    signal["text"] = "1.3.7/1.3.7"  # and another
+    page.wait_for_function("() => window.sent.length > 1", timeout=10_000)
+    assert polls(3) == ["1.1.5/1.1.5", "1.3.7/1.3.7"]  # then one redraw catches up with both

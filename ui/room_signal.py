@@ -5,7 +5,7 @@ something was published, removed, or the room closed) and the revision of the la
 (:func:`ui.cache.built_revision`). The server writes it into a file of the app's ``static/`` folder
 (``static/hotspots-rooms/<digest of the room ID>.txt``, served by Streamlit's static file serving), and an
 invisible frame on the Room tab (``ui/room_watch/index.html``) reads it every :data:`POLL_S` seconds and reruns the
-wall when it changed. Reading a few bytes costs the browser and the server almost nothing; a timer rerun on the
+wall when it changed (at most once per :data:`GAP_S` seconds). Reading a few bytes costs the browser and the server almost nothing; a timer rerun on the
 server (``st.fragment(run_every=...)``) made every browser redraw its page on every tick, about half a CPU-second
 each time with the wall on it (``bench/bench_room.py``: 30 browsers on one machine spent most of its CPU so).
 
@@ -32,6 +32,9 @@ from ui.map_component import app_dir
 
 SIGNAL_DIR = "hotspots-rooms"
 POLL_S = 2  #: seconds between two reads of the signal in the browser
+#: seconds at least between two redraws the watcher asks for: in a burst of publishes each browser on the Room tab
+#: redraws its wall (1-3 CPU-s with 8 maps) every GAP_S, not for every publish; Refresh shows the latest at once
+GAP_S = 15
 FALLBACK_S = 30  #: without static serving: seconds between two checks on the server
 KEEP_S = 7 * 24 * 3600  #: signals of rooms not touched for a week are removed when a new one is written
 
@@ -120,4 +123,5 @@ def watch_room(room: str, seen: str) -> None:
         seen=seen,
         every_ms=POLL_S * 1000,
         fallback_ms=FALLBACK_S * 1000,
+        gap_ms=GAP_S * 1000,
     )
