@@ -60,7 +60,10 @@ CHROMIUM_ARGS = [
 ]
 KOLKATA = "Kolkata (synthetic demo)"
 OTHER_CITY = "Dhaka (synthetic demo)"
-INDICATOR = "Recorded hate incidents"  # an indicator weight's slider: not previewed, the server redraws the map
+# Indicator weights' sliders: a rate, previewed in the frame; a count with suppressed cells (its normalised values
+# stay on the server), whose change waits for the server's map
+INDICATOR = "Youth unemployment"
+SUPPRESSED_INDICATOR = "Recorded hate incidents"
 TARGETS = {"first map": 3.0, "weight change": 0.3, "weight change (big city)": 1.0, "city switch": 1.0}
 
 # In the map's frame: note each new state of the map (container, render counter, fills) once all wards are drawn.
@@ -465,7 +468,14 @@ def main() -> None:
                 for permutations in ("auto", "999"):
                     set_permutations(page, permutations)
                     weight_figures(page, f"dimension weight, 144 wards, {permutations}", args.repeat, 0.3)
-                weight_figures(page, "indicator weight, 144 wards, 999", args.repeat, 0.3, INDICATOR)
+                weight_figures(page, "indicator weight (a rate), 144 wards, 999", args.repeat, 0.3, INDICATOR)
+                weight_figures(
+                    page,
+                    "indicator weight (suppressed counts: server), 144 wards, 999",
+                    args.repeat,
+                    0.3,
+                    SUPPRESSED_INDICATOR,
+                )
                 rapid_rounds(page, args.repeat)
                 switches = []
                 for i in range(args.repeat):

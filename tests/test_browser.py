@@ -466,9 +466,24 @@ RECORD_PREVIEWS_JS = """() => {
 }"""
 
 
-def test_a_dimension_weight_recolours_the_map_before_the_server_and_the_server_agrees(chromium_path, app_url):
+def _weight_slider(page, label: str):
+    """The range input of the sidebar's weight slider with this label; an indicator's is in its dimension's
+    expander, opened first."""
+    box = page.locator("[data-testid='stSidebar'] [data-testid='stSlider']").filter(has_text=label).first
+    if not box.is_visible():
+        for expander in page.locator("[data-testid='stSidebar'] [data-testid='stExpander']").all():
+            if expander.locator("[data-testid='stSlider']").filter(has_text=label).count():
+                expander.locator("summary").first.click()
+                box.wait_for(state="visible", timeout=30_000)
+                break
+    return box.locator("input[type='range']").first
+
+
+@pytest.mark.parametrize("label", ["Individual dimension", "Youth unemployment"])
+def test_a_weight_recolours_the_map_before_the_server_and_the_server_agrees(chromium_path, app_url, label):
     """The frame recolours the map from the slider at once (the preview), says the hot spots are updating, and
-    the server's map that follows shows the same class in every ward."""
+    the server's map that follows shows the same class in every ward: for a dimension's weight (from the
+    dimension scores) and for an indicator's (a rate: from its normalised values)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -476,12 +491,10 @@ def test_a_dimension_weight_recolours_the_map_before_the_server_and_the_server_a
         try:
             page, frame = _open_app(browser, app_url)
             frame.wait_for_function(WARDS_DRAWN_JS, arg=KOLKATA_WARDS, timeout=30_000)
+            _weight_slider(page, label).focus()
+            page.wait_for_timeout(1000)
             before = frame.evaluate(MAP_STATE_JS)
-            frame.evaluate(RECORD_PREVIEWS_JS)
-            slider = page.locator("[data-testid='stSidebar'] [data-testid='stSlider']").filter(
-                has_text="Individual dimension"
-            )
-            slider.locator("input[type='range']").first.focus()
+            frame.evaluate(RECORD_PREVIEWS_JS)  # after the expander opened (a rerun of the page, not of the map)
             page.keyboard.press("End")  # weight 1 -> 5: many wards change class
             frame.wait_for_function(
                 "(n) => Number(document.querySelector('.leaflet-container').getAttribute('data-hs-renders')) > n",

@@ -189,3 +189,66 @@ def test_a_map_state_is_outdated_exactly_when_a_weight_slider_has_moved_on(page,
     assert moved(["", 1.0, 1.0], [others[0] + 0.1, *others[1:]]) is True  # unreadable dimension, moved indicator
     assert moved(dims, ["", *others[1:]]) is False  # an unreadable slider: not outdated
     assert page.evaluate(MOVED_ON_JS, [{**spec, "others": {"keys": [], "weights": []}}, [1.0, 1.2, 1.0], []]) is True
+
+
+INDICATOR_JS_CALL = """([spec, dims, inds]) => {
+  const P = window.hsPreview, scores = spec.scores.map(P.floats);
+  const values = spec.others.values.map((v) => (v ? P.floats(v) : null));
+  const dimScores = P.dimensionScores(spec, scores, values, inds);
+  if (!dimScores) return null;
+  const on = P.dimensionsOn(spec, inds);
+  const risk = P.risk(dimScores, dims.map((w, d) => (on[d] ? w : 0)), spec.aggregation === 'geometric');
+  const bins = P.bins(risk, spec.scheme, spec.thresholds);
+  return {risk: Array.from(risk, (v) => (isNaN(v) ? null : v)), bins: bins, codes: P.codes(risk, bins)};
+}"""
+
+
+def _score_indicators(city, graph, aggregation: str, scheme: str, indicator_weights: dict):
+    framework = default_framework().with_options(aggregation=aggregation, classification=scheme)
+    framework = framework.with_weights(indicator_weights, {})
+    return score_city(city, framework, graph=graph, permutations=0)
+
+
+@pytest.mark.parametrize("aggregation", ["arithmetic", "geometric"])
+@pytest.mark.parametrize("scheme", ["quantiles", "equal_interval"])
+def test_an_indicator_weight_preview_gives_the_servers_classes(page, cities, aggregation, scheme):
+    """An indicator weight moved: the preview recomputes the dimension scores from the indicators' normalised values
+    and gives score_city's risk scores (to rounding: numpy sums in another order), class breaks and classes; for an
+    indicator in a dimension that holds a count column with a suppressed cell, it gives nothing (the server's map
+    follows) and the spec carries no value of that column."""
+    previewed = waited = 0
+    for city, graph in cities.values():
+        base = _score_indicators(city, graph, aggregation, scheme, {})
+        spec = preview_spec(base, {})
+        codes = base.suppression
+        hidden = {c for c in codes.columns if (codes[c].to_numpy() != 0).any()}
+        indicators = list(base.framework.indicators)
+        for i, indicator in enumerate(indicators):
+            assert (spec["others"]["values"][i] is None) == (indicator.column in hidden), indicator.column
+        for indicator in indicators:
+            for weight in (0.0, 2.5):
+                weights = {ind.column: float(ind.weight) for ind in indicators} | {indicator.column: weight}
+                got = page.evaluate(INDICATOR_JS_CALL, [spec, spec["weights"], [weights[k.column] for k in indicators]])
+                dimension_hidden = any(
+                    k.column in hidden and weights[k.column] > 0
+                    for k in indicators
+                    if k.dimension == indicator.dimension
+                )
+                if dimension_hidden:
+                    assert got is None, indicator.column
+                    waited += 1
+                    continue
+                previewed += 1
+                expected = _score_indicators(city, graph, aggregation, scheme, {indicator.column: weight})
+                want_risk = expected.layer["risk_score"].to_numpy(dtype=float, na_value=np.nan)
+                got_risk = np.array([np.nan if v is None else v for v in got["risk"]])
+                np.testing.assert_allclose(
+                    got_risk, want_risk, rtol=0, atol=1e-12, err_msg=f"{city.name} {indicator.column}"
+                )
+                np.testing.assert_allclose(got["bins"], expected.breaks["risk_score"], rtol=0, atol=1e-12)
+                want_codes = classify(want_risk, bins=expected.breaks["risk_score"]).codes
+                assert got["codes"] == "".join("-" if c < 0 else str(c) for c in want_codes), (
+                    city.name,
+                    indicator.column,
+                )
+    assert previewed > 0 and waited > 0  # both paths are tried on the demo cities

@@ -42,6 +42,47 @@ window.hsPreview = (function () {
     return out;
   }
 
+  // hotspots.scoring.RiskScorer.transform's dimension scores for indicator weights W: ten times the weighted mean
+  // of each ward's available normalised indicator values in the dimension (NaN where none is available). A
+  // dimension whose indicator weights are those of the drawn map keeps the server's scores. Null when a changed
+  // dimension holds an indicator with weight whose values the app does not send (counts it suppresses somewhere):
+  // the server's map follows.
+  function dimensionScores(spec, scores, values, W) {
+    var O = spec.others, out = [];
+    for (var d = 0; d < scores.length; d++) {
+      var members = [], changed = false;
+      for (var i = 0; i < O.dim.length; i++) {
+        if (O.dim[i] !== d) continue;
+        members.push(i);
+        if (Math.abs(W[i] - O.weights[i]) > 1e-9) changed = true;
+      }
+      if (!changed) { out.push(scores[d]); continue; }
+      for (var m = 0; m < members.length; m++) if (W[members[m]] > 0 && !values[members[m]]) return null;
+      var n = scores[d].length, dim = new Float64Array(n);
+      for (var k = 0; k < n; k++) {
+        var num = 0, den = 0;
+        for (m = 0; m < members.length; m++) {
+          var j = members[m], w = W[j];
+          if (!(w > 0)) continue;
+          var x = values[j][k];
+          if (isNaN(x)) continue;
+          num += w * x;
+          den += w;
+        }
+        dim[k] = den > 0 ? 10.0 * num / den : NaN;
+      }
+      out.push(dim);
+    }
+    return out;
+  }
+  // Which dimensions have an indicator with weight (a dimension whose indicators all weigh 0 is switched off).
+  function dimensionsOn(spec, W) {
+    var on = [];
+    for (var d = 0; d < spec.dims.length; d++) on.push(false);
+    for (var i = 0; i < W.length; i++) if (W[i] > 0) on[spec.others.dim[i]] = true;
+    return on;
+  }
+
   function sortedValues(values) {
     var out = [];
     for (var i = 0; i < values.length; i++) if (!isNaN(values[i])) out.push(values[i]);
@@ -125,6 +166,21 @@ window.hsPreview = (function () {
   function sliderWeights(doc, spec) {
     return sliderValues(doc, spec.keys);
   }
+  // What the page's weight sliders show now: {dims: dimension weights, inds: indicator weights or null when one
+  // is unreadable} (null: a dimension slider is missing or unreadable).
+  function sliderState(doc, spec) {
+    var dims = sliderValues(doc, spec.keys);
+    if (!dims) return null;
+    var others = spec.others, inds = others && others.keys.length ? sliderValues(doc, others.keys) : null;
+    return {dims: dims, inds: inds};
+  }
+  // Whether a slider state is the one the map was drawn with (indicators unreadable: as drawn).
+  function atSpec(state, spec) {
+    return same(state.dims, spec.weights) && (!state.inds || same(state.inds, spec.others.weights));
+  }
+  function sameState(a, b) {
+    return same(a.dims, b.dims) && (a.inds === b.inds || same(a.inds, b.inds));
+  }
   // Whether the page's weight sliders have moved on from the weights a map state was drawn with (its preview
   // spec): the app then has a newer run coming, and this state need not be drawn. False when unsure.
   function movedOn(doc, spec) {
@@ -136,11 +192,13 @@ window.hsPreview = (function () {
     return !!values && !same(values, others.weights);
   }
 
-  // The map data D with the composite layer recomputed for dimension weights W (null: nothing to preview).
-  function previewData(D, spec, scores, weights) {
+  // The map data D with the composite layer recomputed from dimension scores and weights (null: nothing to
+  // preview); "on" says which dimensions have an indicator with weight (default: the drawn map's).
+  function previewData(D, spec, scores, weights, on) {
     var effective = [], any = false;
+    on = on || spec.on;
     for (var d = 0; d < weights.length; d++) {
-      effective.push(spec.on[d] ? weights[d] : 0);
+      effective.push(on[d] ? weights[d] : 0);
       if (effective[d] > 0) any = true;
     }
     if (!any) return null;  // every weight at 0: the app refuses it
@@ -169,7 +227,7 @@ window.hsPreview = (function () {
     return true;
   }
 
-  // Watch the page's sliders; call apply(weights) on the next animation frame after one of them moved.
+  // Watch the page's sliders; call apply(sliderState) on the next animation frame after one of them moved.
   function watch(doc, getSpec, apply) {
     var queued = false;
     var observer = new MutationObserver(function (records) {
@@ -181,8 +239,8 @@ window.hsPreview = (function () {
           requestAnimationFrame(function () {
             queued = false;
             var spec = getSpec();
-            var weights = spec ? sliderWeights(doc, spec) : null;
-            if (weights) apply(weights);
+            var state = spec ? sliderState(doc, spec) : null;
+            if (state) apply(state);
           });
           return;
         }
@@ -192,6 +250,7 @@ window.hsPreview = (function () {
     return observer;
   }
 
-  return {floats: floats, risk: risk, bins: bins, codes: codes, legend: legend, previewData: previewData,
-          sliderWeights: sliderWeights, movedOn: movedOn, same: same, watch: watch};
+  return {floats: floats, risk: risk, dimensionScores: dimensionScores, dimensionsOn: dimensionsOn, bins: bins,
+          codes: codes, legend: legend, previewData: previewData, sliderWeights: sliderWeights,
+          sliderState: sliderState, atSpec: atSpec, sameState: sameState, movedOn: movedOn, same: same, watch: watch};
 })();
