@@ -461,3 +461,32 @@ def test_while_a_newer_wall_is_built_the_last_one_is_shown_without_redrawing_the
     second.run()
     _ok(second)
     assert any("The wall: 2 published" in m.value for m in second.markdown)
+
+
+def test_the_wall_draws_the_latest_four_maps_and_more_on_request(database):
+    """Six items: the wall draws the maps of the latest four (each map drawn costs every browser in the room when
+    the wall changes), the table holds all six, and the group can choose up to eight maps."""
+    from hotspots.method import Method
+    from ui.state import demo_specs
+    from ui.wall import MAX_WALL_MAPS, WALL_MAPS_SHOWN
+
+    store = open_store(database)
+    _, room, _ = store.create_room()
+    spec = demo_specs()[COLOMBO_LABEL]
+    for number in range(6):
+        ws = store.create_workspace()
+        store.put_city(ws, spec)
+        store.save_scenario(ws, f"Group {number}", Method(seed=number))
+        store.publish(room, ws, COLOMBO_LABEL, f"Group {number}")
+    session = _room_session(room=room)
+    _ok(session)
+    labels = [plain(f"{COLOMBO_LABEL} · Group {number}") for number in range(6)]
+    drawn = [label for label in labels if any(m.value == f"**{label}**" for m in session.markdown)]
+    assert WALL_MAPS_SHOWN == 4 and drawn == labels[-4:], drawn
+    chosen = session.multiselect(key="wall_maps")
+    assert chosen.value == [f"{COLOMBO_LABEL} · Group {number}" for number in range(2, 6)]
+    assert chosen.max_selections == MAX_WALL_MAPS == 8
+    chosen.set_value([f"{COLOMBO_LABEL} · Group {number}" for number in range(6)]).run()
+    _ok(session)
+    assert all(any(m.value == f"**{label}**" for m in session.markdown) for label in labels)
+    assert any(len(frame.value) == 6 for frame in session.dataframe)  # the cities in numbers: every item

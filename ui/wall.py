@@ -31,7 +31,10 @@ from ui.workspace import STORE_ERRORS
 
 WALL_MAP_HEIGHT = 380
 MAPS_PER_ROW = 2
-MAX_WALL_MAPS = 8  # maps drawn at once (the table and the chart hold every item): 30 maps would stall a laptop
+MAX_WALL_MAPS = 8  # maps drawn at once at most (the table and the chart hold every item): 30 would stall a laptop
+#: Maps drawn at first: the latest published, two rows that fit a screen or a projector. Each map drawn costs every
+#: browser on the Room tab about half a CPU-second when the wall changes (bench/bench_room.py); more can be chosen.
+WALL_MAPS_SHOWN = 4
 #: The wall's classes: fixed bounds on the 0-10 scale, the same in every map, so one legend reads them all.
 WALL_BREAKS = [2.0, 4.0, 6.0, 8.0, 10.0]
 
@@ -156,15 +159,15 @@ def render_wall(room: str, token: str | None) -> None:
     st.markdown(wall_legend(), unsafe_allow_html=True)
     ids = {label: item.id for label, item in _labels(items).items()}
     labels = list(results)
-    if len(labels) > MAX_WALL_MAPS:
+    if len(labels) > WALL_MAPS_SHOWN:
         labels = st.multiselect(
             "Maps shown",
             list(results),
-            default=list(results)[-MAX_WALL_MAPS:],
+            default=list(results)[-WALL_MAPS_SHOWN:],
             max_selections=MAX_WALL_MAPS,
             key="wall_maps",
-            help=f"Up to {MAX_WALL_MAPS} maps at once (the latest published first shown); the table and the chart "
-            "below hold every item.",
+            help=f"Up to {MAX_WALL_MAPS} maps at once (the latest {WALL_MAPS_SHOWN} published are shown first); the "
+            "table and the chart below hold every item.",
         )
     for start in range(0, len(labels), MAPS_PER_ROW):
         for column, label in zip(st.columns(MAPS_PER_ROW), labels[start : start + MAPS_PER_ROW]):
