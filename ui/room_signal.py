@@ -5,9 +5,15 @@ something was published, removed, or the room closed) and the revision of the la
 (:func:`ui.cache.built_revision`). The server writes it into a file of the app's ``static/`` folder
 (``static/hotspots-rooms/<digest of the room ID>.txt``, served by Streamlit's static file serving), and an
 invisible frame on the Room tab (``ui/room_watch/index.html``) reads it every :data:`POLL_S` seconds and reruns the
-wall when it changed (at most once per :data:`GAP_S` seconds). Reading a few bytes costs the browser and the server almost nothing; a timer rerun on the
-server (``st.fragment(run_every=...)``) made every browser redraw its page on every tick, about half a CPU-second
-each time with the wall on it (``bench/bench_room.py``: 30 browsers on one machine spent most of its CPU so).
+wall when it changed (at most once per :data:`GAP_S` seconds). Reading a few bytes costs the browser and the server
+almost nothing; a timer rerun on the server (``st.fragment(run_every=...)``) made every browser redraw its page on
+every tick, about half a CPU-second each time with the wall on it (30 browsers on the Room tab of one server: 1.5
+cores, against 0.36 cores now; ``bench/bench_room.py``).
+
+Static files are served without the app's sign-in or room passcode: the signal's file name is a digest of the room's
+secret ID (not guessable, and not the ID), and it holds only revision numbers (whether the room is open, how many
+items, the last item's number), nothing about what is published. Only this server's publishes, removals and
+closings write it (every route to them goes through the app).
 
 The file's name is a digest of the room's secret ID, and the file holds only revision numbers: nothing about what
 is published. Where the app has no static serving the frame asks the app to check every :data:`FALLBACK_S`
