@@ -13,7 +13,8 @@ laptops would not): the script prints the server's share of the CPU. Each sessio
 2. joins the room with its code (Room tab: from the click on "Join the room" to the room shown);
 3. goes back to the Map tab and switches city (from choosing the city to its wards drawn);
 4. changes a weight (from the key press on a dimension slider to the map redrawn with new fills);
-5. saves a scenario and publishes its city to the room (from the click on "Publish" to the confirmation).
+5. saves a scenario and publishes its city to the room (from the click on "Publish" to the confirmation; and, not
+   an action of its own, until its wall lists at least the items the room held at the confirmation).
 
 Then every session checks what it sees: its own workspace (its ID differs from every other session's), the wall
 lists every published item, and the store holds, for each session's workspace, only that session's scenario and
@@ -68,6 +69,12 @@ MAP_JS = """() => {
             fills: counts + '|' + paths.map((p) => p.getAttribute('fill')).join()};
   }
   return {drawn: 0, fills: null};
+}"""
+# The wall's heading ("The wall: N published") shows at least n items and the wall is not behind the room.
+WALL_WAIT_JS = """(n) => {
+  const text = document.body.textContent;
+  const m = text.match(/The wall: (\\d+) published/);
+  return !!m && Number(m[1]) >= n && !text.includes('the wall adds it in a moment');
 }"""
 DRAWN_WAIT_JS = "(n) => { const m = (" + MAP_JS + ")(); return m.drawn > 0 && (n === null || m.drawn === n); }"
 REFILLED_WAIT_JS = (
@@ -205,6 +212,11 @@ async def session(
     await page.get_by_text(re.compile(r"^Published .+ under ")).wait_for(timeout=TIMEOUT_S * 1000)
     times["publish"].append(time.perf_counter() - start)
     note(number, "publish", times)
+    # the wall follows the confirmation (ui.wall): until it lists at least the items the room held at the confirmation
+    held = pace["store"].room_revision(pace["room"])[1]
+    await wait_in_page(page, WALL_WAIT_JS, held, "wall after publish")
+    times["on the wall"].append(time.perf_counter() - start)
+    note(number, "on the wall", times)
     seen[number] = {"url": page.url, "page": page, "context": context}
 
 
@@ -271,7 +283,7 @@ async def run(
 ) -> tuple[dict, dict, float, dict]:
     from playwright.async_api import async_playwright
 
-    times = {step: [] for step in ("first map", "join", "switch city", "change weight", "publish")}
+    times = {step: [] for step in ("first map", "join", "switch city", "change weight", "publish", "on the wall")}
     pace.update({"arrived": 0, "all here": asyncio.Event()})
     seen: dict = {}
     peak = [0.0]
@@ -327,13 +339,17 @@ def main() -> None:
             cpu, busy = server_cpu_s(server.pid), machine_busy_s()
             started = time.perf_counter()
             pace = {"arrival": args.arrival, "think": args.think, "spread": args.spread, "sessions": args.sessions}
+            pace.update({"store": open_store(db), "room": room})
             times, seen, peak, split = asyncio.run(run(url, code, args.sessions, wards, server.pid, pace))
             print(f"all sessions done in {time.perf_counter() - started:.0f} s")
             for step, values in times.items():
                 report(step, values)
-            report("all actions", [v for step, values in times.items() if step != "first map" for v in values])
+            report(
+                "all actions",
+                [v for step, values in times.items() if step not in ("first map", "on the wall") for v in values],
+            )
             print(f"server memory    {idle:.0f} MB at start, {peak:.0f} MB at most")
-            actions = sum(len(v) for v in times.values())
+            actions = sum(len(v) for step, v in times.items() if step != "on the wall")
             cpu, busy = server_cpu_s(server.pid) - cpu, machine_busy_s() - busy
             print(
                 f"server CPU       {cpu:.0f} s in all, {cpu / max(actions, 1):.2f} s per step; the machine was busy "

@@ -340,6 +340,7 @@ def test_only_the_facilitator_link_gives_facilitator_rights(database):
     assert any("Keep this link private" in c.value for c in facilitator.caption)
     _save_scenario(facilitator, "Facilitator's weights")
     next(b for b in facilitator.button if b.label == "Publish").click().run()
+    facilitator.run()  # the wall's run after the publish (ui.wall: the publishing run shows the last wall built)
     _ok(facilitator)
     assert _facilitator_buttons(facilitator) == ["Remove from the wall", "Close the room (for everyone)"]
     assert [c.value for c in facilitator.code] == [f"?room={room}"]  # once only; the room's link for the groups
@@ -420,8 +421,16 @@ def test_a_second_groups_publish_reaches_the_first_groups_wall(database, monkeyp
     next(b for b in second.button if b.label == "Publish").click().run()
     _ok(second)
     assert store.room_revision(room) != revision
-    # the publish and the new wall built in the second group's run changed the signal the first group's watcher reads
+    # the publishing run ends at once: its confirmation, and the last wall built, which is said to be behind
+    assert any("Published" in s.value for s in second.success)
+    assert any("adds it in a moment" in c.value for c in second.caption)
+    assert any("Nothing is published yet" in i.value for i in second.info)
     new = store.room_revision(room)
+    assert signal.read_text() == room_signal.signal_of(new, revision)  # what the watchers read: a publish
+    second.run()  # the wall's run, which the publishing page's watcher asks for at its next read
+    _ok(second)
+    assert any("The wall: 1 published" in m.value for m in second.markdown)
+    assert not any("adds it in a moment" in c.value for c in second.caption)
     assert signal.read_text() == room_signal.signal_of(new, new) != room_signal.signal_of(revision, revision)
 
     first.run()

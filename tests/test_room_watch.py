@@ -103,3 +103,17 @@ def test_in_a_burst_of_publishes_the_wall_is_redrawn_at_most_once_per_gap(watch)
     signal["text"] = "1.3.7/1.3.7"  # and another
     page.wait_for_function("() => window.sent.length > 1", timeout=10_000)
     assert polls(3) == ["1.1.5/1.1.5", "1.3.7/1.3.7"]  # then one redraw catches up with both
+
+
+def test_after_its_own_publish_the_page_asks_for_its_wall_at_the_next_read(watch):
+    """The publishing session's run shows the last wall built (its confirmation comes first) and leaves the new wall
+    to build: the watcher asks for it at its next read, even when it has already reported the publish's signal."""
+    signal, render, polls, page = watch
+    render("1.0.0/1.0.0", gap_ms=60_000)
+    signal["text"] = "1.1.5/1.0.0"  # the publish, read by the watcher while the publishing run still goes on
+    assert polls(4) == ["1.1.5/1.0.0"]
+    render("build", gap_ms=0)  # the run ended: the wall at 1.1.5 is still to build
+    page.wait_for_function("() => window.sent.length > 1", timeout=10_000)
+    assert page.evaluate("() => window.sent") == ["1.1.5/1.0.0", "1.1.5/1.0.0"]
+    render("1.1.5/1.1.5", gap_ms=60_000)  # the wall run built it
+    assert polls(4) == ["1.1.5/1.0.0", "1.1.5/1.0.0"]

@@ -220,3 +220,4 @@ def _publish(room: str) -> None:
         return
     post_signal(room)  # the other browsers in the room see it in a few seconds
     state["room_message"] = f"Published {city} under {scenario}."
+    state["_just_published"] = True  # this run shows the confirmation first; the wall follows (ui.wall)

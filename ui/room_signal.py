@@ -42,6 +42,7 @@ POLL_S = 2  #: seconds between two reads of the signal in the browser
 #: redraws its wall (1-3 CPU-s with 8 maps) every GAP_S, not for every publish; Refresh shows the latest at once
 GAP_S = 15
 FALLBACK_S = 30  #: without static serving: seconds between two checks on the server
+BUILD = "build"  #: a ``seen`` no signal equals: the watcher asks for the wall at its next read
 KEEP_S = 7 * 24 * 3600  #: signals of rooms not touched for a week are removed when a new one is written
 
 
@@ -118,16 +119,17 @@ def _prune(folder: Path) -> None:
             continue
 
 
-def watch_room(room: str, seen: str) -> None:
+def watch_room(room: str, seen: str, build: bool = False) -> None:
     """The invisible watcher of the room's signal: when the signal differs from ``seen`` (the one the wall was
-    drawn at), the fragment holding it (the wall) runs again."""
+    drawn at), the fragment holding it (the wall) runs again. With ``build``, the wall runs again at the watcher's
+    next read whatever the signal says (a wall left to build after this session's publish)."""
     _component()(
         key="room_watch",
         default=None,
         height=0,
         url=f"../../app/static/{SIGNAL_DIR}/{signal_name(room)}",
-        seen=seen,
+        seen=BUILD if build else seen,
         every_ms=POLL_S * 1000,
         fallback_ms=FALLBACK_S * 1000,
-        gap_ms=GAP_S * 1000,
+        gap_ms=0 if build else GAP_S * 1000,
     )

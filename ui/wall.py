@@ -129,8 +129,13 @@ def render_wall(room: str, token: str | None) -> None:
     revision = workspace_store().room_revision(room)
     if not revision or not revision[0]:  # closed since the page was drawn: the page says so
         st.rerun()
+    # Right after this session published, its run shows the last wall built and ends, so that the confirmation shows
+    # at once (a browser draws a run's elements when the run ends); the watcher then runs the wall again to build it.
+    published = bool(st.session_state.pop("_just_published", False))
     try:  # built once per revision for every session; while a newer wall is built, the last one is shown
-        shown, wall = latest_wall(room, revision, lambda: build_wall(workspace_store().room_items(room)))
+        shown, wall = latest_wall(
+            room, revision, lambda: build_wall(workspace_store().room_items(room)), build_now=not published
+        )
     except HotspotsError as exc:
         show_error(exc)
         return
@@ -141,7 +146,7 @@ def render_wall(room: str, token: str | None) -> None:
     head.markdown(f"**The wall: {len(items)} published**")
     with refresh:
         st.button("Refresh", key="refresh_wall", help="The wall also updates itself when something is published.")
-        watch_room(room, signal_of(revision, shown))
+        watch_room(room, signal_of(revision, shown), build=published and shown != tuple(revision))
     revision = shown
     if behind:
         st.caption("Something new was published: the wall adds it in a moment (it updates itself).")
@@ -157,6 +162,12 @@ def render_wall(room: str, token: str | None) -> None:
         "one scenario), and a colour means the same score range in every map."
     )
     st.markdown(wall_legend(), unsafe_allow_html=True)
+    _wall_maps(items, results, room, token, revision)
+    _wall_tables(results, f"{room}|{revision}")
+
+
+def _wall_maps(items, results: dict, room: str, token: str | None, revision: tuple) -> None:
+    """The maps of the latest :data:`WALL_MAPS_SHOWN` items, or of those the group chose (up to eight)."""
     ids = {label: item.id for label, item in _labels(items).items()}
     labels = list(results)
     if len(labels) > WALL_MAPS_SHOWN:
@@ -173,7 +184,6 @@ def render_wall(room: str, token: str | None) -> None:
         for column, label in zip(st.columns(MAPS_PER_ROW), labels[start : start + MAPS_PER_ROW]):
             with column:
                 _wall_map(label, results[label], room, token, ids[label], revision)
-    _wall_tables(results, f"{room}|{revision}")
 
 
 def _wall_parts(result) -> dict:
