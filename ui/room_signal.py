@@ -7,8 +7,8 @@ something was published, removed, or the room closed) and the revision of the la
 invisible frame on the Room tab (``ui/room_watch/index.html``) reads it every :data:`POLL_S` seconds and reruns the
 wall when it changed (at most once per :data:`GAP_S` seconds). Reading a few bytes costs the browser and the server
 almost nothing; a timer rerun on the server (``st.fragment(run_every=...)``) made every browser redraw its page on
-every tick, about half a CPU-second each time with the wall on it (30 browsers on the Room tab of one server: 1.5
-cores, against 0.36 cores now; ``bench/bench_room.py``).
+every tick, about half a CPU-second each time with the wall on it (30 idle pages on the Room tab: 0.67 cores with
+the timer, 0.38 now, of which the page renderers 0.59 and 0.09; ``bench/bench_room_idle.py``).
 
 Static files are served without the app's sign-in or room passcode: the signal's file name is a digest of the room's
 secret ID (not guessable, and not the ID), and it holds only revision numbers (whether the room is open, how many
