@@ -119,7 +119,13 @@ def folium_map_component(fmap, *, key: str, name: str, height: int) -> dict | No
     component, for maps that are not cached with a version of their own: the version is a digest of what the map
     shows, so a rerun that draws the same map leaves the frame alone and a changed map is restyled in place."""
     parts = map_parts(fmap)
+    return risk_map_component({**parts, "version": parts_digest(parts)}, key=key, name=name, height=height)
+
+
+def parts_digest(parts: dict) -> str:
+    """A digest of what a map's parts (:func:`hotspots.maps.element.map_parts`) show: its version when no cache key
+    names it (the same map drawn again leaves the frame alone)."""
     digest = hashlib.sha1()
     for part in ("data", "geometry", "layers_js"):
         digest.update(str(parts[part]).encode("utf-8"))
-    return risk_map_component({**parts, "version": digest.hexdigest()}, key=key, name=name, height=height)
+    return digest.hexdigest()

@@ -12,7 +12,6 @@ is ready.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 
 import pandas as pd
 import streamlit as st
@@ -25,7 +24,7 @@ from hotspots.profiles import profile_results
 from hotspots.summary import city_summary
 from ui.cache import latest_wall, per_revision, scored_city, scored_on_common_scale, workspace_store
 from ui.common import city_map, plain, show_error
-from ui.map_component import risk_map_component
+from ui.map_component import parts_digest, risk_map_component
 from ui.room_signal import post_signal, signal_of, watch_room
 from ui.workspace import STORE_ERRORS
 
@@ -146,7 +145,7 @@ def render_wall(room: str, token: str | None) -> None:
     head.markdown(f"**The wall: {len(items)} published**")
     with refresh:
         st.button("Refresh", key="refresh_wall", help="The wall also updates itself when something is published.")
-        watch_room(room, signal_of(revision, shown), build=published and shown != tuple(revision))
+        watch_room(room, signal_of(revision, shown), build=published and behind)
     revision = shown
     if behind:
         st.caption("Something new was published: the wall adds it in a moment (it updates itself).")
@@ -192,10 +191,7 @@ def _wall_parts(result) -> dict:
     map as it was (items on their own scales) leaves its frame alone."""
     fixed = dataclasses.replace(result, breaks={column: WALL_BREAKS for column in result.breaks})
     parts = map_parts(city_map(fixed, {"basemap": False}, compact=True, legend=False))
-    digest = hashlib.sha1()
-    for part in ("data", "geometry", "layers_js"):
-        digest.update(str(parts[part]).encode("utf-8"))
-    return {**parts, "version": "wall|" + digest.hexdigest()}
+    return {**parts, "version": "wall|" + parts_digest(parts)}
 
 
 def _wall_map(label: str, result, room: str, token: str | None, item_id: int, revision: tuple) -> None:
