@@ -147,7 +147,12 @@ def test_two_groups_and_a_facilitator_share_only_what_is_published(chromium_path
             facilitator.get_by_role("button", name="Refresh").click(timeout=TIMEOUT)
             facilitator.get_by_role("button", name="Remove from the wall").click(timeout=TIMEOUT)
             facilitator.get_by_text("Nothing is published yet.").wait_for(timeout=TIMEOUT)
-            group_b.get_by_text("Nothing is published yet.").wait_for(timeout=TIMEOUT)  # B's wall follows by itself
+            # B does not follow live (a group's default): its wall stays as drawn, a line says it changed
+            b_watcher = next(f for f in group_b.frames if "hotspots_room_watch" in f.url)
+            b_watcher.get_by_text("The wall has changed since it was drawn.").wait_for(timeout=TIMEOUT)
+            assert group_b.get_by_text("The wall: 1 published").count() == 1
+            b_watcher.get_by_role("button", name="Show the new wall").click(timeout=TIMEOUT)
+            group_b.get_by_text("Nothing is published yet.").wait_for(timeout=TIMEOUT)
         finally:
             browser.close()
     assert not outside, outside

@@ -36,16 +36,18 @@ def watch(chromium_path):  # noqa: F811
         page = browser.new_page()
         page.route(f"{ORIGIN}/**", serve)
         page.add_init_script(  # the frame is its own parent here: collect what it sends to the app
-            "window.sent = []; window.addEventListener('message', (e) => {"
-            " if (e.data && e.data.type === 'streamlit:setComponentValue') window.sent.push(e.data.value.signal); });"
+            "window.sent = []; window.heights = []; window.addEventListener('message', (e) => {"
+            " if (e.data && e.data.type === 'streamlit:setComponentValue') window.sent.push(e.data.value.signal);"
+            " if (e.data && e.data.type === 'streamlit:setFrameHeight') window.heights.push(e.data.height); });"
         )
         page.goto(f"{ORIGIN}/index.html")
 
-        def render(seen: str, fallback_ms: int = 60_000, gap_ms: int = 0) -> None:
+        def render(seen: str, fallback_ms: int = 60_000, gap_ms: int = 0, follow: bool = True) -> None:
             page.evaluate(
-                "([seen, every, fallback, gap]) => window.postMessage({type: 'streamlit:render', args: {url:"
-                " 'signal.txt', seen: seen, every_ms: every, fallback_ms: fallback, gap_ms: gap}}, '*')",
-                [seen, POLL_MS, fallback_ms, gap_ms],
+                "([seen, every, fallback, gap, follow]) => window.postMessage({type: 'streamlit:render', args: {url:"
+                " 'signal.txt', seen: seen, every_ms: every, fallback_ms: fallback, gap_ms: gap, follow: follow}},"
+                " '*')",
+                [seen, POLL_MS, fallback_ms, gap_ms, follow],
             )
 
         def polls(n: int) -> list:
@@ -117,3 +119,37 @@ def test_after_its_own_publish_the_page_asks_for_its_wall_at_the_next_read(watch
     assert page.evaluate("() => window.sent") == ["1.1.5/1.0.0", "1.1.5/1.0.0"]
     render("1.1.5/1.1.5", gap_ms=60_000)  # the wall run built it
     assert polls(4) == ["1.1.5/1.0.0", "1.1.5/1.0.0"]
+
+
+def test_a_group_not_following_gets_a_line_and_redraws_only_when_asked(watch):
+    """Not following (a group's page), a change is not reported: the frame shows what is new and a button that
+    asks for the wall; a closing and the page's own build request are reported all the same."""
+    signal, render, polls, page = watch
+    render("1.2.6/1.2.6", follow=False)
+    signal["text"] = "1.5.9/1.5.9"  # three publishes, their wall built by another session
+    assert polls(6) == []  # no redraw of its own accord
+    news = page.locator("#news")
+    assert news.is_visible()
+    assert news.inner_text().startswith("3 new maps were published since this wall was drawn.")
+    assert page.evaluate("() => window.heights").pop() > 0  # the line takes room on the page
+    page.get_by_role("button", name="Show the new wall").click()
+    assert page.evaluate("() => window.sent") == ["1.5.9/1.5.9"]  # asked: one redraw
+    render("1.5.9/1.5.9", follow=False)  # the app drew it
+    assert polls(4) == ["1.5.9/1.5.9"] and not news.is_visible()
+    assert page.evaluate("() => window.heights").pop() == 0
+    render("build", follow=False)  # this session published: its wall is drawn without asking
+    assert polls(2) == ["1.5.9/1.5.9", "1.5.9/1.5.9"]
+    render("1.5.9/1.5.9", follow=False)
+    signal["text"] = "0.5.9/1.5.9"  # the facilitator closed the room: the page says so at once
+    assert polls(4) == ["1.5.9/1.5.9", "1.5.9/1.5.9", "0.5.9/1.5.9"]
+
+
+def test_turning_follow_on_takes_the_line_away_and_follows(watch):
+    signal, render, polls, page = watch
+    render("1.2.6/1.2.6", follow=False)
+    signal["text"] = "1.1.6/1.1.6"  # an item removed
+    assert polls(4) == []
+    assert page.locator("#news").inner_text().startswith("The wall has changed since it was drawn.")
+    render("1.2.6/1.2.6", follow=True)  # the group turned "Follow live" on (the wall ran, still at 1.2.6)
+    assert not page.locator("#news").is_visible()
+    assert polls(2) == ["1.1.6/1.1.6"]

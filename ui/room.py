@@ -11,7 +11,8 @@ the store (:mod:`hotspots.workspace.limits`), per workspace and per server.
 The facilitator's rights come only from the room's secret token, which travels in the facilitator's own link
 (``?room=...&host=<token>``, shown once when the room is opened) and in nothing that is saved with the workspace:
 the group's ``?ws=`` link, or the room's link alone, gives none. The wall itself is :mod:`ui.wall`: a fragment that
-updates itself when something is published or removed (:mod:`ui.room_signal`).
+learns when something is published or removed (:mod:`ui.room_signal`) and redraws itself ("Follow live", the
+facilitator's default) or offers the new wall with a button (a group's default).
 """
 
 from __future__ import annotations

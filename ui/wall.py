@@ -2,8 +2,11 @@
 chart of their dimension scores (:mod:`ui.room` draws the rest of the Room tab).
 
 The wall is a fragment: on Refresh, on Remove, when the maps shown change and when the room's signal changes
-(:mod:`ui.room_signal`: an invisible frame reads a few bytes every few seconds; something was published or removed,
-or a newer wall was built) only the wall runs again; an unchanged wall is not redrawn. What the wall
+(:mod:`ui.room_signal`: a frame reads a few bytes every few seconds; something was published or removed, or a newer
+wall was built) only the wall runs again; an unchanged wall is not redrawn. A signal's change redraws the wall by
+itself only with "Follow live" on (the facilitator's default: the room's screen); a group's page shows a line with
+a button instead (the maps stay as they are while people read them, and a room's 30 browsers do not each spend a
+CPU-second or two redrawing for every publish: ``bench/bench_room.py``). What the wall
 shows is built once per room and revision for every session of the server, one build at a time
 (:func:`ui.cache.latest_wall`): during a burst of publishes each session shows the last wall built until the newest
 is ready.
@@ -34,6 +37,11 @@ MAX_WALL_MAPS = 8  # maps drawn at once at most (the table and the chart hold ev
 #: Maps drawn at first: the latest published, two rows that fit a screen or a projector. Each map drawn costs every
 #: browser on the Room tab about half a CPU-second when the wall changes (bench/bench_room.py); more can be chosen.
 WALL_MAPS_SHOWN = 4
+FOLLOW_HELP = (
+    "On: the wall redraws by itself when a group publishes (for the facilitator's screen; on by default there). "
+    "Off: a line says what is new and you choose when to redraw, so the maps do not change while you read them "
+    "(and 30 laptops do not all redraw for every publish)."
+)
 #: The wall's classes: fixed bounds on the 0-10 scale, the same in every map, so one legend reads them all.
 WALL_BREAKS = [2.0, 4.0, 6.0, 8.0, 10.0]
 
@@ -141,14 +149,18 @@ def render_wall(room: str, token: str | None) -> None:
     post_signal(room)  # after a build: the other sessions' watchers learn that a newer wall is there
     behind = shown != tuple(revision)
     items, results, scale = wall.items, wall.results, wall.scale
-    head, refresh = st.columns([4, 1], vertical_alignment="center")
+    head, live, refresh = st.columns([3, 1, 1], vertical_alignment="center")
     head.markdown(f"**The wall: {len(items)} published**")
-    with refresh:
-        st.button("Refresh", key="refresh_wall", help="The wall also updates itself when something is published.")
-        watch_room(room, signal_of(revision, shown), build=published and behind)
+    follow = live.toggle("Follow live", value=token is not None, key="wall_follow", help=FOLLOW_HELP)
+    refresh.button("Refresh", key="refresh_wall", help="Show the wall as it is now.")
+    watch_room(room, signal_of(revision, shown), build=published and behind, follow=follow)
     revision = shown
     if behind:
-        st.caption("Something new was published: the wall adds it in a moment (it updates itself).")
+        st.caption(
+            "Something new was published: the wall adds it in a moment (it updates itself)."
+            if follow or published
+            else "Something new was published and its wall is being built: the line above offers it when it is ready."
+        )
     for kind, text in wall.notes:
         (st.error if kind == "error" else st.caption)(plain(text))
     if not items:
