@@ -42,12 +42,12 @@ def watch(chromium_path):  # noqa: F811
         )
         page.goto(f"{ORIGIN}/index.html")
 
-        def render(seen: str, fallback_ms: int = 60_000, gap_ms: int = 0, follow: bool = True) -> None:
+        def render(seen: str, fallback_ms=60_000, gap_ms=0, follow=True, awaiting=False) -> None:
             page.evaluate(
-                "([seen, every, fallback, gap, follow]) => window.postMessage({type: 'streamlit:render', args: {url:"
-                " 'signal.txt', seen: seen, every_ms: every, fallback_ms: fallback, gap_ms: gap, follow: follow}},"
-                " '*')",
-                [seen, POLL_MS, fallback_ms, gap_ms, follow],
+                "([seen, every, fallback, gap, follow, awaiting]) => window.postMessage({type: 'streamlit:render',"
+                " args: {url: 'signal.txt', seen: seen, every_ms: every, fallback_ms: fallback, gap_ms: gap,"
+                " follow: follow, awaiting: awaiting}}, '*')",
+                [seen, POLL_MS, fallback_ms, gap_ms, follow, awaiting],
             )
 
         def polls(n: int) -> list:
@@ -153,3 +153,18 @@ def test_turning_follow_on_takes_the_line_away_and_follows(watch):
     render("1.2.6/1.2.6", follow=True)  # the group turned "Follow live" on (the wall ran, still at 1.2.6)
     assert not page.locator("#news").is_visible()
     assert polls(2) == ["1.1.6/1.1.6"]
+
+
+def test_a_page_awaiting_its_own_publish_follows_each_newer_wall_built(watch):
+    """Not following, a page whose own item is not on the wall shown yet (another session was building) redraws
+    when a newer wall is built, once per wall built and whatever the gap; not for a publish alone."""
+    signal, render, polls, _ = watch
+    signal["text"] = "1.2.6/1.1.5"
+    render("1.2.6/1.1.5", follow=False, awaiting=True, gap_ms=60_000)  # item 6 is this page's, not on its wall
+    signal["text"] = "1.3.7/1.1.5"  # another publish: no wall built yet
+    assert polls(4) == []
+    signal["text"] = "1.3.7/1.3.7"  # a wall with both built
+    assert polls(4) == ["1.3.7/1.3.7"]
+    render("1.3.7/1.3.7", follow=False)  # drawn: its item is there, it awaits nothing
+    signal["text"] = "1.4.8/1.4.8"
+    assert polls(4) == ["1.3.7/1.3.7"]  # back to the line with a button

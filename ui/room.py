@@ -72,9 +72,7 @@ def render_room(inputs: dict) -> None:
     token = facilitator_token(room)
     st.markdown(f"Room code **{code}** · share it with the groups; they join in this tab.")
     st.button("Leave the room", key="leave_room", on_click=_leave)
-    _publish_form(room)
-    st.divider()
-    render_wall(room, token)
+    render_wall(room, token)  # with the publish form: a publish reruns the form and the wall only
     if token:
         _facilitator_tools(room, token)
 
@@ -119,8 +117,9 @@ def _unlock(passcode: str) -> None:
 
 
 def _join_or_open() -> None:
-    st.text_input("Join code", key="join_code", max_chars=20, help="The 8-character code the facilitator gave.")
-    st.button("Join the room", key="join_room", on_click=_join)
+    with st.form("join", border=False):  # the code and the button in one run (Enter joins too)
+        st.text_input("Join code", key="join_code", max_chars=20, help="The 8-character code the facilitator gave.")
+        st.form_submit_button("Join the room", key="join_room", on_click=_join)
     st.caption("Facilitator: open a room for the workshop and read its code out to the groups.")
     st.button("Open a new room", key="open_room", on_click=_open)
 
@@ -189,36 +188,3 @@ def _close(room: str, token: str) -> None:
     st.query_params.pop("host", None)
     st.session_state.get("facilitator", {}).pop(room, None)
     st.session_state["room_message"] = "The room is closed."
-
-
-# -- publishing -------------------------------------------------------------------------------------------------
-
-
-def _publish_form(room: str) -> None:
-    """A city of this workspace under one of its saved scenarios, published to the room (a copy)."""
-    state = st.session_state
-    scenarios = list(state.get("scenarios", {}))
-    st.markdown("**Publish to the room**")
-    if not scenarios:
-        st.info("Save a scenario first (sidebar, Scenarios): a city is published under a scenario.")
-        return
-    c1, c2 = st.columns(2)
-    c1.selectbox("City", list(state["cities"]), key="publish_city")
-    c2.selectbox("Scenario", scenarios, key="publish_scenario")
-    st.button("Publish", key="publish", on_click=_publish, args=(room,))
-    st.caption("Only what you publish is visible in the room: your other cities and files stay in your workspace.")
-
-
-def _publish(room: str) -> None:
-    state, store = st.session_state, workspace_store()
-    city, scenario = state.get("publish_city"), state.get("publish_scenario")
-    try:
-        store.put_city(state["ws"], state["cities"][city])
-        store.save_scenario(state["ws"], scenario, state["scenarios"][scenario])
-        store.publish(room, state["ws"], city, scenario)
-    except STORE_ERRORS as exc:
-        state["room_error"] = str(exc)
-        return
-    post_signal(room)  # the other browsers in the room see it in a few seconds
-    state["room_message"] = f"Published {city} under {scenario}."
-    state["_just_published"] = True  # this run shows the confirmation first; the wall follows (ui.wall)

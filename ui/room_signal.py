@@ -119,16 +119,19 @@ def _prune(folder: Path) -> None:
             continue
 
 
-def watch_room(room: str, seen: str, build: bool = False, follow: bool = True) -> None:
+def watch_room(room: str, seen: str, build: bool = False, follow: bool = True, awaiting: bool = False) -> None:
     """The watcher of the room's signal: when the signal differs from ``seen`` (the one the wall was drawn at), the
     fragment holding it (the wall) runs again, or, not following (``follow`` false), the frame shows a line saying
     what is new with a button that runs it again. With ``build``, the wall runs again at the watcher's next read
-    whatever the signal says (a wall left to build after this session's publish); a closing is always followed."""
+    whatever the signal says (a wall left to build after this session's publish); with ``awaiting`` (this session's
+    publish is not on the wall shown yet) each newer wall built runs it again, following or not; a closing is
+    always followed."""
     _component()(
         key="room_watch",
         default=None,
         height=0,
         follow=follow,
+        awaiting=awaiting,
         url=f"../../app/static/{SIGNAL_DIR}/{signal_name(room)}",
         seen=BUILD if build else seen,
         every_ms=POLL_S * 1000,

@@ -28,7 +28,9 @@ from hotspots.summary import city_summary
 from ui.cache import latest_wall, per_revision, scored_city, scored_on_common_scale, workspace_store
 from ui.common import city_map, plain, show_error
 from ui.map_component import parts_digest, risk_map_component
+from ui.publish import publish_form
 from ui.room_signal import post_signal, signal_of, watch_room
+from ui.wall_chart import dimension_bars_svg
 from ui.workspace import STORE_ERRORS
 
 WALL_MAP_HEIGHT = 380
@@ -125,17 +127,19 @@ def pooled_profiles(results: dict, method, notes: list | None = None) -> dict:
 
 @st.fragment
 def render_wall(room: str, token: str | None) -> None:
-    """Every published map side by side under one legend, the cities in numbers, and their dimension scores.
+    """The publish form (:mod:`ui.publish`), then every published map side by side under one legend, the cities in
+    numbers, and their dimension scores.
 
-    A fragment: on Refresh, on Remove, on the maps' choice and when the room's signal says the wall changed
-    (:func:`ui.room_signal.watch_room`) only the wall runs again; an unchanged wall is not redrawn (redrawing it
-    every few seconds to find out cost each browser about half a CPU-second a time). What it shows is read, scored
-    and drawn once per room and revision for every session (:func:`ui.cache.latest_wall`,
-    :func:`ui.cache.per_revision`), one build at a time: during a burst of publishes the last wall built is shown
-    until the newest is ready."""
+    A fragment: on Publish, on Refresh, on Remove, on the maps' choice and when the room's signal says the wall
+    changed (:func:`ui.room_signal.watch_room`) only the form and the wall run again; an unchanged wall is not
+    redrawn. What it shows is read, scored and drawn once per room and revision for every session
+    (:func:`ui.cache.latest_wall`, :func:`ui.cache.per_revision`), one build at a time: during a burst of publishes
+    the last wall built is shown until the newest is ready."""
+    publish_form(room)
+    st.divider()
     revision = workspace_store().room_revision(room)
     if not revision or not revision[0]:  # closed since the page was drawn: the page says so
-        st.rerun()
+        st.rerun(scope="app")
     # Right after this session published, its run shows the last wall built and ends, so that the confirmation shows
     # at once (a browser draws a run's elements when the run ends); the watcher then runs the wall again to build it.
     published = bool(st.session_state.pop("_just_published", False))
@@ -147,34 +151,44 @@ def render_wall(room: str, token: str | None) -> None:
         show_error(exc)
         return
     post_signal(room)  # after a build: the other sessions' watchers learn that a newer wall is there
-    behind = shown != tuple(revision)
-    items, results, scale = wall.items, wall.results, wall.scale
-    head, live, refresh = st.columns([3, 1, 1], vertical_alignment="center")
-    head.markdown(f"**The wall: {len(items)} published**")
-    follow = live.toggle("Follow live", value=token is not None, key="wall_follow", help=FOLLOW_HELP)
-    refresh.button("Refresh", key="refresh_wall", help="Show the wall as it is now.")
-    watch_room(room, signal_of(revision, shown), build=published and behind, follow=follow)
-    revision = shown
-    if behind:
-        st.caption(
-            "Something new was published: the wall adds it in a moment (it updates itself)."
-            if follow or published
-            else "Something new was published and its wall is being built: the line above offers it when it is ready."
-        )
+    _wall_head(room, token, tuple(revision), shown, published, len(wall.items))
     for kind, text in wall.notes:
         (st.error if kind == "error" else st.caption)(plain(text))
-    if not items:
+    if not wall.items:
         st.info("Nothing is published yet.")
         return
     st.caption(
         "All published items share one scenario: scores are on one scale learned from all their wards."
-        if scale == "common"
+        if wall.scale == "common"
         else "Each city's scores are on its own scale (how a ward ranks within its city; the items do not all share "
         "one scenario), and a colour means the same score range in every map."
     )
     st.markdown(wall_legend(), unsafe_allow_html=True)
-    _wall_maps(items, results, room, token, revision)
-    _wall_tables(results, f"{room}|{revision}")
+    _wall_maps(wall.items, wall.results, room, token, shown)
+    _wall_tables(wall.results, f"{room}|{shown}")
+
+
+def _wall_head(room: str, token: str | None, revision: tuple, shown: tuple, published: bool, count: int) -> None:
+    """The wall's heading, "Follow live", Refresh and the room's watcher; a caption when the wall is behind.
+
+    The watcher asks for the wall at its next read right after this session's publish, and then at each newer wall
+    built until this session's item is on the wall shown (followed live or not: a group sees its own map)."""
+    behind = shown != revision
+    state = st.session_state
+    if not behind or shown[2] >= state.get("_wall_awaits", shown[2]):
+        state.pop("_wall_awaits", None)  # this session's item is on the wall (or the wall shows the room as it is)
+    head, live, refresh = st.columns([3, 1, 1], vertical_alignment="center")
+    head.markdown(f"**The wall: {count} published**")
+    follow = live.toggle("Follow live", value=token is not None, key="wall_follow", help=FOLLOW_HELP)
+    refresh.button("Refresh", key="refresh_wall", help="Show the wall as it is now.")
+    awaiting = "_wall_awaits" in state
+    watch_room(room, signal_of(revision, shown), build=published and behind, follow=follow, awaiting=awaiting)
+    if behind:
+        st.caption(
+            "Something new was published: the wall adds it in a moment (it updates itself)."
+            if follow or awaiting
+            else "Something new was published and its wall is being built: the line above offers it when it is ready."
+        )
 
 
 def _wall_maps(items, results: dict, room: str, token: str | None, revision: tuple) -> None:
@@ -249,30 +263,11 @@ def _wall_tables(results: dict, version: str) -> None:
     st.markdown("**The cities in numbers**")
     st.dataframe(table, hide_index=True, width="stretch", key="wall_summary")
     st.markdown("**Mean dimension scores (0-10) per city**")
-    st.vega_lite_chart(chart["data"], chart["spec"], width="stretch")
+    st.markdown(chart, unsafe_allow_html=True)  # every text in it is escaped (ui.wall_chart)
 
 
-def _summary_and_chart(results: dict) -> tuple[pd.DataFrame, dict]:
-    """:func:`hotspots.summary.city_summary` and a grouped bar chart of its mean dimension scores, as a Vega-Lite
-    spec written out (``st.bar_chart`` builds an Altair chart on every run: the wall runs every few seconds)."""
+def _summary_and_chart(results: dict) -> tuple[pd.DataFrame, str]:
+    """:func:`hotspots.summary.city_summary` and the chart of its mean dimension scores (an SVG made here: a
+    Vega-Lite chart cost each browser joining the room about 0.9 CPU-s; :mod:`ui.wall_chart`)."""
     table = city_summary(results)
-    dimensions = [c[: -len("_mean")] for c in table.columns if c.endswith("_mean")]
-    data = pd.DataFrame(
-        [
-            {"city": city, "dimension": d.capitalize(), "score": float(row[f"{d}_mean"])}
-            for city, (_, row) in zip(table["city"], table.iterrows())
-            for d in dimensions
-        ]
-    )
-    spec = {
-        "mark": {"type": "bar", "tooltip": True},
-        "height": {"step": 12},
-        "encoding": {
-            "y": {"field": "city", "type": "nominal", "title": None, "sort": None},
-            "yOffset": {"field": "dimension", "type": "nominal", "sort": None},
-            "x": {"field": "score", "type": "quantitative", "title": "Mean score", "scale": {"domain": [0, 10]}},
-            "color": {"field": "dimension", "type": "nominal", "sort": None, "title": None},
-        },
-        "config": {"legend": {"orient": "top"}},
-    }
-    return table, {"data": data, "spec": spec}
+    return table, dimension_bars_svg(table)

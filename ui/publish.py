@@ -1,0 +1,49 @@
+"""Publishing to the room: a city of the group's workspace under one of its saved scenarios (a copy).
+
+The form is drawn inside the wall's fragment (:func:`ui.wall.render_wall`): a publish reruns the form and the wall,
+not the page (a page's full run, with its sidebar, cost each browser about three CPU-seconds: a room of 30 browsers
+on two cores waited tens of seconds for the confirmation; ``bench/bench_room.py``).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.cache import workspace_store
+from ui.common import plain
+from ui.room_signal import post_signal
+from ui.workspace import STORE_ERRORS
+
+
+def publish_form(room: str) -> None:
+    """The form, and the confirmation (or the error) of the last publish."""
+    state = st.session_state
+    scenarios = list(state.get("scenarios", {}))
+    st.markdown("**Publish to the room**")
+    if not scenarios:
+        st.info("Save a scenario first (sidebar, Scenarios): a city is published under a scenario.")
+        return
+    c1, c2 = st.columns(2)
+    c1.selectbox("City", list(state["cities"]), key="publish_city")
+    c2.selectbox("Scenario", scenarios, key="publish_scenario")
+    st.button("Publish", key="publish", on_click=_publish, args=(room,))
+    for key, show in (("publish_error", st.error), ("publish_message", st.success)):
+        if key in state:
+            show(plain(state.pop(key)))
+    st.caption("Only what you publish is visible in the room: your other cities and files stay in your workspace.")
+
+
+def _publish(room: str) -> None:
+    state, store = st.session_state, workspace_store()
+    city, scenario = state.get("publish_city"), state.get("publish_scenario")
+    try:
+        store.put_city(state["ws"], state["cities"][city])
+        store.save_scenario(state["ws"], scenario, state["scenarios"][scenario])
+        item = store.publish(room, state["ws"], city, scenario)
+    except STORE_ERRORS as exc:
+        state["publish_error"] = str(exc)
+        return
+    post_signal(room)  # the other browsers in the room learn of it in a few seconds
+    state["publish_message"] = f"Published {city} under {scenario}."
+    state["_just_published"] = True  # this run shows the confirmation first; the wall follows (ui.wall)
+    state["_wall_awaits"] = item  # ... and keeps following until this item is on the wall shown
