@@ -34,7 +34,6 @@ import argparse
 import asyncio
 import os
 import random
-import re
 import statistics
 import sys
 import tempfile
@@ -78,6 +77,16 @@ WALL_WAIT_JS = """(n) => {
   return !!m && Number(m[1]) >= n && !text.includes('the wall adds it in a moment');
 }"""
 DRAWN_WAIT_JS = "(n) => { const m = (" + MAP_JS + ")(); return m.drawn > 0 && (n === null || m.drawn === n); }"
+# Texts and buttons, looked for in the page every POLL_S: Playwright's own waits for a locator (get_by_text(...)
+# .wait_for()) test the page on every animation frame, about 1.2 CPU-s per 20 s of waiting for each page (a probe of
+# one page on the Room tab), which 30 waiting pages took from the browsers being measured.
+TEXT_JS = "(t) => document.body.textContent.includes(t)"
+BUTTON_JS = "(t) => [...document.querySelectorAll('button')].some((b) => b.textContent.trim() === t)"
+PUBLISH_FORM_JS = (
+    "() => " + BUTTON_JS + "('Publish') && [...document.querySelectorAll('[data-testid=stSelectbox]')]"
+    ".some((b) => b.textContent.includes('City'))"
+)
+PUBLISHED_JS = "() => /Published .+ under /.test(document.body.textContent)"
 REFILLED_WAIT_JS = (
     "([before, n]) => { const m = (" + MAP_JS + ")(); return m.fills !== null && m.fills !== before && m.drawn === n; }"
 )
@@ -164,7 +173,7 @@ async def session(
     times["first map"].append(time.perf_counter() - start)
     note(number, "first map", times)
     try:
-        await page.get_by_text("Wards ranked by risk").wait_for(timeout=TIMEOUT_S * 1000)
+        await wait_in_page(page, TEXT_JS, "Wards ranked by risk", "first page")
     finally:  # a session that failed to arrive holds nobody back
         pace["arrived"] += 1
         if pace["arrived"] == pace["sessions"]:
@@ -176,14 +185,14 @@ async def session(
     await page.get_by_role("textbox", name="Join code").fill(code)
     await page.get_by_role("button", name="Join the room").click()
     start = time.perf_counter()
-    await page.get_by_text(f"Room code {code}").wait_for(timeout=TIMEOUT_S * 1000)
+    await wait_in_page(page, TEXT_JS, f"Room code {code}", "join")
     times["join"].append(time.perf_counter() - start)
     note(number, "join", times)
     await think()
 
     await page.get_by_role("tab", name="Map").click()
     await wards_drawn(page, None, "map tab")
-    await page.get_by_text("Wards ranked by risk").wait_for(timeout=TIMEOUT_S * 1000)
+    await wait_in_page(page, TEXT_JS, "Wards ranked by risk", "map tab")
     city = CITIES[number % len(CITIES)]
     box = page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").filter(has_text="City").first
     await box.locator("input, [role='combobox']").first.click()
@@ -202,14 +211,13 @@ async def session(
 
     await page.get_by_role("textbox", name="Save the current settings as").fill(f"Group {number}")
     await page.get_by_role("button", name="Save scenario").click()
-    await page.get_by_role("button", name="Download this scenario").wait_for(timeout=TIMEOUT_S * 1000)
+    await wait_in_page(page, BUTTON_JS, "Download this scenario", "save scenario")
     await page.get_by_role("tab", name="Room").click()
     publish = page.get_by_role("button", name="Publish")
-    await publish.wait_for(timeout=TIMEOUT_S * 1000)
-    await page.locator("[data-testid='stSelectbox']").filter(has_text="City").last.wait_for()
+    await wait_in_page(page, PUBLISH_FORM_JS, None, "publish form")
     start = time.perf_counter()
     await publish.click()
-    await page.get_by_text(re.compile(r"^Published .+ under ")).wait_for(timeout=TIMEOUT_S * 1000)
+    await wait_in_page(page, PUBLISHED_JS, None, "publish")
     times["publish"].append(time.perf_counter() - start)
     note(number, "publish", times)
     # the wall follows the confirmation (ui.wall): until it shows the group's own item, that is, at least the items
