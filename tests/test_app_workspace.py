@@ -518,7 +518,8 @@ def test_a_groups_own_publish_reaches_its_wall_while_another_session_builds(data
 
 def test_the_wall_draws_the_latest_four_maps_and_more_on_request(database):
     """Six items: the wall draws the maps of the latest four (each map drawn costs every browser in the room when
-    the wall changes), the table holds all six, and the group can choose up to eight maps."""
+    the wall changes), the table holds all six, and the group can choose up to eight maps. Until it chooses, the
+    maps follow the wall (a new item shows, the oldest goes); a choice stays as others publish."""
     from hotspots.method import Method
     from ui.state import demo_specs
     from ui.wall import MAX_WALL_MAPS, WALL_MAPS_SHOWN
@@ -526,23 +527,44 @@ def test_the_wall_draws_the_latest_four_maps_and_more_on_request(database):
     store = open_store(database)
     _, room, _ = store.create_room()
     spec = demo_specs()[COLOMBO_LABEL]
-    for number in range(6):
+
+    def publish(number: int) -> None:
         ws = store.create_workspace()
         store.put_city(ws, spec)
         store.save_scenario(ws, f"Group {number}", Method(seed=number))
         store.publish(room, ws, COLOMBO_LABEL, f"Group {number}")
+
+    def drawn(session) -> list[int]:
+        return [
+            n
+            for n in range(10)
+            if any(m.value == f"**{plain(f'{COLOMBO_LABEL} · Group {n}')}**" for m in session.markdown)
+        ]
+
+    def maps_shown(session):
+        (widget,) = [w for w in session.multiselect if w.label == "Maps shown"]
+        return widget
+
+    for number in range(6):
+        publish(number)
     session = _room_session(room=room)
     _ok(session)
-    labels = [plain(f"{COLOMBO_LABEL} · Group {number}") for number in range(6)]
-    drawn = [label for label in labels if any(m.value == f"**{label}**" for m in session.markdown)]
-    assert WALL_MAPS_SHOWN == 4 and drawn == labels[-4:], drawn
-    chosen = session.multiselect(key="wall_maps")
+    assert WALL_MAPS_SHOWN == 4 and drawn(session) == [2, 3, 4, 5]
+    chosen = maps_shown(session)
     assert chosen.value == [f"{COLOMBO_LABEL} · Group {number}" for number in range(2, 6)]
     assert chosen.max_selections == MAX_WALL_MAPS == 8
-    chosen.set_value([f"{COLOMBO_LABEL} · Group {number}" for number in range(6)]).run()
+    publish(6)  # another group publishes: the latest four follow (the wall's run, as its watcher asks)
+    session.run()
     _ok(session)
-    assert all(any(m.value == f"**{label}**" for m in session.markdown) for label in labels)
-    assert any(len(frame.value) == 6 for frame in session.dataframe)  # the cities in numbers: every item
+    assert drawn(session) == [3, 4, 5, 6]
+    maps_shown(session).set_value([f"{COLOMBO_LABEL} · Group {number}" for number in range(7)]).run()
+    _ok(session)
+    assert drawn(session) == list(range(7))
+    assert any(len(frame.value) == 7 for frame in session.dataframe)  # the cities in numbers: every item
+    publish(7)  # a choice stays as the wall changes
+    session.run()
+    _ok(session)
+    assert drawn(session) == list(range(7))
     # the chart of dimension scores: an SVG with a bar per item and dimension, no Vega chart (ui.wall_chart)
     (chart,) = [m.value for m in session.markdown if m.value.startswith("<div><svg")]
-    assert chart.count("data-score=") == 6 * 3 and not session.get("vega_lite_chart")
+    assert chart.count("data-score=") == 8 * 3 and not session.get("vega_lite_chart")

@@ -47,3 +47,4 @@ def _publish(room: str) -> None:
     state["publish_message"] = f"Published {city} under {scenario}."
     state["_just_published"] = True  # this run shows the confirmation first; the wall follows (ui.wall)
     state["_wall_awaits"] = item  # ... and keeps following until this item is on the wall shown
+    state.pop("_wall_maps_choice", None)  # its maps: the latest, its own among them (ui.wall.WALL_MAPS_CHOICE)

@@ -15,6 +15,7 @@ is ready.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 
 import pandas as pd
 import streamlit as st
@@ -44,6 +45,7 @@ FOLLOW_HELP = (
     "Off: a line says what is new and you choose when to redraw, so the maps do not change while you read them "
     "(and 30 laptops do not all redraw for every publish)."
 )
+WALL_MAPS_CHOICE = "_wall_maps_choice"  #: the maps the group chose (session state; none: the latest follow the wall)
 #: The wall's classes: fixed bounds on the 0-10 scale, the same in every map, so one legend reads them all.
 WALL_BREAKS = [2.0, 4.0, 6.0, 8.0, 10.0]
 
@@ -192,23 +194,35 @@ def _wall_head(room: str, token: str | None, revision: tuple, shown: tuple, publ
 
 
 def _wall_maps(items, results: dict, room: str, token: str | None, revision: tuple) -> None:
-    """The maps of the latest :data:`WALL_MAPS_SHOWN` items, or of those the group chose (up to eight)."""
+    """The maps of the latest :data:`WALL_MAPS_SHOWN` items, or of those the group chose (up to eight).
+
+    Until the group chooses, the maps follow the wall: a newer item (the group's own, just published) replaces the
+    oldest shown. A choice is kept as the wall changes (items removed drop out of it), until the group publishes."""
     ids = {label: item.id for label, item in _labels(items).items()}
     labels = list(results)
     if len(labels) > WALL_MAPS_SHOWN:
+        choice = st.session_state.get(WALL_MAPS_CHOICE)
+        default = [label for label in choice if label in results] if choice is not None else labels[-WALL_MAPS_SHOWN:]
+        key = "wall_maps|" + hashlib.sha256("\n".join(default).encode()).hexdigest()[:16]  # a new default: a new widget
         labels = st.multiselect(
             "Maps shown",
             list(results),
-            default=list(results)[-WALL_MAPS_SHOWN:],
+            default=default,
             max_selections=MAX_WALL_MAPS,
-            key="wall_maps",
-            help=f"Up to {MAX_WALL_MAPS} maps at once (the latest {WALL_MAPS_SHOWN} published are shown first); the "
-            "table and the chart below hold every item.",
+            key=key,
+            on_change=_keep_choice,
+            args=(key,),
+            help=f"Up to {MAX_WALL_MAPS} maps at once (the latest {WALL_MAPS_SHOWN} published are shown first, and "
+            "follow the wall until you choose); the table and the chart below hold every item.",
         )
     for start in range(0, len(labels), MAPS_PER_ROW):
         for column, label in zip(st.columns(MAPS_PER_ROW), labels[start : start + MAPS_PER_ROW]):
             with column:
                 _wall_map(label, results[label], room, token, ids[label], revision)
+
+
+def _keep_choice(key: str) -> None:
+    st.session_state[WALL_MAPS_CHOICE] = list(st.session_state[key])
 
 
 def _wall_parts(result) -> dict:
