@@ -1,8 +1,8 @@
 """Publishing to the room: a city of the group's workspace under one of its saved scenarios (a copy).
 
 The form is drawn inside the wall's fragment (:func:`ui.wall.render_wall`): a publish reruns the form and the wall,
-not the page (a page's full run, with its sidebar, cost each browser about three CPU-seconds: a room of 30 browsers
-on two cores waited tens of seconds for the confirmation; ``bench/bench_room.py``).
+not the page with its sidebar (one quiet session, a wall of six items, the publish and the wall's run after it:
+2.4 + 0.7 CPU-s of Chromium, against 2.7 + 0.8 when the page ran; ``bench/RESULTS.md``).
 """
 
 from __future__ import annotations
