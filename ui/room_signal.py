@@ -42,7 +42,7 @@ POLL_S = 2  #: seconds between two reads of the signal in the browser
 #: redraws its wall (1-3 CPU-s with 8 maps) every GAP_S, not for every publish; Refresh shows the latest at once
 GAP_S = 15
 FALLBACK_S = 30  #: without static serving: seconds between two checks on the server
-BUILD = "build"  #: a ``seen`` no signal equals: the watcher asks for the wall at its next read
+BUILD = "build"  #: a ``seen`` no signal equals: the watcher asks for the wall at once (once per run)
 KEEP_S = 7 * 24 * 3600  #: signals of rooms not touched for a week are removed when a new one is written
 
 
@@ -122,7 +122,7 @@ def _prune(folder: Path) -> None:
 def watch_room(room: str, seen: str, build: bool = False, follow: bool = True, awaiting: bool = False) -> None:
     """The watcher of the room's signal: when the signal differs from ``seen`` (the one the wall was drawn at), the
     fragment holding it (the wall) runs again, or, not following (``follow`` false), the frame shows a line saying
-    what is new with a button that runs it again. With ``build``, the wall runs again at the watcher's next read
+    what is new with a button that runs it again. With ``build``, the wall runs again at once
     whatever the signal says (a wall left to build after this session's publish); with ``awaiting`` (this session's
     publish is not on the wall shown yet) each newer wall built runs it again, following or not; a closing is
     always followed."""

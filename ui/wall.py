@@ -173,7 +173,7 @@ def render_wall(room: str, token: str | None) -> None:
 def _wall_head(room: str, token: str | None, revision: tuple, shown: tuple, published: bool, count: int) -> None:
     """The wall's heading, "Follow live", Refresh and the room's watcher; a caption when the wall is behind.
 
-    The watcher asks for the wall at its next read right after this session's publish, and then at each newer wall
+    The watcher asks for the wall at once after this session's publish (its run has ended), and then at each newer wall
     built until this session's item is on the wall shown (followed live or not: a group sees its own map)."""
     behind = shown != revision
     state = st.session_state
