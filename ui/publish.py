@@ -14,6 +14,11 @@ from ui.common import plain
 from ui.room_signal import post_signal
 from ui.workspace import STORE_ERRORS
 
+# Session-state keys a publish sets for the wall (ui.wall reads them):
+JUST_PUBLISHED = "_just_published"  #: this run shows the confirmation first; the wall's build follows
+WALL_AWAITS = "_wall_awaits"  #: the item published, followed until it is on the wall shown
+WALL_MAPS_CHOICE = "_wall_maps_choice"  #: the maps the group chose (none: the latest follow the wall)
+
 
 def publish_form(room: str) -> None:
     """The form, and the confirmation (or the error) of the last publish."""
@@ -45,6 +50,6 @@ def _publish(room: str) -> None:
         return
     post_signal(room)  # the other browsers in the room learn of it in a few seconds
     state["publish_message"] = f"Published {city} under {scenario}."
-    state["_just_published"] = True  # this run shows the confirmation first; the wall follows (ui.wall)
-    state["_wall_awaits"] = item  # ... and keeps following until this item is on the wall shown
-    state.pop("_wall_maps_choice", None)  # its maps: the latest, its own among them (ui.wall.WALL_MAPS_CHOICE)
+    state[JUST_PUBLISHED] = True
+    state[WALL_AWAITS] = item
+    state.pop(WALL_MAPS_CHOICE, None)  # its maps: the latest, its own among them

@@ -29,7 +29,7 @@ from hotspots.summary import city_summary
 from ui.cache import latest_wall, per_revision, scored_city, scored_on_common_scale, workspace_store
 from ui.common import city_map, plain, show_error
 from ui.map_component import parts_digest, risk_map_component
-from ui.publish import publish_form
+from ui.publish import JUST_PUBLISHED, WALL_AWAITS, WALL_MAPS_CHOICE, publish_form
 from ui.room_signal import post_signal, signal_of, watch_room
 from ui.wall_chart import dimension_bars_svg
 from ui.workspace import STORE_ERRORS
@@ -45,7 +45,6 @@ FOLLOW_HELP = (
     "Off: a line says what is new and you choose when to redraw, so the maps do not change while you read them "
     "(and 30 laptops do not all redraw for every publish)."
 )
-WALL_MAPS_CHOICE = "_wall_maps_choice"  #: the maps the group chose (session state; none: the latest follow the wall)
 #: The wall's classes: fixed bounds on the 0-10 scale, the same in every map, so one legend reads them all.
 WALL_BREAKS = [2.0, 4.0, 6.0, 8.0, 10.0]
 
@@ -144,7 +143,7 @@ def render_wall(room: str, token: str | None) -> None:
         st.rerun(scope="app")
     # Right after this session published, its run shows the last wall built and ends, so that the confirmation shows
     # at once (a browser draws a run's elements when the run ends); the watcher then runs the wall again to build it.
-    published = bool(st.session_state.pop("_just_published", False))
+    published = bool(st.session_state.pop(JUST_PUBLISHED, False))
     try:  # built once per revision for every session; while a newer wall is built, the last one is shown
         shown, wall = latest_wall(
             room, revision, lambda: build_wall(workspace_store().room_items(room)), build_now=not published
@@ -177,13 +176,13 @@ def _wall_head(room: str, token: str | None, revision: tuple, shown: tuple, publ
     built until this session's item is on the wall shown (followed live or not: a group sees its own map)."""
     behind = shown != revision
     state = st.session_state
-    if not behind or shown[2] >= state.get("_wall_awaits", shown[2]):
-        state.pop("_wall_awaits", None)  # this session's item is on the wall (or the wall shows the room as it is)
+    if not behind or shown[2] >= state.get(WALL_AWAITS, shown[2]):
+        state.pop(WALL_AWAITS, None)  # this session's item is on the wall (or the wall shows the room as it is)
     head, live, refresh = st.columns([3, 1, 1], vertical_alignment="center")
     head.markdown(f"**The wall: {count} published**")
     follow = live.toggle("Follow live", value=token is not None, key="wall_follow", help=FOLLOW_HELP)
     refresh.button("Refresh", key="refresh_wall", help="Show the wall as it is now.")
-    awaiting = "_wall_awaits" in state
+    awaiting = WALL_AWAITS in state
     watch_room(room, signal_of(revision, shown), build=published and behind, follow=follow, awaiting=awaiting)
     if behind:
         st.caption(

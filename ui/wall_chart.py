@@ -2,8 +2,11 @@
 
 A grouped bar chart: one row per published item, one bar per dimension, on the 0-10 scale. It replaces a Vega-Lite
 chart: the first Vega chart on a page loads and compiles about a megabyte of JavaScript, which cost each browser
-joining a room about 0.9 CPU-s of its 5 (the join step with a wall of six items, with and without the chart). The SVG is drawn by the browser as it stands. Every text in it comes from uploads or groups (city and
-scenario names): it is escaped, and each bar names its item, dimension and value in a tooltip (``<title>``).
+joining a room about 0.9 CPU-s of its 5 (the join step with a wall of six items, with and without the chart). The
+SVG is drawn by the browser as it stands. Every text in it comes from uploads or groups (city and scenario names):
+each ASCII punctuation mark is written as a character reference (:func:`escape`: no HTML and no Markdown; the chart
+goes through ``st.markdown`` as one HTML block, in a ``<div>``), and each bar names its item, dimension and value in
+a tooltip (``<title>``).
 """
 
 from __future__ import annotations
@@ -34,14 +37,14 @@ def escape(text: object) -> str:
     return "".join(f"&#{ord(c)};" if c in string.punctuation else c for c in str(text))
 
 
-def dimension_columns(table: pd.DataFrame) -> list[str]:
+def _dimension_columns(table: pd.DataFrame) -> list[str]:
     """The dimensions of :func:`hotspots.summary.city_summary`'s table, in its order."""
     return [c[: -len("_mean")] for c in table.columns if c.endswith("_mean")]
 
 
 def dimension_bars_svg(table: pd.DataFrame) -> str:
     """An SVG grouped bar chart of ``<dimension>_mean`` per row of ``table`` (``city`` names the row), 0-10."""
-    dimensions = dimension_columns(table)
+    dimensions = _dimension_columns(table)
     colors = {d: DIMENSION_COLORS[i % len(DIMENSION_COLORS)] for i, d in enumerate(dimensions)}
     group_h = len(dimensions) * (BAR_H + 1) + GAP
     height = TOP + len(table) * group_h + AXIS_H
