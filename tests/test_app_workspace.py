@@ -566,5 +566,12 @@ def test_the_wall_draws_the_latest_four_maps_and_more_on_request(database):
     _ok(session)
     assert drawn(session) == list(range(7))
     # the chart of dimension scores: an SVG with a bar per item and dimension, no Vega chart (ui.wall_chart)
-    (chart,) = [m.value for m in session.markdown if m.value.startswith("<div><svg")]
+    svgs = [m.value for m in session.markdown if m.value.startswith("<div><svg")]
+    (chart,) = [svg for svg in svgs if "data-score=" in svg]
     assert chart.count("data-score=") == 8 * 3 and not session.get("vega_lite_chart")
+    # the maps: SVG pictures (hotspots.maps.svg_map), one per map drawn, every Colombo ward in each; no map frame
+    maps = [svg for svg in svgs if 'aria-label="Risk map&#58; ' in svg]
+    wards = demo_cities()["colombo"].n_wards
+    assert len(maps) == 7 and all(svg.count('<path class="ward"') == wards for svg in maps)
+    frames = [c.proto.component_name for c in session.get("component_instance")]
+    assert frames and not [name for name in frames if "hotspots_map" in name]  # the room's watcher only

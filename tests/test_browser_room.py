@@ -127,12 +127,11 @@ def test_two_groups_and_a_facilitator_share_only_what_is_published(chromium_path
             group_b.get_by_text("The wall: 1 published").wait_for(timeout=TIMEOUT)
             group_b.get_by_text("Kolkata (synthetic demo) · Group A private weights").first.wait_for(timeout=TIMEOUT)
             assert group_a_ws not in group_b.url  # its own workspace
-            group_b.wait_for_function(
-                "() => [...document.querySelectorAll('iframe')].some((f) => {"
-                "  try { return f.contentDocument.querySelectorAll('path.leaflet-interactive').length >= 144; }"
-                "  catch (e) { return false; } })",
-                timeout=TIMEOUT,
-            )
+            # A's map on the wall: an SVG picture of Kolkata's 144 wards, each with its tooltip
+            wall_map = group_b.locator('svg[aria-label="Risk map: Kolkata (synthetic demo) · Group A private weights"]')
+            wall_map.wait_for(timeout=TIMEOUT)
+            assert wall_map.locator("path.ward").count() == 144
+            assert "Risk score: " in wall_map.locator("path.ward title").first.text_content()
             # B has no scenario of its own: A's saved scenario is not in B's sidebar
             assert "Group A private weights" not in group_b.locator('[data-testid="stSidebar"]').inner_text()
             # a saved scenario is active in A (its download button shows), none in B

@@ -6,8 +6,8 @@ moved), restyles the drawn ward polygons through the update function of ``hotspo
 Leaflet is served once, as a static file: :func:`hotspots.maps.ensure_static_assets` copies it into the app's
 ``static/`` folder and ``.streamlit/config.toml`` turns on ``server.enableStaticServing``. Without static serving
 the component still works, with Leaflet sent as ``data:`` URLs (the old cost). Every map of the app goes through
-:func:`risk_map_component`: the risk map, the Interactions tab's bivariate map, the Compare tab's maps and the room
-wall's (cached, with versions of their own), and through :func:`folium_map_component` the Scenarios tab's maps and
+:func:`risk_map_component`: the risk map, the Interactions tab's bivariate map and the Compare tab's maps (the room
+wall's maps are SVG pictures: :mod:`hotspots.maps.svg_map`), and through :func:`folium_map_component` the Scenarios tab's maps and
 the certainty map (versioned by a digest of what they show).
 
 Each map state carries a *version* (from the cache keys of what it shows) and a *sequence number* (counted per

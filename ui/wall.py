@@ -23,12 +23,12 @@ import streamlit as st
 from hotspots.classify import CLASS_LABELS
 from hotspots.errors import HotspotsError
 from hotspots.maps import NO_DATA_COLOR, RISK_COLORS
-from hotspots.maps.element import map_parts
+from hotspots.maps.svg_map import svg_map
+from hotspots.maps.views import HALO_COLOR, HOTSPOT_STYLES
 from hotspots.profiles import profile_results
 from hotspots.summary import city_summary
 from ui.cache import latest_wall, per_revision, scored_city, scored_on_common_scale, workspace_store
-from ui.common import city_map, plain, show_error
-from ui.map_component import parts_digest, risk_map_component
+from ui.common import plain, show_error
 from ui.publish import JUST_PUBLISHED, WALL_AWAITS, WALL_MAPS_CHOICE, publish_form
 from ui.room_signal import post_signal, signal_of, watch_room
 from ui.wall_chart import dimension_bars_svg
@@ -224,25 +224,24 @@ def _keep_choice(key: str) -> None:
     st.session_state[WALL_MAPS_CHOICE] = list(st.session_state[key])
 
 
-def _wall_parts(result) -> dict:
-    """One wall map as the map component draws it (made once per room, item and revision: the pooled risk
-    profiles change when the wall does). Its version is a digest of what it shows, so a publish that leaves this
-    map as it was (items on their own scales) leaves its frame alone."""
-    fixed = dataclasses.replace(result, breaks={column: WALL_BREAKS for column in result.breaks})
-    parts = map_parts(city_map(fixed, {"basemap": False}, compact=True, legend=False))
-    return {**parts, "version": "wall|" + parts_digest(parts)}
-
-
 def _wall_map(label: str, result, room: str, token: str | None, item_id: int, revision: tuple) -> None:
-    """One published map, in the app's map component: it stays drawn when the wall changes (a publish restyles
-    the maps already drawn, it does not mount them again)."""
+    """One published map: an SVG of its risk classes on the wall's fixed scale, hot and cold spots outlined, each
+    ward's score in its tooltip (made once per room, item and revision: the pooled risk profiles change when the
+    wall does). A wall of Leaflet maps cost each browser in the room about half a CPU-second per map it drew, on
+    joining, on every visit of the Room tab and on every publish (``bench/bench_room.py``); the group's own Map tab
+    has the interactive map."""
     st.markdown(f"**{plain(label)}**")
     try:
-        parts = per_revision(f"wall|{room}|{item_id}|{revision}", lambda: _wall_parts(result))
+        svg = per_revision(
+            f"wall|{room}|{item_id}|{revision}",
+            lambda: svg_map(result.layer, breaks=WALL_BREAKS, height=WALL_MAP_HEIGHT, label=f"Risk map: {label}"),
+        )
     except HotspotsError as exc:
         show_error(exc)
         return
-    risk_map_component(parts, key=f"wall:{item_id}", name=label, height=WALL_MAP_HEIGHT)
+    # st.markdown, not st.html: st.html's sanitizer keeps HTML only (no SVG). Every text in it is inert, in HTML and
+    # in Markdown (hotspots.maps.svg_map.inert), and the picture is one line: nothing in it ends the HTML block.
+    st.markdown(f"<div>{svg}</div>", unsafe_allow_html=True)
     if token:
         st.button("Remove from the wall", key=f"remove:{item_id}", on_click=_remove, args=(room, token, item_id))
 
@@ -256,18 +255,26 @@ def _remove(room: str, token: str, item_id: int) -> None:
 
 
 def wall_legend() -> str:
-    """One legend for every map of the wall: five fixed classes on the 0-10 scale, and No data."""
+    """One legend for every map of the wall: five fixed classes on the 0-10 scale, No data, and the hot and cold
+    spot outlines (drawn as on the maps: over a white halo; solid, dashed, dotted by confidence)."""
     bounds = [0.0, *WALL_BREAKS]
+    box = "display:inline-block;width:20px;height:13px;margin-right:5px;vertical-align:-2px"
+    item = '<span style="margin-right:14px;white-space:nowrap"><i style="{box};{fill}"></i>{text}</span>'
     swatches = [
-        f'<span style="margin-right:14px;white-space:nowrap"><i style="display:inline-block;width:20px;height:13px;'
-        f'margin-right:5px;background:{color}"></i>{label} ({low:g}–{high:g})</span>'
+        item.format(box=box, fill=f"background:{color}", text=f"{label} ({low:g}–{high:g})")
         for color, label, low, high in zip(RISK_COLORS, CLASS_LABELS, bounds, bounds[1:])
     ]
-    swatches.append(
-        f'<span><i style="display:inline-block;width:20px;height:13px;margin-right:5px;'
-        f'background:{NO_DATA_COLOR}"></i>No data</span>'
+    swatches.append(item.format(box=box, fill=f"background:{NO_DATA_COLOR}", text="No data"))
+    spots = []
+    for label, color, _, dash in HOTSPOT_STYLES[:4]:  # hot spots at each level, and one cold spot
+        line = "solid" if not dash else "dashed" if dash.startswith("8") else "dotted"
+        outline = f"border:2px {line} {color};box-shadow:0 0 0 2px {HALO_COLOR};background:transparent"
+        text = label.capitalize() if label.startswith("hot") else "Cold spot (blue, the same three lines)"
+        spots.append(item.format(box=box, fill=outline, text=text))
+    return (
+        '<div style="font-size:0.9rem;line-height:1.9">Risk score: ' + "".join(swatches) + "<br>Hot/cold spots "
+        "(Gi*), outlined: " + "".join(spots) + "</div>"
     )
-    return '<div style="font-size:0.9rem;line-height:1.9">Risk score: ' + "".join(swatches) + "</div>"
 
 
 def _wall_tables(results: dict, version: str) -> None:

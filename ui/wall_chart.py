@@ -4,7 +4,7 @@ A grouped bar chart: one row per published item, one bar per dimension, on the 0
 chart: the first Vega chart on a page loads and compiles about a megabyte of JavaScript, which cost each browser
 joining a room about 0.9 CPU-s of its 5 (the join step with a wall of six items, with and without the chart). The
 SVG is drawn by the browser as it stands. Every text in it comes from uploads or groups (city and scenario names):
-each ASCII punctuation mark is written as a character reference (:func:`escape`: no HTML and no Markdown; the chart
+each ASCII punctuation mark is written as a character reference (:func:`hotspots.maps.svg_map.inert`: no HTML and no Markdown; the chart
 goes through ``st.markdown`` as one HTML block, in a ``<div>``), and each bar names its item, dimension and value in
 a tooltip (``<title>``).
 """
@@ -12,9 +12,10 @@ a tooltip (``<title>``).
 from __future__ import annotations
 
 import math
-import string
 
 import pandas as pd
+
+from hotspots.maps.svg_map import inert
 
 #: Colours of the dimensions, in the framework's order (Okabe and Ito's palette, told apart with colour-blindness).
 DIMENSION_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
@@ -25,16 +26,6 @@ GAP = 12  #: between two items
 TOP = 34  #: the legend, above the bars
 AXIS_H = 34  #: the axis and its title, below
 LABEL_CHARS = 44  #: longer labels are cut (the tooltip holds the whole label)
-
-
-def escape(text: object) -> str:
-    """Text made inert in HTML and in Markdown: every ASCII punctuation mark as a numeric character reference
-    (``<`` and ``&``, and ``[``, ``(``, ``*``, ``:`` and the rest of Markdown's syntax), other characters as they are.
-
-    >>> escape("![x](http://e.org) <b>")
-    '&#33;&#91;x&#93;&#40;http&#58;&#47;&#47;e&#46;org&#41; &#60;b&#62;'
-    """
-    return "".join(f"&#{ord(c)};" if c in string.punctuation else c for c in str(text))
 
 
 def _dimension_columns(table: pd.DataFrame) -> list[str]:
@@ -57,7 +48,7 @@ def dimension_bars_svg(table: pd.DataFrame) -> str:
     x = LABEL_W
     for d in dimensions:  # the legend
         parts.append(f'<rect x="{x}" y="8" width="14" height="10" fill="{colors[d]}"/>')
-        parts.append(f'<text x="{x + 19}" y="17">{escape(d.capitalize())}</text>')
+        parts.append(f'<text x="{x + 19}" y="17">{inert(d.capitalize())}</text>')
         x += 30 + 8 * len(d)
     axis_y = TOP + len(table) * group_h
     for tick in range(0, 11, 2):  # grid lines under the bars
@@ -70,8 +61,8 @@ def dimension_bars_svg(table: pd.DataFrame) -> str:
         shown = label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
         middle = y + len(dimensions) * (BAR_H + 1) / 2 + 4
         parts.append(
-            f'<text x="{LABEL_W - 8}" y="{middle:.1f}" text-anchor="end"><title>{escape(label)}</title>'
-            f"{escape(shown)}</text>"
+            f'<text x="{LABEL_W - 8}" y="{middle:.1f}" text-anchor="end"><title>{inert(label)}</title>'
+            f"{inert(shown)}</text>"
         )
         for k, d in enumerate(dimensions):
             score = float(item[f"{d}_mean"])
@@ -79,7 +70,7 @@ def dimension_bars_svg(table: pd.DataFrame) -> str:
             bar = max(0.0, min(score, 10.0)) / 10 * PLOT_W if math.isfinite(score) else 0.0
             parts.append(
                 f'<rect x="{LABEL_W}" y="{y + k * (BAR_H + 1)}" width="{bar:.1f}" height="{BAR_H}" '
-                f'fill="{colors[d]}" data-score="{score:.4f}"><title>{escape(title)}</title></rect>'
+                f'fill="{colors[d]}" data-score="{score:.4f}"><title>{inert(title)}</title></rect>'
             )
     parts.append(f'<line x1="{LABEL_W}" y1="{axis_y}" x2="{LABEL_W + PLOT_W}" y2="{axis_y}" stroke="#888"/>')
     parts.append(
