@@ -310,6 +310,12 @@ def report(name: str, values: list[float]) -> None:
     )
 
 
+def renice(pid: int, nice: int) -> None:
+    """Every thread of a process at this priority (threads it starts later inherit it; below 0 needs root)."""
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        os.setpriority(os.PRIO_PROCESS, int(task.name), nice)
+
+
 async def run(
     url: str, code: str, sessions: int, wards: dict[str, int], server_pid: int, pace: dict
 ) -> tuple[dict, dict, float, dict]:
@@ -348,6 +354,14 @@ def main() -> None:
     parser.add_argument("--arrival", type=float, default=2.0, help="seconds between two sessions' arrivals")
     parser.add_argument("--spread", type=float, default=30.0, help="sessions start working within this many s")
     parser.add_argument("--think", type=float, default=15.0, help="seconds between a session's steps (+-50%%)")
+    parser.add_argument(
+        "--server-nice",
+        type=int,
+        default=0,
+        help="run the server at this priority (e.g. -10, as root): on this machine the 30 browsers share the "
+        "server's cores and the server waits behind them for the CPU; a room's laptops would not (default 0, the "
+        "browsers' own priority; Chromium sets its threads' priorities itself, so they cannot be lowered instead)",
+    )
     args = parser.parse_args()
 
     from hotspots.demo import demo_cities
@@ -360,10 +374,13 @@ def main() -> None:
         os.environ.pop("HOTSPOTS_ROOM_PASSCODE", None)
         server, url = start_server(ROOT / "app.py", Path(tmp) / "server.log")
         try:
+            if args.server_nice:
+                renice(server.pid, args.server_nice)
             code, room, _token = open_store(db).create_room()
             print(
                 f"{args.sessions} sessions on {url}, room {code}; {os.cpu_count()} cores; arrivals {args.arrival:g} s "
-                f"apart; work starts within {args.spread:g} s, {args.think:g} s (+-50%) between steps",
+                f"apart; work starts within {args.spread:g} s, {args.think:g} s (+-50%) between steps; server at nice "
+                f"{args.server_nice}",
                 flush=True,
             )
             idle = server_rss_mb(server.pid)
