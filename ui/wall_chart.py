@@ -4,9 +4,9 @@ A grouped bar chart: one row per published item, one bar per dimension, on the 0
 chart: the first Vega chart on a page loads and compiles about a megabyte of JavaScript, which cost each browser
 joining a room about 0.9 CPU-s of its 5 (the join step with a wall of six items, with and without the chart). The
 SVG is drawn by the browser as it stands. Every text in it comes from uploads or groups (city and scenario names):
-each ASCII punctuation mark is written as a character reference (:func:`hotspots.maps.svg_map.inert`: no HTML and no Markdown; the chart
-goes through ``st.markdown`` as one HTML block, in a ``<div>``), and each bar names its item, dimension and value in
-a tooltip (``<title>``).
+each ASCII punctuation mark is written as a character reference (:func:`hotspots.maps.svg_map.inert`: no HTML and
+no Markdown; the chart goes through ``st.markdown`` as one HTML block, in a ``<div>``), and each bar names its item,
+dimension and value in a tooltip (``<title>``).
 """
 
 from __future__ import annotations
