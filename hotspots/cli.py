@@ -410,6 +410,7 @@ def _dispatch(args) -> int:
             title=result.city.name,
             synthetic=result.city.synthetic,
             tiles=args.tiles,
+            model_values=result.model_values(),
         )
         from .export import write_text
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .classify import Classification, classify
@@ -426,6 +427,18 @@ class RiskResult:
     def count_columns(self) -> list[str]:
         """The indicator columns holding counts (unit "count"): small counts are suppressed in exports and maps."""
         return [i.column for i in self.framework.indicators if i.unit == "count"]
+
+    def model_values(self) -> dict[str, np.ndarray]:
+        """The values the model uses of its smoothed indicators (a smoothed rate), in the layer's row order (matched
+        by ward ID), for the map's tooltip: the rate made from the layer's raw count would differ from the ward
+        breakdown's under the same label. Empty when nothing is smoothed."""
+        smoothed = [i.column for i in self.framework.indicators if i.smoothing != "none"]
+        if not smoothed:
+            return {}
+        table = self.city.scored_table
+        used = self.scores.prepared.loc[table.index, smoothed].set_axis(table["ward_id"].astype(str).to_numpy())
+        aligned = used.reindex(self.layer["ward_id"].astype(str).to_numpy())
+        return {column: aligned[column].to_numpy(dtype=float) for column in smoothed}
 
     def export_table(self):
         return export_table(

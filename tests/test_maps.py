@@ -801,3 +801,47 @@ def test_input_rows_are_reused_only_for_the_same_values(layer):
     assert rows(changed)["incidents"][0] == changed.loc[0, "incidents"]
     shuffled = layer.iloc[::-1]  # the rows follow the wards, not the positions
     assert rows(shuffled)["incidents"] == first["incidents"][::-1]
+
+
+def test_a_smoothed_indicator_shows_the_model_value_in_the_tooltip_as_in_the_breakdown():
+    """With Empirical Bayes smoothing, the model uses a smoothed rate: the tooltip shows it, labelled smoothed, as
+    the ward breakdown does (it showed the raw rate under the same label: issue 9, the same values everywhere)."""
+    import dataclasses
+    import html
+
+    from hotspots.demo import demo_cities
+    from hotspots.framework import default_framework
+    from hotspots.maps.tooltips import _tooltip_rows
+    from hotspots.pipeline import prepare_city, read_city, score_city
+
+    framework = default_framework()
+    smoothed = next(i for i in framework.indicators if i.per_population and i.unit == "count")
+    indicators = [dataclasses.replace(i, smoothing="eb") if i is smoothed else i for i in framework.indicators]
+    framework = dataclasses.replace(framework, indicators=tuple(indicators))
+    demo = demo_cities()["kolkata"]
+    raw = read_city(demo.indicators_path, demo.boundaries_path, name=demo.name, synthetic=True)
+    result = score_city(prepare_city(raw, framework, id_column=demo.id_column), framework, permutations=0)
+    layer = result.layer.sample(frac=1.0, random_state=3)  # another row order: values follow the ward IDs
+    result = dataclasses.replace(result, layer=layer)
+
+    def row(model_values):
+        args = (layer, result.dimension_names, framework.indicators, result.count_columns, result.suppress_below)
+        rows = _tooltip_rows(*args, framework.population_column, model_values)
+        return next(r for r in rows if r["label"].startswith(smoothed.display_label))
+
+    shown = row(result.model_values())
+    assert shown["label"] == f"{smoothed.display_label}, smoothed (eb)"
+    compared = 0
+    for ward, value in zip(layer["ward_id"], shown["num"]):
+        expected = result.explain(ward).set_index("indicator").loc[smoothed.column, "value"]
+        if isinstance(expected, str):  # a suppressed count: hidden in both
+            assert isinstance(value, str) and html.unescape(value) == expected  # the tooltip's text is HTML
+            continue
+        if pd.isna(expected):  # no value: none in the tooltip either
+            assert value is None
+            continue
+        assert value == pytest.approx(expected, abs=0.0051)  # to 3 significant digits of the largest (10.x): 2 decimals
+        compared += 1
+    assert compared > 50
+    raw_rates = row(None)["num"]  # without the model's values: the raw rate, which differs
+    assert raw_rates != shown["num"]

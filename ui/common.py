@@ -80,6 +80,7 @@ def city_map(result, inputs: dict, compact: bool = False, **options):
         synthetic=result.city.synthetic,
         tiles=basemap_tiles(inputs),
         compact=compact,
+        model_values=result.model_values(),
         **options,
     )
 

@@ -7,7 +7,7 @@ import hashlib
 import html
 import math
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -106,6 +106,7 @@ def _tooltip_rows(
     count_columns: Sequence[str],
     suppress_below: int,
     population_column: str = "population",
+    model_values: Mapping[str, Sequence[float]] | None = None,
 ) -> list[dict]:
     """The tooltip's rows: the scores and classes of this run, then the input rows (population and indicators,
     cached on their values: a weight change moves only the scores)."""
@@ -131,21 +132,27 @@ def _tooltip_rows(
         rows.append({"label": "Risk profile", **_texts(layer["risk_profile"])})
     if "coverage" in layer:
         rows.append({"label": "Data coverage (%)", "num": _numbers(100 * as_floats(layer["coverage"]))})
-    return rows + _input_rows(frame, layer, indicators, count_columns, suppress_below, population_column)
+    inputs = _input_rows(frame, layer, indicators, count_columns, suppress_below, population_column, model_values or {})
+    return rows + inputs
 
 
 _INPUT_ROWS_CACHE: OrderedDict[str, list[dict]] = OrderedDict()
 _INPUT_ROWS_CACHE_SIZE = 32
 
 
-def _input_rows(frame, layer: dict, indicators: Sequence, count_columns: Sequence[str], below: int, population_column):
+def _input_rows(
+    frame, layer: dict, indicators: Sequence, count_columns: Sequence[str], below: int, population_column, model_values
+):
     """Population and indicator rows (small counts suppressed), cached on the columns' values (as numbers, in row
-    order: all the rows show) and the indicators' definitions. The rows are shared between maps: read-only."""
+    order: all the rows show), the model's values given and the indicators' definitions. The rows are shared
+    between maps: read-only."""
     wanted = ["population", population_column, *_indicator_columns(indicators)]
     columns = [c for c in dict.fromkeys(wanted) if c in layer]
     digest = hashlib.blake2b(digest_size=20)
     for column in columns:
         digest.update(as_floats(layer[column]).tobytes())
+    for column, values in sorted(model_values.items()):
+        digest.update(column.encode() + np.asarray(values, dtype=float).tobytes())
     digest.update(repr((columns, list(indicators), sorted(map(str, count_columns)), below, population_column)).encode())
     key = digest.hexdigest()
     if key in _INPUT_ROWS_CACHE:
@@ -153,20 +160,25 @@ def _input_rows(frame, layer: dict, indicators: Sequence, count_columns: Sequenc
         return _INPUT_ROWS_CACHE[key]
     suppression = _Suppression(frame, ["population", *_indicator_columns(indicators)], count_columns, below)
     rows = [{"label": "Population", "num": suppression.numbers(layer, "population")}] if "population" in layer else []
-    rows += [_indicator_row(layer, indicator, suppression, population_column) for indicator in indicators]
+    rows += [_indicator_row(layer, ind, suppression, population_column, model_values) for ind in indicators]
     _INPUT_ROWS_CACHE[key] = rows
     while len(_INPUT_ROWS_CACHE) > _INPUT_ROWS_CACHE_SIZE:
         _INPUT_ROWS_CACHE.popitem(last=False)
     return rows
 
 
-def _indicator_row(layer: dict, indicator, suppression: _Suppression, population_column: str) -> dict:
+def _indicator_row(layer: dict, indicator, suppression: _Suppression, population_column: str, model_values) -> dict:
     """A column name: its raw values under its name. An :class:`~hotspots.framework.Indicator`: the value the model
-    uses (a count with a denominator as a rate per ``per_population`` residents, as in the ward breakdown) under its
-    label. A rate made from a suppressed count is suppressed too (with the population it would give the count)."""
+    uses (a count with a denominator as a rate per ``per_population`` residents, as in the ward breakdown; a smoothed
+    indicator's value from ``model_values``, labelled smoothed as the breakdown's unit says) under its label. A rate
+    made from a suppressed count is suppressed too (with the population it would give the count)."""
     if not isinstance(indicator, Indicator):
         return {"label": html.escape(str(indicator)), "num": suppression.numbers(layer, indicator)}
     column = indicator.column
+    if column in model_values and indicator.smoothing != "none":
+        label = f"{indicator.display_label}, smoothed ({indicator.smoothing})"
+        values = np.asarray(model_values[column], dtype=float)
+        return {"label": html.escape(label), "num": suppression.numbers(layer, column, values)}
     values = as_floats(layer[column])
     if indicator.per_population is not None and population_column in layer:
         population = as_floats(layer[population_column])

@@ -266,6 +266,7 @@ def risk_map(
     compact: bool = False,
     view: str = "risk_score",
     legend: bool = True,
+    model_values: Mapping[str, Sequence[float]] | None = None,
 ) -> OfflineMap:
     """Interactive map of a scored ward layer, loading nothing from the network.
 
@@ -321,6 +322,10 @@ def risk_map(
         ``"lisa_cluster"`` or ``"risk_profile"`` (maps side by side all open on the same layer).
     legend : bool
         Draw the legend in the map (``False`` when one legend outside the maps serves several).
+    model_values : mapping, optional
+        The values the model uses of smoothed indicators, per column in the layer's row order
+        (``RiskResult.model_values()``): the tooltip shows them, labelled smoothed, as the ward breakdown does,
+        instead of the rate made from the layer's raw count.
 
     Returns
     -------
@@ -362,7 +367,9 @@ def risk_map(
         views=views,
         hot=hot,
         legend=legend,
-        rows=_tooltip_rows(layer, dimensions, indicators, count_columns, suppress_below, population_column),
+        rows=_tooltip_rows(
+            layer, dimensions, indicators, count_columns, suppress_below, population_column, model_values
+        ),
         info=_info_html(title, synthetic, has_hot, compact),
         tiles=tiles,
         compact=compact,
