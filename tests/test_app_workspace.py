@@ -575,3 +575,24 @@ def test_the_wall_draws_the_latest_four_maps_and_more_on_request(database):
     assert len(maps) == 7 and all(svg.count('<path class="ward"') == wards for svg in maps)
     frames = [c.proto.component_name for c in session.get("component_instance")]
     assert frames and not [name for name in frames if "hotspots_map" in name]  # the room's watcher only
+
+
+def test_a_wall_map_of_many_wards_is_a_picture(database, monkeypatch):
+    """Above ui.wall.MAX_SVG_WARDS wards (lowered here below Colombo's 47) a wall map is a PNG, not an SVG of
+    every ward: a national layer's SVG would be megabytes for every browser in the room."""
+    import ui.wall
+    from hotspots.method import Method
+    from ui.state import demo_specs
+
+    store = open_store(database)
+    _, room, _ = store.create_room()
+    ws = store.create_workspace()
+    store.put_city(ws, demo_specs()[COLOMBO_LABEL])
+    store.save_scenario(ws, "Group 1", Method(seed=1))
+    store.publish(room, ws, COLOMBO_LABEL, "Group 1")
+    monkeypatch.setattr(ui.wall, "MAX_SVG_WARDS", 40)
+    session = _room_session(room=room)
+    _ok(session)
+    (picture,) = session.get("image")
+    assert "47 wards: a picture without tooltips" in str(picture.proto)
+    assert not [m for m in session.markdown if "aria-label=\"Risk map&#58; " in m.value]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import io
 
 import pandas as pd
 import streamlit as st
@@ -23,6 +24,7 @@ import streamlit as st
 from hotspots.classify import CLASS_LABELS
 from hotspots.errors import HotspotsError
 from hotspots.maps import NO_DATA_COLOR, RISK_COLORS
+from hotspots.maps.static_map import render_map_image
 from hotspots.maps.svg_map import svg_map
 from hotspots.maps.views import HALO_COLOR, HOTSPOT_STYLES
 from hotspots.profiles import profile_results
@@ -40,6 +42,9 @@ MAX_WALL_MAPS = 8  # maps drawn at once at most (the table and the chart hold ev
 #: Maps drawn at first: the latest published, two rows that fit a screen or a projector. Each map drawn costs every
 #: browser on the Room tab about half a CPU-second when the wall changes (bench/bench_room.py); more can be chosen.
 WALL_MAPS_SHOWN = 4
+#: Above this many wards a wall map is a PNG picture (no tooltips) instead of an SVG: a national layer's SVG would be
+#: megabytes for every browser in the room to parse (a city's is 15-100 kB: the wards of ../shared's cities).
+MAX_SVG_WARDS = 3000
 FOLLOW_HELP = (
     "On: the wall redraws by itself when a group publishes (for the facilitator's screen; on by default there). "
     "Off: a line says what is new and you choose when to redraw, so the maps do not change while you read them "
@@ -232,18 +237,32 @@ def _wall_map(label: str, result, room: str, token: str | None, item_id: int, re
     has the interactive map."""
     st.markdown(f"**{plain(label)}**")
     try:
-        svg = per_revision(
-            f"wall|{room}|{item_id}|{revision}",
-            lambda: svg_map(result.layer, breaks=WALL_BREAKS, height=WALL_MAP_HEIGHT, label=f"Risk map: {label}"),
-        )
+        picture = per_revision(f"wall|{room}|{item_id}|{revision}", lambda: _wall_picture(result.layer, label))
     except HotspotsError as exc:
         show_error(exc)
         return
-    # st.markdown, not st.html: st.html's sanitizer keeps HTML only (no SVG). Every text in it is inert, in HTML and
-    # in Markdown (hotspots.maps.svg_map.inert), and the picture is one line: nothing in it ends the HTML block.
-    st.markdown(f"<div>{svg}</div>", unsafe_allow_html=True)
+    if isinstance(picture, bytes):
+        st.image(
+            picture,
+            caption=f"{len(result.layer):,} wards: a picture without tooltips (the group's own Map tab "
+            "has the interactive map).",
+        )
+    else:
+        # st.markdown, not st.html: st.html's sanitizer keeps HTML only (no SVG). Every text in it is inert, in HTML
+        # and in Markdown (hotspots.maps.svg_map.inert), and the picture is one line: nothing ends the HTML block.
+        st.markdown(f"<div>{picture}</div>", unsafe_allow_html=True)
     if token:
         st.button("Remove from the wall", key=f"remove:{item_id}", on_click=_remove, args=(room, token, item_id))
+
+
+def _wall_picture(layer, label: str) -> str | bytes:
+    """A wall map: an SVG (tooltips) up to :data:`MAX_SVG_WARDS` wards, else a PNG of the same classes and outlines."""
+    if len(layer) <= MAX_SVG_WARDS:
+        return svg_map(layer, breaks=WALL_BREAKS, height=WALL_MAP_HEIGHT, label=f"Risk map: {label}")
+    image = render_map_image(layer, breaks={"risk_score": WALL_BREAKS}, size=(960, 2 * WALL_MAP_HEIGHT), legend=False)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
 
 
 def _remove(room: str, token: str, item_id: int) -> None:
