@@ -595,4 +595,4 @@ def test_a_wall_map_of_many_wards_is_a_picture(database, monkeypatch):
     _ok(session)
     (picture,) = session.get("image")
     assert "47 wards: a picture without tooltips" in str(picture.proto)
-    assert not [m for m in session.markdown if "aria-label=\"Risk map&#58; " in m.value]
+    assert not [m for m in session.markdown if 'aria-label="Risk map&#58; ' in m.value]
