@@ -24,12 +24,14 @@ HERE = str(Path(__file__).resolve().parent)
 if HERE not in sys.path:  # `streamlit run` puts the app's folder on the path; AppTest and other runners may not
     sys.path.insert(0, HERE)
 
+from ui.cache import method_of  # noqa: E402
 from ui.common import plain  # noqa: E402
 from ui.compare import render_compare  # noqa: E402
 from ui.data_tab import render_data_tab  # noqa: E402
 from ui.export_tab import render_export  # noqa: E402
 from ui.glossary import render_glossary  # noqa: E402
 from ui.interactions import render_interactions  # noqa: E402
+from ui.map_component import first_map_pending  # noqa: E402
 from ui.map_tab import render_map  # noqa: E402
 from ui.model_tab import render_model  # noqa: E402
 from ui.room import render_room, require_sign_in  # noqa: E402
@@ -53,8 +55,11 @@ def main() -> None:
     init_session()
     init_workspace()  # the URL's workspace, restored before the sidebar's widgets are drawn
     inputs = sidebar_inputs()
-    with st.sidebar:
-        render_scenarios(inputs)
+    if first_map_pending():  # a browser's first view: scenarios and the workspace's tools follow the map
+        st.session_state["current_method"] = method_of(inputs)
+    else:
+        with st.sidebar:
+            render_scenarios(inputs)
     spec = st.session_state["cities"][inputs["city"]]
     st.html(COMPACT_HEADER)
     st.title(f"Ward risk and hot spots: {plain(spec['label'])}")

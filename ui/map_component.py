@@ -72,6 +72,22 @@ def map_reported(key: str) -> bool:
     return bool(st.session_state.get(f"_reported:{key}"))
 
 
+#: The key of the Map tab's map.
+MAIN_MAP = "risk_map"
+
+
+def first_map_pending() -> bool:
+    """Whether this run is a browser's first view of the map, before its frame reported the map drawn (its report
+    reruns the page): the tables below the map and the sidebar's further settings wait for it, so that the browser
+    draws the map first instead of laying out the rest while the map waits. At most two runs wait (a frame that
+    never reports holds nothing back for long: :func:`ui.map_tab.waits_for_map` counts them); AppTest, which has no browser
+    (no request headers), a page opened on another tab and every later run draw everything."""
+    _note_report(st.session_state.get(MAIN_MAP), MAIN_MAP)  # the frame's report, read before the map is drawn
+    if not st.context.headers or map_reported(MAIN_MAP) or (st.session_state.get("view") or "Map") != "Map":
+        return False
+    return st.session_state.get("_map_waits", 0) < 2
+
+
 def risk_map_component(
     parts: dict,
     *,

@@ -14,11 +14,11 @@ from hotspots.maps import ward_at
 from hotspots.report import summarise_layer
 from ui.cache import drawn_map, scored_city
 from ui.common import CORRECTION_WORDS, permutation_words, plain, show_error, synthetic_banner
-from ui.map_component import map_reported, risk_map_component
+from ui.map_component import MAIN_MAP, first_map_pending, map_reported, risk_map_component
 from ui.preview import preview_spec
 from ui.sidebar import indicator_key
 
-MAP_KEY = "risk_map"  # one map for every city: a weight change or another city restyles the map already drawn
+MAP_KEY = MAIN_MAP  # one map for every city: a weight change or another city restyles the map already drawn
 MAP_HEIGHT = 480  # with the header above it, the map and its legend fit a 1280x720 window
 RETURNED_OBJECTS = ["last_object_clicked_tooltip", "last_object_clicked"]
 #: The ward ID in a clicked ward's tooltip, as hotspots.maps writes it ("Ward ID: <id>" and a line break).
@@ -118,15 +118,11 @@ ORIENTATION = (
 
 
 def waits_for_map() -> bool:
-    """Whether the figures and tables below the map wait for it: on a browser's first view of the map, until the
-    frame reports its map drawn (its report reruns the page), so that the browser draws the map first instead of
-    laying out the tables while the map waits. At most two runs wait (a frame that never reports holds nothing
-    back for long); AppTest, which has no browser (no request headers), and every later run draw everything."""
-    if not st.context.headers or map_reported(MAP_KEY):
-        return False
-    waited = st.session_state.get("_map_waits", 0)
-    st.session_state["_map_waits"] = waited + 1
-    return waited < 2
+    """:func:`first_map_pending`, counting the runs that waited (called once per run, by the Map tab)."""
+    pending = first_map_pending()
+    if st.context.headers and not map_reported(MAP_KEY):
+        st.session_state["_map_waits"] = st.session_state.get("_map_waits", 0) + 1
+    return pending
 
 
 def map_header(result, ward_ids: list[str], select_key: str) -> None:

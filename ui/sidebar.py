@@ -10,11 +10,13 @@ from hotspots.errors import FrameworkError
 from hotspots.framework import AGGREGATIONS, CLASSIFICATIONS, NORMALISATIONS, Framework
 from ui.common import plain
 from ui.glossary import HELP, option_name
+from ui.map_component import first_map_pending
 
 NEIGHBOURS = {"queen": "Queen (shared edge or corner)", "rook": "Rook (shared edge)", "knn:6": "6 nearest wards"}
 PERMUTATIONS = ("auto", 99, 499, 999, 9999)
 CORRECTIONS = {"fdr": "False discovery rate (FDR)", "bonferroni": "Bonferroni", "none": "None"}
 SUPPRESSION = {5: "5 (default)", 10: "10 (stricter, as CDC WONDER)", 0: "Off: show every count"}
+LATER = "The indicator weights, the method, scenarios and your cities follow as soon as the map is drawn."
 
 
 def sidebar_inputs() -> dict[str, Any]:
@@ -24,6 +26,7 @@ def sidebar_inputs() -> dict[str, Any]:
     ``dimension_weights``, ``neighbours``, ``permutations``, ``correction``, ``suppress_below``, ``basemap``.
     """
     base: Framework = st.session_state["framework"]
+    draw = not first_map_pending()  # a browser's first view: the rest follows once the map is drawn
     with st.sidebar:
         st.header("City")
         city = st.selectbox(
@@ -33,10 +36,13 @@ def sidebar_inputs() -> dict[str, Any]:
             help=HELP["city"],
         )
         st.header("Weights")
-        dimension_weights, indicator_weights = _weights(base)
-        st.header("Method")
-        options = _methods(base)
-        hotspot_options = _hotspot_options()
+        dimension_weights, indicator_weights = _weights(base, draw)
+        if draw:
+            st.header("Method")
+        else:
+            st.caption(LATER)
+        options = _methods(base, draw)
+        hotspot_options = _hotspot_options(draw)
     try:
         framework = base.with_weights(indicator_weights, dimension_weights).with_options(**options)
     except FrameworkError as exc:  # every weight at 0
@@ -61,15 +67,19 @@ def indicator_key(column: str) -> str:
     return f"w_ind:{column}"
 
 
-def _weight_slider(label: str, key: str, value: float, help: str | None = None) -> float:
+def _weight_slider(label: str, key: str, value: float, help: str | None = None, draw: bool = True) -> float:
     """A weight from 0 (switched off) up; its value lives in ``st.session_state[key]`` (set by
-    :func:`ui.state.set_framework`), so it is drawn without a default that would fight it."""
+    :func:`ui.state.set_framework`), so it is drawn without a default that would fight it (and read from there when
+    it is not drawn in this run)."""
     current = float(st.session_state.setdefault(key, float(value)))
+    if not draw:
+        return current
     return st.slider(label, min_value=0.0, max_value=max(5.0, current, float(value)), step=0.1, key=key, help=help)
 
 
-def _weights(base: Framework) -> tuple[dict[str, float], dict[str, float]]:
-    """Dimension weights, then indicator weights (one expander per dimension)."""
+def _weights(base: Framework, draw: bool = True) -> tuple[dict[str, float], dict[str, float]]:
+    """Dimension weights, then indicator weights (one expander per dimension; read from the session, not drawn,
+    when ``draw`` is false)."""
     dimension_weights = {
         dim: _weight_slider(
             f"{plain(dim.capitalize())} dimension", dimension_key(dim), weight, help=HELP["dimension_weight"]
@@ -77,6 +87,10 @@ def _weights(base: Framework) -> tuple[dict[str, float], dict[str, float]]:
         for dim, weight in base.dimensions.items()
     }
     indicator_weights = {}
+    if not draw:
+        for ind in base.indicators:
+            indicator_weights[ind.column] = _weight_slider("", indicator_key(ind.column), ind.weight, draw=False)
+        return dimension_weights, indicator_weights
     for dim in base.dimension_names:
         with st.expander(f"{plain(dim.capitalize())} indicators"):
             for ind in base.indicators_of(dim):
@@ -89,8 +103,14 @@ def _weights(base: Framework) -> tuple[dict[str, float], dict[str, float]]:
     return dimension_weights, indicator_weights
 
 
-def _methods(base: Framework) -> dict[str, str]:
+def _methods(base: Framework, draw: bool = True) -> dict[str, str]:
     """Normalisation, aggregation and map classes (``Framework.with_options`` arguments)."""
+    classes = [c for c in CLASSIFICATIONS if c != "fixed" or base.thresholds]
+    if not draw:
+        keys = [("opt:normalisation", base.normalisation, None), ("opt:aggregation", base.aggregation, None)]
+        keys.append(("opt:classification", base.classification, classes))
+        values = [st.session_state[_preset(key, value, options)] for key, value, options in keys]
+        return dict(zip(("normalisation", "aggregation", "classification"), values))
     normalisation = st.selectbox(
         "Normalisation",
         NORMALISATIONS,
@@ -105,7 +125,6 @@ def _methods(base: Framework) -> dict[str, str]:
         format_func=option_name,
         help=HELP["aggregation"],
     )
-    classes = [c for c in CLASSIFICATIONS if c != "fixed" or base.thresholds]
     classification = st.selectbox(
         "Map classes",
         classes,
@@ -130,32 +149,42 @@ def _with(options: list, key: str) -> list:
     return options if value is None or value in options else [*options, value]
 
 
-def _hotspot_options() -> dict[str, Any]:
-    """Neighbour rule, permutations, multiple-testing correction, and the basemap switch."""
+def _hotspot_options(draw: bool = True) -> dict[str, Any]:
+    """Neighbour rule, permutations, multiple-testing correction, the small-number threshold and the basemap switch
+    (read from the session, not drawn, when ``draw`` is false)."""
     neighbours, permutations = _with(list(NEIGHBOURS), "neighbours"), _with(list(PERMUTATIONS), "permutations")
+    presets = {
+        "neighbours": _preset("neighbours", "queen", neighbours),
+        "permutations": _preset("permutations", "auto", permutations),
+        "correction": _preset("correction", "fdr", list(CORRECTIONS)),
+        "suppress_below": _preset("suppress_below", next(iter(SUPPRESSION)), list(SUPPRESSION)),
+        "basemap": _preset("basemap", False, [False, True]),
+    }
+    if not draw:
+        return {name: st.session_state[key] for name, key in presets.items()}
     return {
         "neighbours": st.selectbox(
             "Neighbours",
             neighbours,
             format_func=lambda rule: NEIGHBOURS.get(rule, rule),
-            key=_preset("neighbours", "queen", neighbours),
+            key=presets["neighbours"],
             help=HELP["neighbours"],
         ),
         "permutations": st.select_slider(
             "Permutations",
             permutations,
-            key=_preset("permutations", "auto", permutations),
+            key=presets["permutations"],
             help=HELP["permutations"],
         ),
         "correction": st.selectbox(
             "Multiple-testing correction",
             list(CORRECTIONS),
             format_func=CORRECTIONS.get,
-            key=_preset("correction", "fdr", list(CORRECTIONS)),
+            key=presets["correction"],
             help=HELP["correction"],
         ),
         "suppress_below": _suppression_threshold(),
-        "basemap": st.checkbox("Basemap tiles (needs internet)", value=False, key="basemap", help=HELP["basemap"]),
+        "basemap": st.checkbox("Basemap tiles (needs internet)", key=presets["basemap"], help=HELP["basemap"]),
     }
 
 
