@@ -7,8 +7,8 @@ Leaflet is served once, as a static file: :func:`hotspots.maps.ensure_static_ass
 ``static/`` folder and ``.streamlit/config.toml`` turns on ``server.enableStaticServing``. Without static serving
 the component still works, with Leaflet sent as ``data:`` URLs (the old cost). Every map of the app goes through
 :func:`risk_map_component`: the risk map, the Interactions tab's bivariate map and the Compare tab's maps (the room
-wall's maps are SVG pictures: :mod:`hotspots.maps.svg_map`), and through :func:`folium_map_component` the Scenarios tab's maps and
-the certainty map (versioned by a digest of what they show).
+wall's maps are SVG pictures: :mod:`hotspots.maps.svg_map`), and through :func:`folium_map_component` the Scenarios
+tab's maps and the certainty map (versioned by a digest of what they show).
 
 Each map state carries a *version* (from the cache keys of what it shows) and a *sequence number* (counted per
 session, new for each new version of a map): the frame draws nothing for a version it already shows and drops a
@@ -80,8 +80,8 @@ def first_map_pending() -> bool:
     """Whether this run is a browser's first view of the map, before its frame reported the map drawn (its report
     reruns the page): the tables below the map and the sidebar's further settings wait for it, so that the browser
     draws the map first instead of laying out the rest while the map waits. At most two runs wait (a frame that
-    never reports holds nothing back for long: :func:`ui.map_tab.waits_for_map` counts them); AppTest, which has no browser
-    (no request headers), a page opened on another tab and every later run draw everything."""
+    never reports holds nothing back for long: :func:`ui.map_tab.waits_for_map` counts them); AppTest, which has no
+    browser (no request headers), a page opened on another tab and every later run draw everything."""
     _note_report(st.session_state.get(MAIN_MAP), MAIN_MAP)  # the frame's report, read before the map is drawn
     if not st.context.headers or map_reported(MAIN_MAP) or (st.session_state.get("view") or "Map") != "Map":
         return False
