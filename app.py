@@ -24,7 +24,6 @@ HERE = str(Path(__file__).resolve().parent)
 if HERE not in sys.path:  # `streamlit run` puts the app's folder on the path; AppTest and other runners may not
     sys.path.insert(0, HERE)
 
-from ui.cache import method_of  # noqa: E402
 from ui.common import plain  # noqa: E402
 from ui.compare import render_compare  # noqa: E402
 from ui.data_tab import render_data_tab  # noqa: E402
@@ -55,9 +54,7 @@ def main() -> None:
     init_session()
     init_workspace()  # the URL's workspace, restored before the sidebar's widgets are drawn
     inputs = sidebar_inputs()
-    if first_map_pending():  # a browser's first view: scenarios and the workspace's tools follow the map
-        st.session_state["current_method"] = method_of(inputs)
-    else:
+    if not first_map_pending():  # on a browser's first view, scenarios and the workspace's tools follow the map
         with st.sidebar:
             render_scenarios(inputs)
     spec = st.session_state["cities"][inputs["city"]]

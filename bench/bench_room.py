@@ -88,20 +88,12 @@ PUBLISH_FORM_JS = (
     ".some((b) => b.textContent.includes('City'))"
 )
 # The Room tab drawn: the run ended (Streamlit's status says "Running" meanwhile), the wall's heading is there and
-# every map on it has drawn its wards (the wall's maps are SVG pictures; a map frame's, Leaflet). A person reads the
-# wall before publishing: a click while the tab is still drawing would count the tab's drawing as the publish's.
+# every map on it (an SVG picture) has its wards. A person reads the wall before publishing: a click while the tab
+# is still drawing would count the tab's drawing as the publish's.
 ROOM_DRAWN_JS = """() => {
   const status = document.querySelector('[data-testid="stStatusWidget"]');
   const wall = /The wall: (\\d+) published/.exec(document.body.textContent);
   if ((status && status.textContent.includes('Running')) || !wall) return false;
-  for (const frame of document.querySelectorAll('iframe')) {
-    if (!(frame.src || '').includes('hotspots_map')) continue;
-    let doc = null;
-    try { doc = frame.contentDocument; } catch (e) { return false; }
-    const c = doc && doc.querySelector('.leaflet-container');
-    const want = c ? Number(c.getAttribute('data-hs-wards') || 0) : 0;
-    if (!c || want === 0 || doc.querySelectorAll('path.leaflet-interactive').length < want) return false;
-  }
   const maps = [...document.querySelectorAll('svg[aria-label^="Risk map: "]')];
   return Number(wall[1]) === 0 || (maps.length > 0 && maps.every((m) => m.querySelector('path.ward')));
 }"""

@@ -90,11 +90,15 @@ class _Projection:
         self.left = left + ((right - left) - width * self.scale) / 2
         self.top = top + ((bottom - top) - height * self.scale) / 2
 
-    def __call__(self, coords) -> list[tuple[float, float]]:
+    def array(self, coords) -> np.ndarray:
+        """The points as an (n, 2) array of pixels (``shapely.transform`` takes this)."""
         xy = np.asarray(coords, dtype=float)[:, :2]
-        px = self.left + (xy[:, 0] - self.x0) * self.kx * self.scale
-        py = self.top + (self.y1 - xy[:, 1]) * self.scale
-        return list(zip(px.tolist(), py.tolist()))
+        return np.column_stack(
+            [self.left + (xy[:, 0] - self.x0) * self.kx * self.scale, self.top + (self.y1 - xy[:, 1]) * self.scale]
+        )
+
+    def __call__(self, coords) -> list[tuple[float, float]]:
+        return [tuple(point) for point in self.array(coords).tolist()]
 
 
 def _polygons(geometry):

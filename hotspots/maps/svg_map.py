@@ -27,7 +27,7 @@ import shapely
 
 from hotspots.classify import CLASS_LABELS
 from hotspots.maps.geometry import _check_geometry, _simplify
-from hotspots.maps.static_map import _fills
+from hotspots.maps.static_map import _fills, _polygons, _Projection
 from hotspots.maps.views import (
     BACKGROUND_COLOR,
     HALO_COLOR,
@@ -96,24 +96,16 @@ def svg_map(
 
 
 def _to_pixels(geoms: np.ndarray, width: int, height: int) -> np.ndarray:
-    """The wards in the picture's pixels (north up), simplified to :data:`SIMPLIFY_PIXELS`."""
-    x0, y0, x1, y1 = shapely.total_bounds(geoms)
-    kx = np.cos(np.radians((y0 + y1) / 2))
-    span_x, span_y = max((x1 - x0) * kx, 1e-12), max(y1 - y0, 1e-12)
-    scale = min((width - 2 * _MARGIN) / span_x, (height - 2 * _MARGIN) / span_y)
-    left = (width - span_x * scale) / 2
-    top = (height - span_y * scale) / 2
-
-    def project(xy: np.ndarray) -> np.ndarray:
-        return np.column_stack([left + (xy[:, 0] - x0) * kx * scale, top + (y1 - xy[:, 1]) * scale])
-
-    return _simplify(shapely.transform(geoms, project), SIMPLIFY_PIXELS)
+    """The wards in the picture's pixels (the report's projection, north up), simplified to :data:`SIMPLIFY_PIXELS`."""
+    box = (_MARGIN, _MARGIN, width - _MARGIN, height - _MARGIN)
+    project = _Projection(shapely.total_bounds(geoms), box)
+    return _simplify(shapely.transform(geoms, project.array), SIMPLIFY_PIXELS)
 
 
 def _path_d(geom) -> str:
     """An SVG path of a (Multi)Polygon: each ring ``M x,y x,y ...Z``, at a tenth of a pixel."""
     rings = []
-    for polygon in getattr(geom, "geoms", [geom]):
+    for polygon in _polygons(geom):
         for ring in (polygon.exterior, *polygon.interiors):
             xy = np.round(np.asarray(ring.coords)[:-1, :2], 1)
             rings.append("M" + " ".join(f"{x:g},{y:g}" for x, y in xy.tolist()) + "Z")
