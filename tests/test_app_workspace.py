@@ -114,6 +114,54 @@ def test_scenarios_save_switch_and_stay_loaded_across_tabs():
     assert at.session_state["scenarios"]["No ideology <b>"].framework.dimensions["ideological"] == 0.0
 
 
+def _falls_back_to_its_value(widget) -> bool:
+    """Whether the browser, drawing this widget anew without a value of its own, shows the value the session holds:
+    the widget's default (a slider's values, a select box's or select slider's option index, a checkbox's state)
+    against its value."""
+    proto = widget.proto
+    if widget.type == "slider":
+        return list(proto.default) == [float(widget.value)]
+    if widget.type == "selectbox":
+        return proto.HasField("default") and proto.default == widget.index
+    if widget.type == "select_slider":
+        return list(proto.default) == [widget.options.index(str(widget.value))]
+    return proto.default == widget.value
+
+
+def test_a_widget_drawn_anew_in_the_browser_shows_the_sessions_value():
+    # The browser falls back to a widget's default whenever it draws the widget without a value of its own (a tab
+    # clicked while the page's first run was still under way did it, once in five runs of
+    # tests/test_browser_upload.py), and sends that back as the user's choice. The sliders had no default but
+    # their minimum, so every dimension weight became 0 and the map an error. Every setting of the sidebar must
+    # fall back to the value the session holds: here a loaded scenario's, none of them the widget's first option.
+    at = _session()
+    method = Method(
+        framework=default_framework()
+        .with_weights({"hate_incidents": 2.5}, {"individual": 3.0, "institutional": 0.5, "ideological": 1.5})
+        .with_options(normalisation="zscore", aggregation="geometric", classification="equal_interval"),
+        neighbours="rook",
+        permutations=499,
+        correction="bonferroni",
+        suppress_below=10,
+    )
+    at.session_state["scenario_file"] = {"data": scenario_file("Wide", method), "name": "wide.scenario.json"}
+    at.run()
+    _ok(at)
+    at.selectbox(key="city").set_value(COLOMBO_LABEL).run()  # and a city other than the first
+    _ok(at)
+    checked = 0
+    for kind in ("slider", "selectbox", "select_slider", "checkbox"):
+        for widget in getattr(at.sidebar, kind):
+            if widget.key in (None, "scenario"):
+                continue
+            assert _falls_back_to_its_value(widget), (widget.key, widget.value, widget.proto.default)
+            checked += 1
+    assert checked >= 14, checked  # city, 3 dimensions, 6 indicators, 3 method options, 4 hot-spot options
+    assert at.slider(key="w_dim:individual").value == 3.0 and at.selectbox(key="correction").value == "bonferroni"
+    assert at.selectbox(key="scenario").value == "Wide"
+    assert _falls_back_to_its_value(at.selectbox(key="scenario"))
+
+
 def test_reset_and_framework_json_are_set_in_the_widgets():
     at = _session()
     at.slider(key="w_ind:hate_incidents").set_value(4.0).run()
@@ -481,6 +529,30 @@ def _watcher(at: AppTest) -> dict:
     return json.loads(frame.proto.json_args)
 
 
+def test_follow_live_starts_from_the_default_of_each_room_and_role(database):
+    """The facilitator's wall follows live by default (the room's screen), a group's does not. A group that later
+    opens a room of its own is that room's facilitator: its wall follows, whatever its toggle said as a group (the
+    toggle once kept its first value for the whole session). A choice made holds in its room."""
+    store = open_store(database)
+    code, room, _ = store.create_room()
+    session = _room_session()
+    session.text_input(key="join_code").input(code)
+    next(b for b in session.button if b.label == "Join the room").click().run()
+    _ok(session)
+    assert _watcher(session)["follow"] is False  # a group
+    next(b for b in session.button if b.label == "Leave the room").click().run()
+    next(b for b in session.button if b.label == "Open a new room").click().run()
+    _ok(session)
+    assert session.query_params["room"] != room
+    assert _watcher(session)["follow"] is True  # the facilitator of the new room
+    (toggle,) = [t for t in session.toggle if t.label == "Follow live"]
+    toggle.set_value(False).run()
+    _opened = session.query_params["room"]
+    _open(session, "Map")
+    _open(session, "Room")
+    assert session.query_params["room"] == _opened and _watcher(session)["follow"] is False  # the choice holds
+
+
 def test_a_groups_own_publish_reaches_its_wall_while_another_session_builds(database):
     """A group does not follow the wall live, but its own item must reach its wall: when another session is building
     (a wall without the item) the watcher follows each newer wall built until the item is shown (a group once
@@ -596,3 +668,26 @@ def test_a_wall_map_of_many_wards_is_a_picture(database, monkeypatch):
     (picture,) = session.get("image")
     assert "47 wards: a picture without tooltips" in str(picture.proto)
     assert not [m for m in session.markdown if 'aria-label="Risk map&#58; ' in m.value]
+
+
+def test_choices_made_in_a_tab_stay_while_another_tab_is_open():
+    # The tabs are lazy: a widget not drawn in a run lost its value, so a group comparing three cities that looked at
+    # the map came back to the first two, and the ward picked on the Map tab was gone after a look at another tab.
+    at = _session()
+    wards = at.selectbox(key=f"ward:{KOLKATA_LABEL}")
+    picked = wards.options[5].split(" ")[0]
+    wards.set_value(picked).run()
+    _open(at, "Compare")
+    three = list(at.session_state["cities"])[:3]
+    at.multiselect(key="compare_cities").set_value(three).run()
+    at.radio(key="compare_scale").set_value("common").run()
+    _open(at, "Interactions")
+    at.selectbox(key="bv_y").set_value("ideological").run()
+    _ok(at)
+    _open(at, "Map")
+    assert at.selectbox(key=f"ward:{KOLKATA_LABEL}").value == picked
+    _open(at, "Compare")
+    assert at.multiselect(key="compare_cities").value == three
+    assert at.radio(key="compare_scale").value == "common"
+    _open(at, "Interactions")
+    assert at.selectbox(key="bv_y").value == "ideological"

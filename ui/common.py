@@ -33,6 +33,21 @@ def plain(text: object) -> str:
     return escaped.replace("\n", "  \n")
 
 
+def keep_choice(key: str, options, many: bool = False) -> str:
+    """``key``, for a widget of a tab that keeps its choice while another tab is open (``persist_state="session"``:
+    the tabs are lazy, and a widget not drawn in a run would lose the user's choice): a remembered value that is no
+    longer among ``options`` (a city or scenario gone, a workspace imported) is dropped, or for a multiselect
+    (``many``) the values no longer among them."""
+    state = st.session_state
+    if key in state:
+        value = state[key]
+        if many and value is not None and any(v not in options for v in value):
+            state[key] = [v for v in value if v in options]
+        elif not many and value not in options:
+            del state[key]
+    return key
+
+
 def show_error(exc: HotspotsError, what: str = "") -> None:
     """A package error in plain words; a validation error also as a table of problems."""
     if isinstance(exc, ValidationError):

@@ -12,7 +12,7 @@ from hotspots.maps import HALO_COLOR, HOTSPOT_STYLES, LISA_STYLES, NO_DATA_COLOR
 from hotspots.report import compare_cities, summarise_layer
 from ui.cache import drawn_map, scored_city, scored_on_common_scale
 from ui.city_charts import render_dimension_chart
-from ui.common import plain, show_error, synthetic_banner
+from ui.common import keep_choice, plain, show_error, synthetic_banner
 from ui.map_component import risk_map_component
 
 COMPARE_MAP_HEIGHT = 420
@@ -25,14 +25,20 @@ def render_compare(inputs: dict) -> None:
     cities = st.session_state["cities"]
     st.subheader("Compare cities")
     chosen = st.multiselect(
-        "Cities (2 to 4)", list(cities), default=list(cities)[:2], max_selections=4, key="compare_cities"
+        "Cities (2 to 4)",
+        list(cities),
+        default=list(cities)[:2],
+        max_selections=4,
+        key=keep_choice("compare_cities", list(cities), many=True),
+        persist_state="session",
     )
     scale = st.radio(
         "Scale",
         list(SCALES),
         format_func=SCALES.get,
         horizontal=True,
-        key="compare_scale",
+        key=keep_choice("compare_scale", list(SCALES)),
+        persist_state="session",
         help="Own scale: a score says how a ward ranks within its city. Common scale: normalisation and class "
         "breaks are learned on all chosen cities' wards together, so the same score means the same in every city.",
     )
@@ -42,7 +48,8 @@ def render_compare(inputs: dict) -> None:
         list(layers),
         format_func=layers.get,
         horizontal=True,
-        key="compare_view",
+        key=keep_choice("compare_view", list(layers)),
+        persist_state="session",
         help="The layer every map shows; switch here to switch all of them together.",
     )
     st.caption(

@@ -118,13 +118,16 @@ def _pair_select(dimensions: list[str]) -> tuple[str, str]:
         if st.session_state.get(key) not in (None, *dimensions):
             del st.session_state[key]
     c1, c2 = st.columns(2)
-    x = c1.selectbox("Kind of risk in the ward", dimensions, index=0, key="bv_x", format_func=str.capitalize)
+    x = c1.selectbox(
+        "Kind of risk in the ward", dimensions, index=0, key="bv_x", format_func=str.capitalize, persist_state="session"
+    )
     y = c2.selectbox(
         "Kind of risk around it (in the neighbouring wards)",
         dimensions,
         index=1,
         key="bv_y",
         format_func=str.capitalize,
+        persist_state="session",
     )
     return x, y
 

@@ -13,10 +13,10 @@ from hotspots.errors import HotspotsError
 from hotspots.maps import ward_at
 from hotspots.report import summarise_layer
 from ui.cache import drawn_map, scored_city
-from ui.common import CORRECTION_WORDS, permutation_words, plain, show_error, synthetic_banner
+from ui.common import CORRECTION_WORDS, keep_choice, permutation_words, plain, show_error, synthetic_banner
 from ui.map_component import MAIN_MAP, first_map_pending, map_reported, risk_map_component
 from ui.preview import preview_spec
-from ui.sidebar import indicator_key
+from ui.sidebar import held_index, indicator_key
 
 MAP_KEY = MAIN_MAP  # one map for every city: a weight change or another city restyles the map already drawn
 MAP_HEIGHT = 480  # with the header above it, the map and its legend fit a 1280x720 window
@@ -139,7 +139,9 @@ def map_header(result, ward_ids: list[str], select_key: str) -> None:
     right.selectbox(
         "Ward",
         ward_ids,
-        key=select_key,
+        index=held_index(ward_ids, select_key),
+        key=keep_choice(select_key, ward_ids),
+        persist_state="session",  # the ward picked stays picked while another tab is open
         format_func=lambda w: f"{w} {names.get(w, '') or ''}".strip(),
         help="The ward explained below the map; type to search. Clicking a ward on the map picks it too.",
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.cache import workspace_store
-from ui.common import plain
+from ui.common import keep_choice, plain
 from ui.room_signal import post_signal
 from ui.workspace import STORE_ERRORS
 
@@ -29,8 +29,9 @@ def publish_form(room: str) -> None:
         st.info("Save a scenario first (sidebar, Scenarios): a city is published under a scenario.")
         return
     c1, c2 = st.columns(2)
-    c1.selectbox("City", list(state["cities"]), key="publish_city")
-    c2.selectbox("Scenario", scenarios, key="publish_scenario")
+    cities = list(state["cities"])
+    c1.selectbox("City", cities, key=keep_choice("publish_city", cities), persist_state="session")
+    c2.selectbox("Scenario", scenarios, key=keep_choice("publish_scenario", scenarios), persist_state="session")
     st.button("Publish", key="publish", on_click=_publish, args=(room,))
     for key, show in (("publish_error", st.error), ("publish_message", st.success)):
         if key in state:

@@ -66,6 +66,7 @@ def render_scenario_compare(spec: dict, inputs: dict) -> None:
         default=default,
         max_selections=4,
         key="scenario_choice",
+        persist_state="session",  # kept while another tab is open
         help="Saved scenarios first, then presets made from the current model in the sidebar: equal weights, each "
         "dimension alone, the other aggregation, another normalisation. "
         + ("" if saved >= 2 else "Save scenarios to compare your own."),

@@ -29,12 +29,8 @@ def sidebar_inputs() -> dict[str, Any]:
     draw = not first_map_pending()  # a browser's first view: the rest follows once the map is drawn
     with st.sidebar:
         st.header("City")
-        city = st.selectbox(
-            "City",
-            list(st.session_state["cities"]),
-            key="city",
-            help=HELP["city"],
-        )
+        cities = list(st.session_state["cities"])
+        city = st.selectbox("City", cities, index=held_index(cities, "city"), key="city", help=HELP["city"])
         st.header("Weights")
         dimension_weights, indicator_weights = _weights(base, draw)
         if draw:
@@ -74,7 +70,8 @@ def _weight_slider(label: str, key: str, value: float, help: str | None = None, 
     current = float(st.session_state.setdefault(key, float(value)))
     if not draw:
         return current
-    return st.slider(label, min_value=0.0, max_value=max(5.0, current, float(value)), step=0.1, key=key, help=help)
+    top = max(5.0, current, float(value))
+    return st.slider(label, min_value=0.0, max_value=top, value=current, step=0.1, key=key, help=help)
 
 
 def _weights(base: Framework, draw: bool = True) -> tuple[dict[str, float], dict[str, float]]:
@@ -114,21 +111,24 @@ def _methods(base: Framework, draw: bool = True) -> dict[str, str]:
     normalisation = st.selectbox(
         "Normalisation",
         NORMALISATIONS,
-        key=_preset("opt:normalisation", base.normalisation),
+        index=held_index(NORMALISATIONS, _preset("opt:normalisation", base.normalisation)),
+        key="opt:normalisation",
         format_func=option_name,
         help=HELP["normalisation"],
     )
     aggregation = st.selectbox(
         "Aggregation",
         AGGREGATIONS,
-        key=_preset("opt:aggregation", base.aggregation),
+        index=held_index(AGGREGATIONS, _preset("opt:aggregation", base.aggregation)),
+        key="opt:aggregation",
         format_func=option_name,
         help=HELP["aggregation"],
     )
     classification = st.selectbox(
         "Map classes",
         classes,
-        key=_preset("opt:classification", base.classification, classes),
+        index=held_index(classes, _preset("opt:classification", base.classification, classes)),
+        key="opt:classification",
         format_func=option_name,
         help=HELP["classification"],
     )
@@ -141,6 +141,20 @@ def _preset(key: str, value: Any, options: list | None = None) -> str:
     if key not in st.session_state or (options is not None and st.session_state[key] not in options):
         st.session_state[key] = value
     return key
+
+
+def held_index(options: list, key: str) -> int:
+    """The index of the value the session holds for the widget of ``key`` (0 when it holds none of the options),
+    passed as the widget's default.
+
+    A keyed widget drawn without a default tells the browser to fall back to its first option (a slider: its
+    minimum). Whenever the browser draws the widget anew without a value of its own, for example when a tab was
+    clicked while the page's first run was still under way, it takes that fallback and sends it back as the
+    user's choice: every dimension weight became 0 and the map an error (tests/test_browser_upload.py caught it,
+    once in five runs). With the session's value as the default, a fresh widget shows what the session holds.
+    """
+    value = st.session_state.get(key)
+    return options.index(value) if value in options else 0
 
 
 def _with(options: list, key: str) -> list:
@@ -166,6 +180,7 @@ def _hotspot_options(draw: bool = True) -> dict[str, Any]:
         "neighbours": st.selectbox(
             "Neighbours",
             neighbours,
+            index=held_index(neighbours, presets["neighbours"]),
             format_func=lambda rule: NEIGHBOURS.get(rule, rule),
             key=presets["neighbours"],
             help=HELP["neighbours"],
@@ -173,26 +188,33 @@ def _hotspot_options(draw: bool = True) -> dict[str, Any]:
         "permutations": st.select_slider(
             "Permutations",
             permutations,
+            value=st.session_state[presets["permutations"]],
             key=presets["permutations"],
             help=HELP["permutations"],
         ),
         "correction": st.selectbox(
             "Multiple-testing correction",
             list(CORRECTIONS),
+            index=held_index(list(CORRECTIONS), presets["correction"]),
             format_func=CORRECTIONS.get,
             key=presets["correction"],
             help=HELP["correction"],
         ),
         "suppress_below": _suppression_threshold(),
-        "basemap": st.checkbox("Basemap tiles (needs internet)", key=presets["basemap"], help=HELP["basemap"]),
+        "basemap": st.checkbox(
+            "Basemap tiles (needs internet)",
+            value=bool(st.session_state[presets["basemap"]]),
+            key=presets["basemap"],
+            help=HELP["basemap"],
+        ),
     }
 
 
 def _suppression_threshold() -> int:
     """The small-number threshold of every view and export (``Method.suppress_below``); a warning when off."""
     below = st.selectbox(
-        "Hide counts below", list(SUPPRESSION), format_func=SUPPRESSION.get, key="suppress_below",
-        help=HELP["suppress_below"],
+        "Hide counts below", list(SUPPRESSION), index=held_index(list(SUPPRESSION), "suppress_below"),
+        format_func=SUPPRESSION.get, key="suppress_below", help=HELP["suppress_below"],
     )  # fmt: skip
     if not below:
         st.warning(

@@ -45,6 +45,7 @@ def render_uncertainty(spec: dict, inputs: dict) -> None:
         VARIANT_CHOICES,
         value=DEFAULT_VARIANTS,
         key="uncertainty_variants",
+        persist_state="session",  # kept while another tab is open
         help="More variants give steadier intervals and shares, and take longer (each is scored and tested for hot "
         "spots).",
     )
@@ -54,6 +55,7 @@ def render_uncertainty(spec: dict, inputs: dict) -> None:
             value=SEED,
             step=1,
             key="uncertainty_seed",
+            persist_state="session",
             help="The same seed draws the same variants: the results can be repeated.",
         )
     )

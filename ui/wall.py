@@ -185,7 +185,16 @@ def _wall_head(room: str, token: str | None, revision: tuple, shown: tuple, publ
         state.pop(WALL_AWAITS, None)  # this session's item is on the wall (or the wall shows the room as it is)
     head, live, refresh = st.columns([3, 1, 1], vertical_alignment="center")
     head.markdown(f"**The wall: {count} published**")
-    follow = live.toggle("Follow live", value=token is not None, key="wall_follow", help=FOLLOW_HELP)
+    # on by default for the facilitator (the room's screen), off for a group; a choice holds for this room and role,
+    # and a session that leaves for another room, or opens one, starts from that room's default
+    role = "host" if token is not None else "group"
+    follow = live.toggle(
+        "Follow live",
+        value=token is not None,
+        key=f"wall_follow:{room}:{role}",
+        help=FOLLOW_HELP,
+        persist_state="session",
+    )
     refresh.button("Refresh", key="refresh_wall", help="Show the wall as it is now.")
     awaiting = WALL_AWAITS in state
     watch_room(room, signal_of(revision, shown), build=published and behind, follow=follow, awaiting=awaiting)
