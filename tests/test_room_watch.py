@@ -136,6 +136,8 @@ def test_a_group_not_following_gets_a_line_and_redraws_only_when_asked(watch):
     assert news.inner_text().startswith("3 new maps were published since this wall was drawn.")
     assert page.evaluate("() => window.heights").pop() > 0  # the line takes room on the page
     page.get_by_role("button", name="Show the new wall").click()
+    # the frame's message reaches the page in a task of its own (CI once read it before it came)
+    page.wait_for_function("() => window.sent.length > 0", timeout=5_000)
     assert page.evaluate("() => window.sent") == ["1.5.9/1.5.9"]  # asked: one redraw
     render("1.5.9/1.5.9", follow=False)  # the app drew it
     assert polls(4) == ["1.5.9/1.5.9"] and not news.is_visible()
