@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 import bench_room as room_bench  # noqa: E402
 from bench_browser import CHROMIUM, CHROMIUM_ARGS, start_server  # noqa: E402
+from bench_room_idle import populate as populate_room  # noqa: E402
 
 WALL_ITEMS = 6
 SETTLE_S = 4.0
@@ -37,21 +38,10 @@ STEPS = ("join", "back to the map", "switch city", "change weight", "save scenar
 
 
 def populate(db: Path, items: int) -> str:
-    """A room with ``items`` published maps (the demo cities, one scenario each); its join code."""
-    from hotspots.method import Method
+    """A room with ``items`` published maps (:func:`bench_room_idle.populate`); its join code."""
     from hotspots.workspace import open_store
-    from ui.state import demo_specs
 
-    store = open_store(db)
-    code, room, _ = store.create_room()
-    specs = list(demo_specs().values())
-    for number in range(items):
-        ws = store.create_workspace()
-        spec = specs[number % len(specs)]
-        store.put_city(ws, spec)
-        store.save_scenario(ws, f"S{number}", Method(seed=number))
-        store.publish(room, ws, spec["label"], f"S{number}")
-    return code
+    return open_store(db).room_code(populate_room(db, items))
 
 
 def chromium_cpu(server_pid: int) -> float:
