@@ -33,6 +33,20 @@ def plain(text: object) -> str:
     return escaped.replace("\n", "  \n")
 
 
+def held_index(options: list, key: str) -> int:
+    """The index of the value the session holds for the widget of ``key`` (0 when it holds none of the options),
+    passed as the widget's default.
+
+    A keyed widget drawn without a default tells the browser to fall back to its first option (a slider: its
+    minimum). Whenever the browser draws the widget anew without a value of its own, for example when a tab was
+    clicked while the page's first run was still under way, it takes that fallback and sends it back as the
+    user's choice: every dimension weight became 0 and the map an error (tests/test_browser_upload.py caught it,
+    once in five runs). With the session's value as the default, a fresh widget shows what the session holds.
+    """
+    value = st.session_state.get(key)
+    return options.index(value) if value in options else 0
+
+
 def keep_choice(key: str, options, many: bool = False) -> str:
     """``key``, for a widget of a tab that keeps its choice while another tab is open (``persist_state="session"``:
     the tabs are lazy, and a widget not drawn in a run would lose the user's choice): a remembered value that is no

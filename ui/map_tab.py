@@ -13,10 +13,10 @@ from hotspots.errors import HotspotsError
 from hotspots.maps import ward_at
 from hotspots.report import summarise_layer
 from ui.cache import drawn_map, scored_city
-from ui.common import CORRECTION_WORDS, keep_choice, permutation_words, plain, show_error, synthetic_banner
+from ui.common import CORRECTION_WORDS, held_index, keep_choice, permutation_words, plain, show_error, synthetic_banner
 from ui.map_component import MAIN_MAP, first_map_pending, map_reported, risk_map_component
 from ui.preview import preview_spec
-from ui.sidebar import held_index, indicator_key
+from ui.sidebar import indicator_key
 
 MAP_KEY = MAIN_MAP  # one map for every city: a weight change or another city restyles the map already drawn
 MAP_HEIGHT = 480  # with the header above it, the map and its legend fit a 1280x720 window

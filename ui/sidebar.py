@@ -8,7 +8,7 @@ import streamlit as st
 
 from hotspots.errors import FrameworkError
 from hotspots.framework import AGGREGATIONS, CLASSIFICATIONS, NORMALISATIONS, Framework
-from ui.common import plain
+from ui.common import held_index, plain
 from ui.glossary import HELP, option_name
 from ui.map_component import first_map_pending
 
@@ -65,8 +65,8 @@ def indicator_key(column: str) -> str:
 
 def _weight_slider(label: str, key: str, value: float, help: str | None = None, draw: bool = True) -> float:
     """A weight from 0 (switched off) up; its value lives in ``st.session_state[key]`` (set by
-    :func:`ui.state.set_framework`), so it is drawn without a default that would fight it (and read from there when
-    it is not drawn in this run)."""
+    :func:`ui.state.set_framework`), and the same value is its default (see :func:`ui.common.held_index`); it is read
+    from there when it is not drawn in this run."""
     current = float(st.session_state.setdefault(key, float(value)))
     if not draw:
         return current
@@ -137,24 +137,11 @@ def _methods(base: Framework, draw: bool = True) -> dict[str, str]:
 
 def _preset(key: str, value: Any, options: list | None = None) -> str:
     """``key``, with ``st.session_state[key]`` set to ``value`` unless it holds a value already (and, given
-    ``options``, one of them): the widget is then drawn without a default, so a value set by a scenario is kept."""
+    ``options``, one of them): the widget takes its value from there, so a value set by a scenario is kept (and
+    passes the same value as its default, :func:`ui.common.held_index`)."""
     if key not in st.session_state or (options is not None and st.session_state[key] not in options):
         st.session_state[key] = value
     return key
-
-
-def held_index(options: list, key: str) -> int:
-    """The index of the value the session holds for the widget of ``key`` (0 when it holds none of the options),
-    passed as the widget's default.
-
-    A keyed widget drawn without a default tells the browser to fall back to its first option (a slider: its
-    minimum). Whenever the browser draws the widget anew without a value of its own, for example when a tab was
-    clicked while the page's first run was still under way, it takes that fallback and sends it back as the
-    user's choice: every dimension weight became 0 and the map an error (tests/test_browser_upload.py caught it,
-    once in five runs). With the session's value as the default, a fresh widget shows what the session holds.
-    """
-    value = st.session_state.get(key)
-    return options.index(value) if value in options else 0
 
 
 def _with(options: list, key: str) -> list:

@@ -101,7 +101,7 @@ def render_scenarios(inputs: dict) -> None:
         "Scenario",
         names,
         key="scenario",
-        index=names.index(state["scenario"]) if state.get("scenario") in names else None,  # as ui.sidebar.held_index
+        index=names.index(state["scenario"]) if state.get("scenario") in names else None,  # as ui.common.held_index
         placeholder="No scenario saved yet" if not names else "Choose a scenario",
         on_change=on_switch_scenario,
         help="A scenario is a saved model: weights, directions, normalisation, aggregation, classes and hot-spot "
