@@ -120,6 +120,13 @@ def test_two_groups_and_a_facilitator_share_only_what_is_published(chromium_path
             group_a.get_by_text("Published Kolkata (synthetic demo) under Group A private weights").wait_for(
                 timeout=TIMEOUT
             )
+            # the publish reran the form alone; its frame then asked for the wall's run: A's own map is on its wall
+            # with nothing else done (a group does not follow the wall live)
+            group_a.get_by_text("The wall: 1 published").wait_for(timeout=TIMEOUT)
+            own = group_a.locator('svg[aria-label="Risk map: Kolkata (synthetic demo) · Group A private weights"]')
+            own.wait_for(timeout=TIMEOUT)
+            assert own.locator("path.ward").count() == 144
+            assert group_a.get_by_text("Published Kolkata (synthetic demo) under Group A private weights").count() == 1
             group_a_ws = re.search(r"ws=([A-Za-z0-9_-]+)", group_a.url).group(1)
 
             group_b = _page(browser, outside)

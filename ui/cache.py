@@ -299,9 +299,9 @@ def built_revision(room: str) -> tuple | None:
     return None if done is None else done[0]
 
 
-def latest_wall(room: str, revision: tuple, build: Callable[[], Any], *, build_now: bool = True) -> tuple[tuple, Any]:
+def latest_wall(room: str, revision: tuple, build: Callable[[], Any]) -> tuple[tuple, Any]:
     """The room's wall at ``revision`` (``build()``, made once for every session of the server), or, while one
-    session builds a newer wall (or with ``build_now=False``), the last one built: ``(revision shown, wall)``.
+    session builds a newer wall, the last one built: ``(revision shown, wall)``.
 
     A burst of publishes (every group at the end of its work) then costs one build at a time, each of the newest
     revision when it starts, instead of one build per publish and per session, all at once on the server's one
@@ -310,7 +310,7 @@ def latest_wall(room: str, revision: tuple, build: Callable[[], Any], *, build_n
     revision, walls = tuple(revision), _walls()
     with walls.lock:
         done = walls.built.get(room)
-        if done is not None and (done[0] == revision or room in walls.building or not build_now):
+        if done is not None and (done[0] == revision or room in walls.building):
             return done
         walls.building.add(room)
     try:

@@ -1,8 +1,10 @@
 """Publishing to the room: a city of the group's workspace under one of its saved scenarios (a copy).
 
-The form is drawn inside the wall's fragment (:func:`ui.wall.render_wall`): a publish reruns the form and the wall,
-not the page with its sidebar (one quiet session, a wall of six items, the publish and the wall's run after it:
-2.4 + 0.7 CPU-s of Chromium, against 2.7 + 0.8 when the page ran; ``bench/RESULTS.md``).
+The form is a fragment of its own, above the wall's (:func:`ui.wall.render_wall`): a publish reruns the form alone,
+so the confirmation is drawn at once, without the wall's maps, table and chart drawn again with it (every element of
+a fragment is drawn anew by the browser on each of its runs). The run then draws an invisible frame that asks for
+the wall at once (:func:`ui.room_signal.ask_for_wall`): the wall's fragment runs next, alone, and shows the group's
+own map.
 """
 
 from __future__ import annotations
@@ -11,17 +13,24 @@ import streamlit as st
 
 from ui.cache import workspace_store
 from ui.common import keep_choice, plain
-from ui.room_signal import post_signal
+from ui.room_signal import ask_for_wall, post_signal
 from ui.workspace import STORE_ERRORS
 
 # Session-state keys a publish sets for the wall (ui.wall reads them):
-JUST_PUBLISHED = "_just_published"  #: this run shows the confirmation first; the wall's build follows
+JUST_PUBLISHED = "_just_published"  #: the item this session just published: the form's run asks for the wall
+PUBLISHED = "_published"  #: (room, confirmation) of this session's last publish, shown until the next
 WALL_AWAITS = "_wall_awaits"  #: the item published, followed until it is on the wall shown
 WALL_MAPS_CHOICE = "_wall_maps_choice"  #: the maps the group chose (none: the latest follow the wall)
 
 
+#: The fragments' keys: a publish asks for the wall's fragment by its key (``st.rerun(WALL_FRAGMENT)``).
+PUBLISH_FRAGMENT, WALL_FRAGMENT = "room_publish", "room_wall"
+
+
+@st.fragment(key=PUBLISH_FRAGMENT)
 def publish_form(room: str) -> None:
-    """The form, and the confirmation (or the error) of the last publish."""
+    """The form, and the confirmation (or the error) of the last publish; after a publish, the frame that asks for
+    the wall's run."""
     state = st.session_state
     scenarios = list(state.get("scenarios", {}))
     st.markdown("**Publish to the room**")
@@ -33,9 +42,13 @@ def publish_form(room: str) -> None:
     c1.selectbox("City", cities, key=keep_choice("publish_city", cities), persist_state="session")
     c2.selectbox("Scenario", scenarios, key=keep_choice("publish_scenario", scenarios), persist_state="session")
     st.button("Publish", key="publish", on_click=_publish, args=(room,))
-    for key, show in (("publish_error", st.error), ("publish_message", st.success)):
-        if key in state:
-            show(plain(state.pop(key)))
+    if "publish_error" in state:
+        st.error(plain(state.pop("publish_error")))
+    elif state.get(PUBLISHED, (None,))[0] == room:  # the last publish to this room, until the next
+        st.success(plain(state[PUBLISHED][1]))
+    if JUST_PUBLISHED in state:
+        # the form's run after it (the frame's answer) draws the form as it is, then the wall
+        ask_for_wall(state.pop(JUST_PUBLISHED), [PUBLISH_FRAGMENT, WALL_FRAGMENT])
     st.caption("Only what you publish is visible in the room: your other cities and files stay in your workspace.")
 
 
@@ -48,9 +61,10 @@ def _publish(room: str) -> None:
         item = store.publish(room, state["ws"], city, scenario)
     except STORE_ERRORS as exc:
         state["publish_error"] = str(exc)
+        state.pop(PUBLISHED, None)
         return
     post_signal(room)  # the other browsers in the room learn of it in a few seconds
-    state["publish_message"] = f"Published {city} under {scenario}."
-    state[JUST_PUBLISHED] = True
+    state[PUBLISHED] = (room, f"Published {city} under {scenario}.")
+    state[JUST_PUBLISHED] = item
     state[WALL_AWAITS] = item
     state.pop(WALL_MAPS_CHOICE, None)  # its maps: the latest, its own among them

@@ -24,6 +24,7 @@ import streamlit as st
 
 from ui.cache import workspace_store
 from ui.common import plain
+from ui.publish import publish_form
 from ui.room_signal import post_signal
 from ui.wall import render_wall
 from ui.workspace import STORE_ERRORS
@@ -72,7 +73,9 @@ def render_room(inputs: dict) -> None:
     token = facilitator_token(room)
     st.markdown(f"Room code **{code}** · share it with the groups; they join in this tab.")
     st.button("Leave the room", key="leave_room", on_click=_leave)
-    render_wall(room, token)  # with the publish form: a publish reruns the form and the wall only
+    publish_form(room)  # a fragment: a publish reruns the form, and then the wall (each alone)
+    st.divider()
+    render_wall(room, token)
     if token:
         _facilitator_tools(room, token)
 

@@ -42,7 +42,7 @@ POLL_S = 2  #: seconds between two reads of the signal in the browser
 #: redraws its wall (1-3 CPU-s with 8 maps) every GAP_S, not for every publish; Refresh shows the latest at once
 GAP_S = 15
 FALLBACK_S = 30  #: without static serving: seconds between two checks on the server
-BUILD = "build"  #: a ``seen`` no signal equals: the watcher asks for the wall at once (once per run)
+BUILD = "build"  #: a ``seen`` no signal equals: the frame asks for a run at once (:func:`ask_for_wall`)
 KEEP_S = 7 * 24 * 3600  #: signals of rooms not touched for a week are removed when a new one is written
 
 
@@ -119,13 +119,11 @@ def _prune(folder: Path) -> None:
             continue
 
 
-def watch_room(room: str, seen: str, build: bool = False, follow: bool = True, awaiting: bool = False) -> None:
+def watch_room(room: str, seen: str, follow: bool = True, awaiting: bool = False) -> None:
     """The watcher of the room's signal: when the signal differs from ``seen`` (the one the wall was drawn at), the
     fragment holding it (the wall) runs again, or, not following (``follow`` false), the frame shows a line saying
-    what is new with a button that runs it again. With ``build``, the wall runs again at once
-    whatever the signal says (a wall left to build after this session's publish); with ``awaiting`` (this session's
-    publish is not on the wall shown yet) each newer wall built runs it again, following or not; a closing is
-    always followed."""
+    what is new with a button that runs it again. With ``awaiting`` (this session's publish is not on the wall shown
+    yet) each newer wall built runs it again, following or not; a closing is always followed."""
     _component()(
         key="room_watch",
         default=None,
@@ -133,8 +131,27 @@ def watch_room(room: str, seen: str, build: bool = False, follow: bool = True, a
         follow=follow,
         awaiting=awaiting,
         url=f"../../app/static/{SIGNAL_DIR}/{signal_name(room)}",
-        seen=BUILD if build else seen,
+        seen=seen,
         every_ms=POLL_S * 1000,
         fallback_ms=FALLBACK_S * 1000,
-        gap_ms=0 if build else GAP_S * 1000,
+        gap_ms=GAP_S * 1000,
+    )
+
+
+def ask_for_wall(item: int, fragments: list[str]) -> None:
+    """A frame (the watcher's, reading no signal) that asks at once, once, for a run of the fragments keyed
+    ``fragments`` (the publish form and the wall, in that order) after this session published ``item``: drawn by the
+    run that shows the publish's confirmation (the publish form's fragment), so that the confirmation is drawn first,
+    alone, and the wall follows in a run of its own. A new frame for each item published."""
+    _component()(
+        key=f"ask_for_wall:{item}",
+        default=None,
+        height=0,
+        follow=True,
+        awaiting=False,
+        url=None,
+        seen=BUILD,
+        rerun=fragments,  # for the reader of the page (the frame reports a value; the callback asks for the run)
+        on_change=st.rerun,
+        args=(fragments,),
     )

@@ -1,7 +1,8 @@
 """The room's wall: every published map side by side on one scale under one legend, the cities in numbers and a
 chart of their dimension scores (:mod:`ui.room` draws the rest of the Room tab).
 
-The wall is a fragment: on Refresh, on Remove, when the maps shown change and when the room's signal changes
+The wall is a fragment: on Refresh, on Remove, when the maps shown change, after the session's own publish (the
+publish form, a fragment of its own, asks for it: :mod:`ui.publish`) and when the room's signal changes
 (:mod:`ui.room_signal`: a frame reads a few bytes every few seconds; something was published or removed, or a newer
 wall was built) only the wall runs again; an unchanged wall is not redrawn. A signal's change redraws the wall by
 itself only with "Follow live" on (the facilitator's default: the room's screen); a group's page shows a line with
@@ -31,7 +32,7 @@ from hotspots.profiles import profile_results
 from hotspots.summary import city_summary
 from ui.cache import latest_wall, per_revision, scored_city, scored_on_common_scale, workspace_store
 from ui.common import plain, show_error
-from ui.publish import JUST_PUBLISHED, WALL_AWAITS, WALL_MAPS_CHOICE, publish_form
+from ui.publish import WALL_AWAITS, WALL_FRAGMENT, WALL_MAPS_CHOICE
 from ui.room_signal import post_signal, signal_of, watch_room
 from ui.wall_chart import dimension_bars_svg
 from ui.workspace import STORE_ERRORS
@@ -131,33 +132,25 @@ def pooled_profiles(results: dict, method, notes: list | None = None) -> dict:
     return copies
 
 
-@st.fragment
+@st.fragment(key=WALL_FRAGMENT)
 def render_wall(room: str, token: str | None) -> None:
-    """The publish form (:mod:`ui.publish`), then every published map side by side under one legend, the cities in
-    numbers, and their dimension scores.
+    """Every published map side by side under one legend, the cities in numbers, and their dimension scores.
 
-    A fragment: on Publish, on Refresh, on Remove, on the maps' choice and when the room's signal says the wall
-    changed (:func:`ui.room_signal.watch_room`) only the form and the wall run again; an unchanged wall is not
-    redrawn. What it shows is read, scored and drawn once per room and revision for every session
-    (:func:`ui.cache.latest_wall`, :func:`ui.cache.per_revision`), one build at a time: during a burst of publishes
-    the last wall built is shown until the newest is ready."""
-    publish_form(room)
-    st.divider()
+    A fragment: on Refresh, on Remove, on the maps' choice, after this session's publish (:mod:`ui.publish`: the
+    form's run asks for it) and when the room's signal says the wall changed (:func:`ui.room_signal.watch_room`)
+    only the wall runs again; an unchanged wall is not redrawn. What it shows is read, scored and drawn once per
+    room and revision for every session (:func:`ui.cache.latest_wall`, :func:`ui.cache.per_revision`), one build at a
+    time: during a burst of publishes the last wall built is shown until the newest is ready."""
     revision = workspace_store().room_revision(room)
     if not revision or not revision[0]:  # closed since the page was drawn: the page says so
         st.rerun(scope="app")
-    # Right after this session published, its run shows the last wall built and ends, so that the confirmation shows
-    # at once (a browser draws a run's elements when the run ends); the watcher then runs the wall again to build it.
-    published = bool(st.session_state.pop(JUST_PUBLISHED, False))
     try:  # built once per revision for every session; while a newer wall is built, the last one is shown
-        shown, wall = latest_wall(
-            room, revision, lambda: build_wall(workspace_store().room_items(room)), build_now=not published
-        )
+        shown, wall = latest_wall(room, revision, lambda: build_wall(workspace_store().room_items(room)))
     except HotspotsError as exc:
         show_error(exc)
         return
     post_signal(room)  # after a build: the other sessions' watchers learn that a newer wall is there
-    _wall_head(room, token, tuple(revision), shown, published, len(wall.items))
+    _wall_head(room, token, tuple(revision), shown, len(wall.items))
     for kind, text in wall.notes:
         (st.error if kind == "error" else st.caption)(plain(text))
     if not wall.items:
@@ -174,11 +167,11 @@ def render_wall(room: str, token: str | None) -> None:
     _wall_tables(wall.results, f"{room}|{shown}")
 
 
-def _wall_head(room: str, token: str | None, revision: tuple, shown: tuple, published: bool, count: int) -> None:
+def _wall_head(room: str, token: str | None, revision: tuple, shown: tuple, count: int) -> None:
     """The wall's heading, "Follow live", Refresh and the room's watcher; a caption when the wall is behind.
 
-    The watcher asks for the wall at once after this session's publish (its run has ended), and then at each newer wall
-    built until this session's item is on the wall shown (followed live or not: a group sees its own map)."""
+    After this session's publish the watcher asks for the wall at each newer wall built until this session's item is
+    on the wall shown (followed live or not: a group sees its own map)."""
     behind = shown != revision
     state = st.session_state
     if not behind or shown[2] >= state.get(WALL_AWAITS, shown[2]):
@@ -197,7 +190,7 @@ def _wall_head(room: str, token: str | None, revision: tuple, shown: tuple, publ
     )
     refresh.button("Refresh", key="refresh_wall", help="Show the wall as it is now.")
     awaiting = WALL_AWAITS in state
-    watch_room(room, signal_of(revision, shown), build=published and behind, follow=follow, awaiting=awaiting)
+    watch_room(room, signal_of(revision, shown), follow=follow, awaiting=awaiting)
     if behind:
         st.caption(
             "Something new was published: the wall adds it in a moment (it updates itself)."
