@@ -546,11 +546,12 @@ def test_follow_live_starts_from_the_default_of_each_room_and_role(database):
     next(b for b in session.button if b.label == "Join the room").click().run()
     _ok(session)
     assert _watcher(session)["follow"] is False  # a group
+    assert _watcher(session)["every_ms"] == 6000  # that reads the room's signal a third as often
     next(b for b in session.button if b.label == "Leave the room").click().run()
     next(b for b in session.button if b.label == "Open a new room").click().run()
     _ok(session)
     assert session.query_params["room"] != room
-    assert _watcher(session)["follow"] is True  # the facilitator of the new room
+    assert _watcher(session)["follow"] is True and _watcher(session)["every_ms"] == 2000  # the facilitator
     (toggle,) = [t for t in session.toggle if t.label == "Follow live"]
     toggle.set_value(False).run()
     _opened = session.query_params["room"]
@@ -583,6 +584,7 @@ def test_a_groups_own_publish_reaches_its_wall_while_another_session_builds(data
         assert any("Nothing is published yet" in i.value for i in group.info)  # the last wall built
         args = _watcher(group)
         assert args["awaiting"] is True and args["seen"] != "build"  # follows the next wall built, not a loop
+        assert args["every_ms"] == 2000  # and reads the signal as often as a page that follows
         assert any("adds it in a moment" in c.value for c in group.caption)
     finally:
         walls.building.discard(room)

@@ -4,8 +4,9 @@ Each room has a *signal*: a few bytes saying the room's revision (:meth:`hotspot
 something was published, removed, or the room closed) and the revision of the last wall built for it
 (:func:`ui.cache.built_revision`). The server writes it into a file of the app's ``static/`` folder
 (``static/hotspots-rooms/<digest of the room ID>.txt``, served by Streamlit's static file serving), and an
-invisible frame on the Room tab (``ui/room_watch/index.html``) reads it every :data:`POLL_S` seconds and reruns the
-wall when it changed (at most once per :data:`GAP_S` seconds). Reading a few bytes costs the browser and the server
+invisible frame on the Room tab (``ui/room_watch/index.html``) reads it every :data:`POLL_S` seconds (every
+:data:`QUIET_POLL_S` in a group's page that does not follow the wall) and reruns the wall when it changed (at most
+once per :data:`GAP_S` seconds). Reading a few bytes costs the browser and the server
 almost nothing; a timer rerun on the server (``st.fragment(run_every=...)``) made every browser redraw its page on
 every tick, about half a CPU-second each time with the wall on it (30 idle pages on the Room tab: 0.67 cores with
 the timer, 0.38 now, of which the page renderers 0.59 and 0.09; ``bench/bench_room_idle.py``).
@@ -37,7 +38,11 @@ from ui.cache import built_revision, workspace_store
 from ui.map_component import app_dir
 
 SIGNAL_DIR = "hotspots-rooms"
-POLL_S = 2  #: seconds between two reads of the signal in the browser
+POLL_S = 2  #: seconds between two reads of the signal in a browser that follows the wall (or awaits its own item)
+#: seconds between two reads in a group's browser that does not follow the wall: it only shows a line saying what is
+#: new. 30 group pages idle on the Room tab cost the machine 0.35 cores reading every 2 s, 0.17 every 6 s (most of it
+#: in the reading: the server's static file serving, Chromium's network; bench/bench_room_idle.py).
+QUIET_POLL_S = 6
 #: seconds at least between two redraws the watcher asks for: in a burst of publishes each browser on the Room tab
 #: redraws its wall (1-3 CPU-s with 8 maps) every GAP_S, not for every publish; Refresh shows the latest at once
 GAP_S = 15
@@ -132,7 +137,7 @@ def watch_room(room: str, seen: str, follow: bool = True, awaiting: bool = False
         awaiting=awaiting,
         url=f"../../app/static/{SIGNAL_DIR}/{signal_name(room)}",
         seen=seen,
-        every_ms=POLL_S * 1000,
+        every_ms=(POLL_S if follow or awaiting else QUIET_POLL_S) * 1000,
         fallback_ms=FALLBACK_S * 1000,
         gap_ms=GAP_S * 1000,
     )
