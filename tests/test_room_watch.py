@@ -42,13 +42,12 @@ def watch(chromium_path):  # noqa: F811
         )
         page.goto(f"{ORIGIN}/index.html")
 
-        def render(seen: str, fallback_ms=60_000, gap_ms=0, follow=True, awaiting=False, every_ms=POLL_MS) -> None:
-            page.evaluate(
-                "([seen, every, fallback, gap, follow, awaiting]) => window.postMessage({type: 'streamlit:render',"
-                " args: {url: 'signal.txt', seen: seen, every_ms: every, fallback_ms: fallback, gap_ms: gap,"
-                " follow: follow, awaiting: awaiting}}, '*')",
-                [seen, every_ms, fallback_ms, gap_ms, follow, awaiting],
-            )
+        def render(
+            seen: str, fallback_ms=60_000, gap_ms=0, follow=True, awaiting=False, every_ms=POLL_MS, **more
+        ) -> None:
+            args = {"url": "signal.txt", "seen": seen, "every_ms": every_ms, "fallback_ms": fallback_ms}
+            args |= {"gap_ms": gap_ms, "follow": follow, "awaiting": awaiting} | more
+            page.evaluate("(args) => window.postMessage({type: 'streamlit:render', args: args}, '*')", args)
 
         def polls(n: int) -> list:
             start = signal["reads"]
@@ -173,3 +172,25 @@ def test_a_page_awaiting_its_own_publish_follows_each_newer_wall_built(watch):
     render("1.3.7/1.3.7", follow=False)  # drawn: its item is there, it awaits nothing
     signal["text"] = "1.4.8/1.4.8"
     assert polls(4) == ["1.3.7/1.3.7"]  # back to the line with a button
+
+
+def test_the_publish_forms_frame_asks_once_for_each_item_published(watch):
+    """The publish form's frame (ui.room_signal.ask_for_wall: no signal to read) stays on the form: it asks for the
+    wall's run once in the run after a publish, not when the form is drawn again, and again for the next item."""
+    _, render, _, page = watch
+    ask = {"url": None, "fallback_ms": 60_000}
+    render("idle", nonce=None, **ask)  # the form before any publish
+    page.wait_for_timeout(300)
+    assert page.evaluate("() => window.sent") == []
+    render("build", nonce=7, **ask)  # the run after the publish of item 7
+    page.wait_for_function("() => window.sent.length === 1", timeout=5_000)
+    render("build", nonce=7, **ask)  # the same run drawn again
+    page.wait_for_timeout(300)
+    assert len(page.evaluate("() => window.sent")) == 1
+    render("build", nonce=8, **ask)  # a second publish before the form's next run
+    page.wait_for_function("() => window.sent.length === 2", timeout=5_000)
+    render("idle", nonce=None, **ask)  # the form's next run
+    page.wait_for_timeout(300)
+    assert len(page.evaluate("() => window.sent")) == 2
+    render("build", nonce=9, **ask)  # the next publish
+    page.wait_for_function("() => window.sent.length === 3", timeout=5_000)

@@ -46,9 +46,8 @@ def publish_form(room: str) -> None:
         st.error(plain(state.pop("publish_error")))
     elif state.get(PUBLISHED, (None,))[0] == room:  # the last publish to this room, until the next
         st.success(plain(state[PUBLISHED][1]))
-    if JUST_PUBLISHED in state:
-        # the form's run after it (the frame's answer) draws the form as it is, then the wall
-        ask_for_wall(state.pop(JUST_PUBLISHED), [PUBLISH_FRAGMENT, WALL_FRAGMENT])
+    # after a publish: the form's run that follows (the frame's answer) draws the form as it is, then the wall
+    ask_for_wall(state.pop(JUST_PUBLISHED, None), [PUBLISH_FRAGMENT, WALL_FRAGMENT])
     st.caption("Only what you publish is visible in the room: your other cities and files stay in your workspace.")
 
 

@@ -143,19 +143,21 @@ def watch_room(room: str, seen: str, follow: bool = True, awaiting: bool = False
     )
 
 
-def ask_for_wall(item: int, fragments: list[str]) -> None:
-    """A frame (the watcher's, reading no signal) that asks at once, once, for a run of the fragments keyed
-    ``fragments`` (the publish form and the wall, in that order) after this session published ``item``: drawn by the
-    run that shows the publish's confirmation (the publish form's fragment), so that the confirmation is drawn first,
-    alone, and the wall follows in a run of its own. A new frame for each item published."""
+def ask_for_wall(item: int | None, fragments: list[str]) -> None:
+    """The publish form's frame (the watcher's, reading no signal): in the run that shows the confirmation of this
+    session's publish of ``item``, it asks at once, once, for a run of the fragments keyed ``fragments`` (the form
+    and the wall, in that order), so that the confirmation is drawn first, alone, and the wall follows in a run of
+    its own; with no ``item`` it does nothing. One frame that stays on the form (a new frame for each publish cost
+    a loaded browser seconds to create before it could ask)."""
     _component()(
-        key=f"ask_for_wall:{item}",
+        key="ask_for_wall",
         default=None,
         height=0,
         follow=True,
         awaiting=False,
         url=None,
-        seen=BUILD,
+        seen=BUILD if item is not None else "idle",
+        nonce=item,
         rerun=fragments,  # for the reader of the page (the frame reports a value; the callback asks for the run)
         on_change=st.rerun,
         args=(fragments,),
