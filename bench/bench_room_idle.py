@@ -5,7 +5,7 @@ room (straight into the store), opens N Chromium contexts on the app (one after 
 load are printed), lets them settle, then measures ``--seconds`` of idle time on the Map tab and on the Room tab
 (the wall drawn), split by process kind (the server, Chromium's page renderers, the rest of Chromium, Playwright
 and this script). A page that waits should cost almost nothing: the wall learns of news from a few bytes read every
-2 s (``ui/room_signal.py``), not from a rerun of the page.
+few seconds (``ui/room_signal.py``: 6 s in a group's page, the pages here), not from a rerun of the page.
 
 Run from the repository root::
 
