@@ -2,9 +2,9 @@
 
 The form is a fragment of its own, above the wall's (:func:`ui.wall.render_wall`): a publish reruns the form alone,
 so the confirmation is drawn at once, without the wall's maps, table and chart drawn again with it (every element of
-a fragment is drawn anew by the browser on each of its runs). The run then draws an invisible frame that asks for
-the wall at once (:func:`ui.room_signal.ask_for_wall`): the wall's fragment runs next, alone, and shows the group's
-own map.
+a fragment is drawn anew by the browser on each of its runs). The run gives the form's invisible frame
+(:func:`ui.room_signal.ask_for_wall`) the item published, and the frame asks at once for a run of the form and the
+wall: the wall is then drawn in a run of its own, with the group's own map.
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ WALL_AWAITS = "_wall_awaits"  #: the item published, followed until it is on the
 WALL_MAPS_CHOICE = "_wall_maps_choice"  #: the maps the group chose (none: the latest follow the wall)
 
 
-#: The fragments' keys: a publish asks for the wall's fragment by its key (``st.rerun(WALL_FRAGMENT)``).
+#: The fragments' keys: after a publish the form's frame asks for both by their keys (``st.rerun([...])``).
 PUBLISH_FRAGMENT, WALL_FRAGMENT = "room_publish", "room_wall"
 
 
 @st.fragment(key=PUBLISH_FRAGMENT)
 def publish_form(room: str) -> None:
-    """The form, and the confirmation (or the error) of the last publish; after a publish, the frame that asks for
+    """The form, the confirmation (or the error) of the last publish, and the frame that, after a publish, asks for
     the wall's run."""
     state = st.session_state
     scenarios = list(state.get("scenarios", {}))
