@@ -153,8 +153,6 @@ def ask_for_wall(item: int | None, fragments: list[str]) -> None:
         key="ask_for_wall",
         default=None,
         height=0,
-        follow=True,
-        awaiting=False,
         url=None,
         seen=BUILD if item is not None else "idle",
         nonce=item,
