@@ -8,10 +8,16 @@ change a weight, save a scenario, the Room tab, publish), and the CPU used by th
 Chromium from the action until 4 s after it is done (8 s after a publish, whose wall follows). CPU seconds, not
 wall time: on a quiet machine a step's wall time says little about what thirty pages sharing two cores would wait.
 
+``--slow-run S`` measures something else: what a page costs its browser while it *waits* for the server, as every
+page does in a loaded room. The app runs behind a wrapper whose runs take S seconds more while a switch is on; one
+page changes a weight five times with the switch off and five times with it on, and the Chromium CPU of each change
+is counted until 4 s after its run.
+
 Run from the repository root::
 
     python bench/bench_steps.py                          # this checkout, 3 walks
     python bench/bench_steps.py --against /tmp/other     # and a checkout at another commit, alternating
+    python bench/bench_steps.py --slow-run 3 --against /tmp/other
 """
 
 from __future__ import annotations
@@ -135,14 +141,100 @@ async def run(servers: dict, codes: dict, repeat: int) -> dict[str, list[dict[st
     return walks
 
 
+# The app behind a wrapper: while a file named "slow" sits next to it, each run takes SLOW_S seconds more.
+SLOW_APP = """import os, time
+from pathlib import Path
+
+if (Path(__file__).resolve().parent / "slow").exists():
+    time.sleep(float(os.environ["SLOW_S"]))
+APP = {app!r}
+exec(compile(Path(APP).read_text(encoding="utf-8"), APP, "exec"), {{"__file__": APP, "__name__": "__main__"}})
+"""
+SLOW_CHANGES = 5
+
+
+def slow_wrapper(app: Path, folder: Path) -> Path:
+    """The wrapper of ``app`` in ``folder``, beside links to the app's settings and static files (Streamlit reads
+    them next to the script it runs)."""
+    for name in (".streamlit", "static"):
+        (folder / name).symlink_to(app.parent / name, target_is_directory=True)
+    script = folder / "slow_app.py"
+    script.write_text(SLOW_APP.format(app=str(app)), encoding="utf-8")
+    return script
+
+
+async def waiting_page(browser, url: str, server_pid: int, switch: Path, slow_s: float) -> dict[str, list[float]]:
+    """One page changing a weight with quick runs, then with runs ``slow_s`` longer: Chromium CPU-s of each."""
+    page = await browser.new_page(viewport={"width": 1280, "height": 900})
+    await page.goto(url)
+    await room_bench.wards_drawn(page, None, "first map")
+    await room_bench.wait_in_page(page, room_bench.TEXT_JS, "Wards ranked by risk", "first map")
+    await asyncio.sleep(2 * SETTLE_S)
+    slider = page.locator("[data-testid='stSidebar'] [data-testid='stSlider']").filter(has_text="Individual dimension")
+    spent: dict[str, list[float]] = {"quick run": [], f"run {slow_s:g} s longer": []}
+    for label, extra in zip(spent, (0.0, slow_s)):
+        if extra:
+            switch.touch()
+        for number in range(SLOW_CHANGES):
+            before = chromium_cpu(server_pid)
+            await slider.first.locator("input[type='range']").first.focus()
+            await page.keyboard.press("ArrowRight" if number % 2 == 0 else "ArrowLeft")
+            await asyncio.sleep(extra + SETTLE_S)
+            spent[label].append(chromium_cpu(server_pid) - before)
+    switch.unlink()
+    await page.close()
+    return spent
+
+
+async def run_waiting(servers: dict, switches: dict, slow_s: float) -> dict[str, dict[str, list[float]]]:
+    from playwright.async_api import async_playwright
+
+    found = {}
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        for name, (proc, url) in servers.items():
+            found[name] = await waiting_page(browser, url, proc.pid, switches[name], slow_s)
+            print(f"  {name} done", flush=True)
+        await browser.close()
+    return found
+
+
+def main_waiting(apps: dict[str, Path], slow_s: float) -> None:
+    """``--slow-run``: each app's page with quick and slow runs, one app after the other."""
+    os.environ["SLOW_S"] = str(slow_s)
+    servers, switches = {}, {}
+    try:
+        for name, app in apps.items():
+            folder = Path(tempfile.mkdtemp(prefix="bench_steps_"))
+            os.environ["HOTSPOTS_DB"] = str(folder / "workspace.sqlite3")
+            servers[name] = start_server(slow_wrapper(app, folder), folder / "server.log")
+            switches[name] = folder / "slow"
+            room_bench.warm_up(servers[name][1])
+        found = asyncio.run(run_waiting(servers, switches, slow_s))
+    finally:
+        for proc, _ in servers.values():
+            proc.terminate()
+    print(
+        f"\nChromium CPU-s per weight change, until {SETTLE_S:g} s after its run (median of {SLOW_CHANGES}; each in brackets)"
+    )
+    for name, spent in found.items():
+        print(f"  {name}")
+        for label, values in spent.items():
+            print(f"    {label:<18}{statistics.median(values):5.2f} [{' '.join(f'{v:.2f}' for v in values)}]")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=3, help="walks per app (default 3)")
     parser.add_argument("--against", type=Path, help="another checkout of the app (a folder with app.py)")
+    parser.add_argument("--slow-run", type=float, metavar="S", help="measure a page waiting S s for each run")
     args = parser.parse_args()
     apps = {"this checkout": ROOT / "app.py"}
     if args.against:
         apps[f"{args.against}"] = args.against / "app.py"
+    if args.slow_run:
+        main_waiting(apps, args.slow_run)
+        return
     servers, codes = {}, {}
     try:
         for name, app in apps.items():

@@ -11,6 +11,7 @@ The test writes no file of the repository. To refresh the README's screenshot, a
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -78,17 +79,18 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    """``streamlit run app.py`` on 127.0.0.1 and a free port; always terminated."""
+@contextlib.contextmanager
+def _served(script: Path, log_dir: Path, *options: str):
+    """``streamlit run script`` from the repository's folder (its settings) on 127.0.0.1 and a free port: the URL;
+    always terminated."""
     port = _free_port()
-    log = (tmp_path_factory.mktemp("streamlit") / "server.log").open("w+")
+    log = (log_dir / "server.log").open("w+")
     command = [
         sys.executable,
         "-m",
         "streamlit",
         "run",
-        str(ROOT / "app.py"),
+        str(script),
         "--server.headless",
         "true",
         "--server.address",
@@ -99,6 +101,7 @@ def app_url(tmp_path_factory):
         "none",
         "--client.toolbarMode",
         "viewer",
+        *options,
     ]
     server = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -124,6 +127,13 @@ def app_url(tmp_path_factory):
             server.kill()
             server.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    """``streamlit run app.py`` on 127.0.0.1 and a free port; always terminated."""
+    with _served(ROOT / "app.py", tmp_path_factory.mktemp("streamlit")) as url:
+        yield url
 
 
 WARDS_COUNT_JS = """() => {
@@ -677,3 +687,69 @@ def test_a_new_visitor_gets_the_map_before_the_rest_of_the_sidebar(chromium_path
     assert at_map["sliders"] <= 3 and at_map["expanders"] == 0 and at_map["uploaders"] == 0, at_map
     assert "follow as soon as the map is drawn" in at_map["text"]
     assert after["sliders"] > 3 and after["expanders"] >= 3 and after["uploaders"] >= 1, after
+
+
+# A wrapper of app.py whose runs take 2.5 s more while a file named "slow" sits next to it: a page waiting for the
+# server, as on a loaded machine.
+SLOW_APP = """
+import time
+from pathlib import Path
+
+if (Path(__file__).resolve().parent / "slow").exists():
+    time.sleep(2.5)
+APP = {app!r}
+exec(compile(Path(APP).read_text(encoding="utf-8"), APP, "exec"), {{"__file__": APP, "__name__": "__main__"}})
+"""
+
+# The longest CSS transition any element of the page (or its ::before and ::after) would run, in seconds.
+LONGEST_TRANSITION_JS = """() => {
+  let longest = 0;
+  for (const e of document.querySelectorAll('*')) {
+    for (const pseudo of [null, '::before', '::after']) {
+      for (const d of getComputedStyle(e, pseudo).transitionDuration.split(',')) longest = Math.max(longest, parseFloat(d) || 0);
+    }
+  }
+  return longest;
+}"""
+
+# The page's elements shown dimmed as out of date (by the test ID of what each holds), and the CSS transitions under way that take time.
+STALE_JS = """() => ({
+  dimmed: [...document.querySelectorAll('[data-testid="stElementContainer"][data-stale="true"]')]
+    .filter(e => e.getBoundingClientRect().height > 0 && Number(getComputedStyle(e).opacity) < 1)
+    .map(e => e.firstElementChild?.getAttribute('data-testid')),
+  fading: document.getAnimations().filter(a => a instanceof CSSTransition && a.effect.getComputedTiming().duration > 0)
+    .map(a => a.transitionProperty),
+})"""
+
+
+def test_a_page_waiting_for_its_run_dims_without_fading(chromium_path, tmp_path):
+    """While a run is under way Streamlit dims the page's elements after 0.5 s in a fade of 1 s, which the browser
+    draws frame by frame: a weight change whose run took 3 s longer cost a page 2.56 CPU-s of Chromium, against 1.09
+    without the fades (python bench/bench_steps.py --slow-run 3). The app's style (app.PAGE_STYLE) makes every transition take no time
+    and keeps its delay: a run longer than 0.5 s still dims the page, in one step, and a shorter one does not."""
+    from playwright.sync_api import sync_playwright
+
+    script = tmp_path / "slow_app.py"
+    script.write_text(SLOW_APP.format(app=str(ROOT / "app.py")), encoding="utf-8")
+    with _served(script, tmp_path, "--server.enableStaticServing", "false") as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page, _ = _open_app(browser, url)
+            assert page.evaluate(LONGEST_TRANSITION_JS) == 0, "an element of the page has a transition that takes time"
+            (tmp_path / "slow").touch()
+            _weight_slider(page, "Individual dimension").focus()
+            pressed = time.monotonic()
+            page.keyboard.press("ArrowRight")
+            samples = []
+            while time.monotonic() - pressed < 2.3:
+                samples.append((time.monotonic() - pressed, page.evaluate(STALE_JS)))
+                page.wait_for_timeout(50)
+            (tmp_path / "slow").unlink()
+            page.wait_for_function(f"() => !({STALE_JS})().dimmed.length", timeout=30_000)
+        finally:
+            browser.close()
+    dimmed = [t for t, sample in samples if sample["dimmed"]]
+    assert dimmed, "the page never showed that it was out of date"
+    assert dimmed[0] >= 0.45, f"the page dimmed {dimmed[0]:.2f} s after the key: a quick run would flicker"
+    fading = {name for _, sample in samples for name in sample["fading"]}
+    assert not fading, f"transitions that take time ran while the page waited: {sorted(fading)}"
