@@ -192,6 +192,21 @@ def test_good_upload_is_validated_and_added(kolkata_files):
     assert any("Synthetic demo data" in w.value for w in at.warning)
 
 
+def test_upload_choices_are_kept_while_another_tab_is_open(kolkata_files):
+    """The tabs are lazy: a widget not drawn in a run loses its value unless it persists for the session. The name
+    typed and the ward ID columns chosen for an upload stay as they were after a look at the map."""
+    at = _app()
+    _upload(at, kolkata_files[0], "kolkata.csv", kolkata_files[1], "kolkata.geojson")
+    at.text_input(key="upload_name").set_value("Kolkata north").run()
+    table_ids = at.selectbox(key="upload_id_column")
+    other = next(c for c in table_ids.options if c != table_ids.value)  # not the guess: the user's own choice
+    table_ids.set_value(other).run()
+    _open(at, "Map")
+    _open(at, "Data")
+    assert at.text_input(key="upload_name").value == "Kolkata north"
+    assert at.selectbox(key="upload_id_column").value == other
+
+
 def test_unmatched_wards_are_listed(kolkata_files):
     lines = kolkata_files[0].decode("utf-8").splitlines()
     lines = lines[:-2] + [lines[-1].replace("KMC-144", "KMC-999")]  # drop ward 143, rename 144 to 999

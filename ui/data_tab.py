@@ -6,7 +6,7 @@ import streamlit as st
 
 from hotspots.errors import HotspotsError
 from ui.cache import id_guess, load_raw, prepared_city, table_sheets
-from ui.common import plain, show_error, synthetic_banner
+from ui.common import keep_choice, plain, show_error, synthetic_banner
 from ui.state import add_city, remember_upload, upload_spec
 
 TABLE_TYPES = ["csv", "txt", "tsv", "xlsx"]
@@ -95,8 +95,13 @@ def render_upload(inputs: dict) -> None:
     upload = st.session_state.get("upload")
     if not upload:
         return
+    # the choices below persist for the session: the tabs are lazy, and a widget not drawn in a run (another tab
+    # open) would lose them; new files drop them (ui.state.remember_upload)
     name = st.text_input(
-        "City name", value=upload.get("name") or upload["indicators_name"].rsplit(".", 1)[0], key="upload_name"
+        "City name",
+        value=upload.get("name") or upload["indicators_name"].rsplit(".", 1)[0],
+        key="upload_name",
+        persist_state="session",
     )
     try:
         sheet = _sheet(upload)
@@ -136,7 +141,8 @@ def _sheet(upload: dict) -> str | None:
         "Sheet of the workbook",
         sheets,
         index=sheets.index(default) if default in sheets else 0,
-        key="upload_sheet",
+        key=keep_choice("upload_sheet", sheets),
+        persist_state="session",
         help="The sheet that holds the indicator table (one row per ward).",
     )
 
@@ -158,13 +164,15 @@ def _id_columns(raw, boundaries_name: str) -> tuple[str, str] | None:
         "Ward ID column in the table",
         table_columns,
         index=_position(table_columns, guess.id_column),
-        key="upload_id_column",
+        key=keep_choice("upload_id_column", table_columns),
+        persist_state="session",
     )
     boundary_id_column = col2.selectbox(
         "Ward ID column in the boundaries",
         boundary_columns,
         index=_position(boundary_columns, guess.boundary_id_column),
-        key="upload_boundary_id_column",
+        key=keep_choice("upload_boundary_id_column", boundary_columns),
+        persist_state="session",
     )
     if guess.found:
         st.caption(f"Suggested from the values of the columns: {plain(guess.reason)}.")
