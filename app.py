@@ -45,12 +45,11 @@ from ui.workspace import init_workspace, render_scenarios, save_workspace  # noq
 #: * Less space above the page and a smaller title, so that on a 1280x720 laptop the map (and its legend) is in
 #:   view when the app opens.
 #: * Changes of style take no time. While a run of the page is under way, Streamlit dims what it will redraw: after
-#:   0.5 s, in a fade of 1 s, which the browser draws frame by frame (and again for each expander, tab and button).
-#:   A weight change whose run took 3 s longer cost a page 2.56 CPU-s of Chromium that way, against 1.09 without
-#:   the fades (``python bench/bench_steps.py --slow-run 3``; a quick run 0.76 and 0.81). In a room of 30 groups
-#:   on one machine, the slower the server's answer, the longer every waiting page fades and the less CPU is left
-#:   for the answer. The delays stay: a run longer than 0.5 s still dims the page, in one step, and a shorter one
-#:   does not flicker.
+#:   0.5 s, in a fade of 1 s, which the browser draws frame by frame (and the same for the expanders, the tabs and
+#:   the status widget). A weight change whose run took 3 s longer cost a page 2.56 CPU-s of Chromium that way,
+#:   against 1.09 without the fades (``python bench/bench_steps.py --slow-run 3``; a quick run 0.76 and 0.81): CPU
+#:   that a laptop, or a machine serving a room, needs for the answer. The delays stay: a run longer than 0.5 s
+#:   still dims the page, in one step, and a shorter one does not flicker.
 PAGE_STYLE = """<style>
 [data-testid="stMainBlockContainer"]{padding-top:2.2rem}
 [data-testid="stMainBlockContainer"] h1{font-size:1.6rem;padding:0 0 .2rem 0}

@@ -156,6 +156,7 @@ SLOW_CHANGES = 5
 def slow_wrapper(app: Path, folder: Path) -> Path:
     """The wrapper of ``app`` in ``folder``, beside links to the app's settings and static files (Streamlit reads
     them next to the script it runs)."""
+    (app.parent / "static").mkdir(exist_ok=True)  # the app fills it when it starts (git-ignored)
     for name in (".streamlit", "static"):
         (folder / name).symlink_to(app.parent / name, target_is_directory=True)
     script = folder / "slow_app.py"
