@@ -215,9 +215,8 @@ def main_waiting(apps: dict[str, Path], slow_s: float) -> None:
     finally:
         for proc, _ in servers.values():
             proc.terminate()
-    print(
-        f"\nChromium CPU-s per weight change, until {SETTLE_S:g} s after its run (median of {SLOW_CHANGES}; each in brackets)"
-    )
+    print(f"\nChromium CPU-s per weight change, until {SETTLE_S:g} s after its run", end=" ")
+    print(f"(median of {SLOW_CHANGES}; each in brackets)")
     for name, spent in found.items():
         print(f"  {name}")
         for label, values in spent.items():

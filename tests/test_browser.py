@@ -706,13 +706,16 @@ LONGEST_TRANSITION_JS = """() => {
   let longest = 0;
   for (const e of document.querySelectorAll('*')) {
     for (const pseudo of [null, '::before', '::after']) {
-      for (const d of getComputedStyle(e, pseudo).transitionDuration.split(',')) longest = Math.max(longest, parseFloat(d) || 0);
+      for (const d of getComputedStyle(e, pseudo).transitionDuration.split(',')) {
+        longest = Math.max(longest, parseFloat(d) || 0);
+      }
     }
   }
   return longest;
 }"""
 
-# The page's elements shown dimmed as out of date (by the test ID of what each holds), and the CSS transitions under way that take time.
+# The page's elements shown dimmed as out of date (by the test ID of what each holds), and the CSS transitions under
+# way that take time.
 STALE_JS = """() => ({
   dimmed: [...document.querySelectorAll('[data-testid="stElementContainer"][data-stale="true"]')]
     .filter(e => e.getBoundingClientRect().height > 0 && Number(getComputedStyle(e).opacity) < 1)
@@ -725,8 +728,10 @@ STALE_JS = """() => ({
 def test_a_page_waiting_for_its_run_dims_without_fading(chromium_path, tmp_path):
     """While a run is under way Streamlit dims the page's elements after 0.5 s in a fade of 1 s, which the browser
     draws frame by frame: a weight change whose run took 3 s longer cost a page 2.56 CPU-s of Chromium, against 1.09
-    without the fades (python bench/bench_steps.py --slow-run 3). The app's style (app.PAGE_STYLE) makes every transition take no time
-    and keeps its delay: a run longer than 0.5 s still dims the page, in one step, and a shorter one does not."""
+    without the fades (python bench/bench_steps.py --slow-run 3). The app's style (app.PAGE_STYLE) makes every
+    transition take no time and keeps its delay: a run longer than 0.5 s still dims the page, in one step, and a
+    shorter one does not. (bench_steps.py has a wrapper like SLOW_APP; the test keeps its own, without the bench's
+    imports.)"""
     from playwright.sync_api import sync_playwright
 
     script = tmp_path / "slow_app.py"
