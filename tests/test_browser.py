@@ -714,9 +714,14 @@ LONGEST_TRANSITION_JS = """() => {
   return longest;
 }"""
 
-# The page's elements shown dimmed as out of date (by the test ID of what each holds), and the CSS transitions under
-# way that take time.
+# The page's elements shown dimmed as out of date (by the test ID of what each holds), the CSS transitions under
+# way that take time, and the status widget's sign of a run: the text it shows, and how many of its pictures are
+# drawn (Streamlit's sign is a running man whose picture it swaps every 200 ms).
 STALE_JS = """() => ({
+  running: [...document.querySelectorAll('[data-testid="stStatusWidgetRunningIcon"]')].map(e => ({
+    text: getComputedStyle(e, '::after').content,
+    drawn: [...e.querySelectorAll('svg, img')].filter(p => p.getBoundingClientRect().width > 0).length,
+  })),
   dimmed: [...document.querySelectorAll('[data-testid="stElementContainer"][data-stale="true"]')]
     .filter(e => e.getBoundingClientRect().height > 0 && Number(getComputedStyle(e).opacity) < 1)
     .map(e => e.firstElementChild?.getAttribute('data-testid')),
@@ -725,13 +730,17 @@ STALE_JS = """() => ({
 })"""
 
 
-def test_a_page_waiting_for_its_run_dims_without_fading(chromium_path, tmp_path):
+def test_a_page_waiting_for_its_run_dims_without_fading_and_shows_a_still_sign(chromium_path, tmp_path):
     """While a run is under way Streamlit dims the page's elements after 0.5 s in a fade of 1 s, which the browser
     draws frame by frame: a weight change whose run took 3 s longer cost a page 2.56 CPU-s of Chromium, against 1.09
     without the fades (python bench/bench_steps.py --slow-run 3). The app's style (app.PAGE_STYLE) makes every
     transition take no time and keeps its delay: a run longer than 0.5 s still dims the page, in one step, and a
     shorter one does not. (bench_steps.py has a wrapper like SLOW_APP; the test keeps its own, without the bench's
-    imports.)"""
+    imports.)
+
+    The same holds for the status widget's sign of a run, a running man whose picture Streamlit swaps every 200 ms:
+    each swap is a new frame for the browser to lay out, draw and composite, for as long as the page waits (50
+    layouts in 6 s against 15 without, CDP's Performance.getMetrics). The app shows a static "Running…" instead."""
     from playwright.sync_api import sync_playwright
 
     script = tmp_path / "slow_app.py"
@@ -758,3 +767,8 @@ def test_a_page_waiting_for_its_run_dims_without_fading(chromium_path, tmp_path)
     assert dimmed[0] >= 0.45, f"the page dimmed {dimmed[0]:.2f} s after the key: a quick run would flicker"
     fading = {name for _, sample in samples for name in sample["fading"]}
     assert not fading, f"transitions that take time ran while the page waited: {sorted(fading)}"
+    signs = [sign for _, sample in samples for sign in sample["running"]]
+    assert signs, "the page never showed that a run was under way"
+    assert all("Running" in sign["text"] for sign in signs), f"the status widget does not say it is running: {signs}"
+    drawn = max(sign["drawn"] for sign in signs)
+    assert drawn == 0, f"the status widget drew {drawn} moving picture(s) while the page waited"
