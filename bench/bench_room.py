@@ -21,6 +21,9 @@ Then every session checks what it sees: its own workspace (its ID differs from e
 lists every published item, and the store holds, for each session's workspace, only that session's scenario and
 one published item. Prints the median and 95th percentile of each step, all steps together, and the server's
 resident memory (largest seen). Times are taken in Python around polling (every 100 ms): up to that much late.
+Before the sessions it prints a gauge of the host: what a warm page load costs Chromium, in CPU seconds. This
+machine is shared and its speed changes by the hour (the gauge and a room's times with it), so two runs compare
+only at similar gauges.
 
 Run from the repository root::
 
@@ -259,8 +262,12 @@ async def check_walls(seen: dict, sessions: int, checks: int) -> list[str]:
     return problems
 
 
-def warm_up(url: str) -> None:
-    """One visit before the sessions, so that imports and the first city's scoring are not counted."""
+def warm_up(url: str, server_pid: int | None = None) -> float | None:
+    """One visit before the sessions, so that imports and the first city's scoring are not counted.
+
+    With ``server_pid``, a second visit in a new context gauges the host: the Chromium CPU seconds of a warm page
+    load, returned. This shared host's speed changes from hour to hour (the same code's page load cost 4-8 CPU-s on
+    different days), and a room run's times follow it: runs are compared by this figure, not by the clock."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -268,7 +275,20 @@ def warm_up(url: str) -> None:
         page = browser.new_page()
         page.goto(url)
         page.get_by_text("Wards ranked by risk").wait_for(timeout=TIMEOUT_S * 1000)
+        spent = None
+        if server_pid is not None:
+            page.close()  # only the gauge's page is counted
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            time.sleep(2)
+            before = cpu_by_kind(server_pid)
+            page = context.new_page()
+            page.goto(url)
+            page.get_by_text("Wards ranked by risk").wait_for(timeout=TIMEOUT_S * 1000)
+            time.sleep(2)  # the map's frame and the page settle
+            after = cpu_by_kind(server_pid)
+            spent = sum(after[k] - before[k] for k in ("page renderers", "rest of Chromium"))
         browser.close()
+    return spent
 
 
 def check_store(db: Path, room: str, seen: dict) -> list[str]:
@@ -376,8 +396,13 @@ def main() -> None:
                 flush=True,
             )
             idle = server_rss_mb(server.pid)
-            warm_up(url)
+            gauge = warm_up(url, server.pid)
             print(f"server warmed up by one visit ({server_cpu_s(server.pid):.1f} CPU-s so far)", flush=True)
+            print(
+                f"host gauge       a warm page load cost Chromium {gauge:.2f} CPU-s (this host's speed at this hour: "
+                "compare runs by it)",
+                flush=True,
+            )
             cpu, busy = server_cpu_s(server.pid), machine_busy_s()
             started = time.perf_counter()
             pace = {"arrival": args.arrival, "think": args.think, "spread": args.spread, "sessions": args.sessions}
