@@ -522,11 +522,16 @@ def smoothed_table(city: CityData, method: Method, graph=None) -> tuple[pd.DataF
     log of the smoothing (empty when no indicator is smoothed). ``graph``: the city's (built when spatial EB needs
     it)."""
     from .smoothing import smooth_counts
+    from .suppression import public_counts
 
     framework = method.framework
     if graph is None and any(ind.smoothing == "spatial_eb" for ind in framework.indicators):
         graph = city_graph(city, method)
-    return smooth_counts(city.scored_table, framework, graph)
+    # the scores use only what suppression leaves public (hotspots.suppression.public_counts): a score made from a
+    # hidden count would give it back
+    counts = [i.column for i in framework.indicators if i.unit == "count"]
+    table, _ = public_counts(city.scored_table, counts, method.suppress_below)
+    return smooth_counts(table, framework, graph)
 
 
 def score(city: CityData, method: Method, *, scorer: RiskScorer | None = None, graph=None) -> ScoreResult:

@@ -13,8 +13,16 @@ count at its least (all primary cells 1 and the complementary ones at ``below``)
 every one at ``below - 1`` -- the smallest count still shown is suppressed too (ties: the lowest ward ID first).
 Complementary cells are shown as "suppressed (protects a small count)". Counts are whole numbers.
 
-The score still uses every value (suppression is about what is shown, not what is computed); the export's
-metadata records the rule and the cells left empty (:func:`suppression_metadata`).
+*What the scores use* (:func:`public_counts`). The scores are shown and exported to three decimals, with the weights,
+the method and every other indicator's value beside them: a score made from a hidden count gives it back (in the
+Kolkata demo, every one of the 129 hidden counts that is the only hidden value of its dimension in its ward came back
+exactly from the GeoJSON export, as ``dimension score x total weight / 10`` minus the other indicators' parts). So
+the scores, and everything made from them (classes, ranks, hot spots, profiles, smoothed rates of the neighbours),
+use only what is public: a small count enters them at the middle of its band (2.5 for 1-4), and a count hidden with
+one at an equal share of what the column's total leaves for the hidden cells (the total is treated as published).
+A ward keeps its place on the map and its score; the score cannot tell what the table hides. With suppression off
+(threshold 0 or 1) the scores use every value as it is. The export's metadata records the rule, the cells left
+empty and this (:func:`suppression_metadata`).
 """
 
 from __future__ import annotations
@@ -119,6 +127,50 @@ def suppress_small_counts(table: pd.DataFrame, count_columns, below: int = DEFAU
     return out, done
 
 
+def public_counts(
+    table: pd.DataFrame, count_columns, below: int = DEFAULT_SUPPRESS_BELOW, *, id_column: str = "ward_id"
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The counts the scores use: each suppressed cell replaced by a value made only of what is public.
+
+    A primary cell (a count from 1 to ``below - 1``) becomes the middle of that band, ``below / 2``. A
+    complementary cell (hidden so that a small count cannot be worked out from the column's total) becomes an equal
+    share of what the total leaves for the complementary cells: the hidden cells' sum (the total minus the shown
+    cells, public as the total is) minus the primary cells' stand-ins (never below 0). Shown cells and empty ones
+    stay as they are. Whatever the hidden counts are, as long as the shown cells and the total stay the same, the
+    scores stay the same: they cannot give a hidden count back.
+
+    Returns
+    -------
+    (table, {column: cells replaced}): ``table`` itself when nothing is suppressed, else a copy.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"ward_id": ["a", "b", "c", "d"], "incidents": [3, 0, 9, 7]})
+    >>> public_counts(t, ["incidents"])[0]["incidents"].tolist()  # 3 -> 2.5; 7 -> (3 + 7) - 2.5
+    [2.5, 0.0, 9.0, 7.5]
+    """
+    codes = suppression_codes(table, count_columns, below, id_column=id_column)
+    replaced: dict[str, int] = {}
+    out = table
+    for c in codes.columns:
+        code = codes[c].to_numpy()
+        hidden = code != SHOWN
+        if not hidden.any():
+            continue
+        x = as_floats(table[c]).copy()
+        small, complementary = code == SMALL, code == COMPLEMENTARY
+        stand_in = below / 2
+        if complementary.any():
+            left = x[hidden].sum() - stand_in * small.sum()
+            x[complementary] = max(left, 0.0) / complementary.sum()
+        x[small] = stand_in
+        if out is table:
+            out = table.copy()
+        out[c] = x
+        replaced[c] = int(hidden.sum())
+    return out, replaced
+
+
 def suppression_metadata(below: int, codes: pd.DataFrame) -> dict | None:
     """The ``small_number_suppression`` member of an export's metadata, from :func:`suppression_codes` (None when
     suppression is off)."""
@@ -130,5 +182,9 @@ def suppression_metadata(below: int, codes: pd.DataFrame) -> dict | None:
         "threshold": below,
         "suppressed_cells": {c: n for c, (n, _) in counted.items() if n},
         "complementary_cells": {c: n for c, (_, n) in counted.items() if n},
-        "score": "the scores use every value, suppressed or not: only what is shown is suppressed",
+        "score": (
+            f"the scores (and classes, ranks, hot spots) use only what is public: a suppressed count enters them at "
+            f"{below / 2:g}, the middle of 1-{below - 1}, and a count hidden with one at an equal share of what the "
+            "column's total leaves for the hidden cells; so no score gives a hidden count back"
+        ),
     }

@@ -189,8 +189,107 @@ def test_one_small_count_hides_the_next_smallest_in_every_output(tmp_path):
     assert breakdown.loc["hate_incidents", "value"] == "suppressed (protects a small count)"
 
 
-def test_suppressed_counts_and_small_populations_still_count_in_the_scores():
-    # issue 10: "the score still uses the value internally": only what is shown changes
+SCORED = ["individual_score", "institutional_score", "ideological_score", "risk_score", "risk_rank", "risk_class"]
+
+
+def _scored(table: pd.DataFrame, folder, name: str, **options) -> pd.DataFrame:
+    """The Kolkata demo's boundaries scored with this indicator table: the score columns and Gi*, by ward ID."""
+    city = hotspots.demo_city("kolkata")
+    path = folder / f"{name}.csv"
+    table.to_csv(path, index=False)
+    method = Method(permutations=99, **options)
+    result = hotspots.run(path, city.boundaries_path, id_column="ward_id", method=method)
+    return result.layer.set_index("ward_id")[[*SCORED, "hotspot_class", "gi_star_z"]].sort_index()
+
+
+def _other_hidden_counts(table: pd.DataFrame, below: int = 5) -> pd.DataFrame:
+    """The same table with every hidden count changed and everything public kept: each count column's cells shown,
+    its total, and which cells are hidden (small counts rotated within 1..below-1, pairs swapped so that the
+    column's sum stays; a complementary cell takes what its column's small cells gave up)."""
+    out = table.copy()
+    for column in ("unlicensed_institutions", "hate_incidents", "extremist_propaganda_reports"):
+        codes = suppression_codes(table, [column], below)[column].to_numpy()
+        x = table[column].to_numpy(dtype=float).copy()
+        small = np.flatnonzero(codes == SMALL)
+        moved = 0.0
+        for a, b in zip(small[::2], small[1::2]):  # a pair keeps its sum (1 and 3 -> 2 and 2)
+            total = x[a] + x[b]
+            new_a = 1.0 + (x[a] % (below - 1))  # another value of the band
+            new_b = total - new_a
+            if not 1 <= new_b <= below - 1:
+                new_a, new_b = x[b], x[a]  # at least swap them (the ward that had one has the other)
+            x[a], x[b] = new_a, new_b
+        if len(small) % 2:  # the odd one: a complementary cell makes up for it, else it keeps its value
+            last = small[-1]
+            complementary = np.flatnonzero(codes == COMPLEMENTARY)
+            if complementary.size:
+                new = 1.0 + (x[last] % (below - 1))
+                moved = x[last] - new
+                x[last] = new
+                x[complementary[0]] += moved
+        out[column] = x
+        assert (suppression_codes(out, [column], below)[column].to_numpy() == codes).all(), column
+        assert np.isclose(out[column].sum(), table[column].sum()), column
+        shown = codes == SHOWN
+        assert np.array_equal(out[column].to_numpy()[shown], table[column].to_numpy()[shown], equal_nan=True)
+    return out
+
+
+def test_no_score_gives_a_hidden_count_back(tmp_path):
+    # The scores are exported to three decimals beside the weights and every other value, so a score made from a
+    # hidden count gives it back (before this rule, all 129 hidden counts of the Kolkata demo that were the only
+    # hidden value of their dimension in their ward came back exactly from the GeoJSON). Changed hidden counts, with
+    # all that is public kept, must leave every score, rank, class and hot spot as it was.
+    city = hotspots.demo_city("kolkata")
+    table = pd.read_csv(city.indicators_path)
+    changed = _other_hidden_counts(table)
+    assert (changed != table).any(axis=None)  # the test changes something
+    pd.testing.assert_frame_equal(_scored(table, tmp_path, "as_is"), _scored(changed, tmp_path, "changed"))
+
+
+def test_no_score_gives_a_hidden_count_back_with_complementary_cells(tmp_path):
+    # one small count (KMC-003), hidden with the smallest count shown (KMC-010): 2 and 7 -> 4 and 5 keeps the
+    # column's total and the two cells hidden
+    city = hotspots.demo_city("kolkata")
+    table = pd.read_csv(city.indicators_path)
+    table["hate_incidents"] = 9 + np.arange(len(table)) % 7
+    table.loc[table["ward_id"] == "KMC-003", "hate_incidents"] = 2
+    table.loc[table["ward_id"] == "KMC-010", "hate_incidents"] = 7
+    changed = table.copy()
+    changed.loc[changed["ward_id"] == "KMC-003", "hate_incidents"] = 4
+    changed.loc[changed["ward_id"] == "KMC-010", "hate_incidents"] = 5
+    for t in (table, changed):
+        codes = suppression_codes(t, ["hate_incidents"])["hate_incidents"]
+        assert codes[t["ward_id"] == "KMC-003"].item() == SMALL
+        assert codes[t["ward_id"] == "KMC-010"].item() == COMPLEMENTARY
+    pd.testing.assert_frame_equal(_scored(table, tmp_path, "as_is"), _scored(changed, tmp_path, "changed"))
+
+
+def test_the_scores_are_those_of_the_public_stand_ins(tmp_path):
+    # Hand-built reference: the table with each hidden count replaced by hand (a small count by 2.5, the middle of
+    # 1-4; the complementary cell by the hidden sum 2 + 7 minus 2.5), scored with suppression off, gives the same
+    # scores as the table as it is with suppression on.
+    city = hotspots.demo_city("kolkata")
+    table = pd.read_csv(city.indicators_path)
+    table["hate_incidents"] = 9 + np.arange(len(table)) % 7
+    table.loc[table["ward_id"] == "KMC-003", "hate_incidents"] = 2
+    table.loc[table["ward_id"] == "KMC-010", "hate_incidents"] = 7
+    by_hand = table.copy().astype({c: float for c in ("unlicensed_institutions", "extremist_propaganda_reports")})
+    by_hand["hate_incidents"] = by_hand["hate_incidents"].astype(float)
+    by_hand.loc[by_hand["ward_id"] == "KMC-003", "hate_incidents"] = 2.5
+    by_hand.loc[by_hand["ward_id"] == "KMC-010", "hate_incidents"] = 6.5
+    for column in ("unlicensed_institutions", "extremist_propaganda_reports"):
+        values = by_hand[column]
+        by_hand.loc[(values > 0) & (values < 5), column] = 2.5  # these columns hold several small counts, no pair
+        assert not suppression_codes(table, [column])[column].eq(COMPLEMENTARY).any()
+    reference = _scored(by_hand, tmp_path, "by_hand", suppress_below=0)
+    pd.testing.assert_frame_equal(_scored(table, tmp_path, "as_is", suppress_below=5), reference)
+    exact = _scored(table, tmp_path, "exact", suppress_below=0)
+    assert not np.allclose(exact["risk_score"], reference["risk_score"])  # the stand-ins do change the scores
+
+
+def test_small_populations_are_flagged_not_scored_differently(tmp_path):
+    # issue 10: wards below the framework's minimum population are flagged in the export, never dropped or rescored
     from hotspots.framework import Framework, default_framework
 
     city = hotspots.demo_city("kolkata")
@@ -198,12 +297,10 @@ def test_suppressed_counts_and_small_populations_still_count_in_the_scores():
     runs = [
         hotspots.run(city.indicators_path, city.boundaries_path, id_column="ward_id", method=method)
         for method in (
-            Method(permutations=99, suppress_below=0),
             Method(permutations=99, suppress_below=10),
             Method(framework=flagged, permutations=99, suppress_below=10),
         )
     ]
     columns = ["ward_id", "risk_score", "risk_rank", "risk_class", "hotspot_class", "gi_star_z"]
-    for other in runs[1:]:
-        pd.testing.assert_frame_equal(runs[0].layer[columns], other.layer[columns])
-    assert runs[2].layer["small_population"].any()
+    pd.testing.assert_frame_equal(runs[0].layer[columns], runs[1].layer[columns])
+    assert runs[1].layer["small_population"].any()

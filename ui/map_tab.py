@@ -218,8 +218,15 @@ def render_ward(result, ward_ids: list[str], select_key: str) -> None:
         "Values are those the model uses, as in the map's tooltip: counts with a denominator are rates per 10,000 "
         "residents (see Unit). Each indicator's contribution adds up to its dimension score, and all contributions "
         "add up to the risk score. Rank 1 = the ward where this indicator points to the most risk. A suppressed "
-        "count (and its rate, contributions and rank) is not shown; the scores still use it."
+        "count (and its rate, contributions and rank) is not shown; the scores count it at the middle of its band "
+        f"({_band_middle(result.suppress_below)}), so that no score gives it back."
     )
+
+
+def _band_middle(below) -> str:
+    """Where the scores count a suppressed count, in words (``hotspots.suppression.public_counts``)."""
+    below = int(below or 0)
+    return f"{below / 2:g} for 1-{below - 1}" if below > 1 else "suppression is off: none is suppressed"
 
 
 def profile_line(result, row) -> None:
