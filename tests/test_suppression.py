@@ -304,3 +304,15 @@ def test_small_populations_are_flagged_not_scored_differently(tmp_path):
     columns = ["ward_id", "risk_score", "risk_rank", "risk_class", "hotspot_class", "gi_star_z"]
     pd.testing.assert_frame_equal(runs[0].layer[columns], runs[1].layer[columns])
     assert runs[1].layer["small_population"].any()
+
+
+def test_the_scores_hide_the_cells_the_outputs_hide(kolkata):
+    # the scores' stand-ins (computed on the scored table) and the outputs' blanks (computed on the map's layer) are
+    # the same cells of the same wards, matched by ward ID
+    counts = kolkata.count_columns
+    scored = kolkata.city.scored_table
+    in_scores = suppression_codes(scored, counts, kolkata.suppress_below).set_axis(scored["ward_id"].astype(str))
+    in_outputs = kolkata.suppression.set_axis(kolkata.layer["ward_id"].astype(str))
+    assert (in_outputs.loc[in_scores.index] != SHOWN).to_numpy().sum() > 0
+    pd.testing.assert_frame_equal(in_outputs.loc[in_scores.index], in_scores)
+    assert (in_outputs.drop(index=in_scores.index) == SHOWN).all(axis=None)  # wards without data: nothing hidden
