@@ -211,7 +211,6 @@ def _other_hidden_counts(table: pd.DataFrame, below: int = 5) -> pd.DataFrame:
         codes = suppression_codes(table, [column], below)[column].to_numpy()
         x = table[column].to_numpy(dtype=float).copy()
         small = np.flatnonzero(codes == SMALL)
-        moved = 0.0
         for a, b in zip(small[::2], small[1::2]):  # a pair keeps its sum (1 and 3 -> 2 and 2)
             total = x[a] + x[b]
             new_a = 1.0 + (x[a] % (below - 1))  # another value of the band
@@ -247,14 +246,20 @@ def test_no_score_gives_a_hidden_count_back(tmp_path):
     pd.testing.assert_frame_equal(_scored(table, tmp_path, "as_is"), _scored(changed, tmp_path, "changed"))
 
 
-def test_no_score_gives_a_hidden_count_back_with_complementary_cells(tmp_path):
-    # one small count (KMC-003), hidden with the smallest count shown (KMC-010): 2 and 7 -> 4 and 5 keeps the
-    # column's total and the two cells hidden
-    city = hotspots.demo_city("kolkata")
-    table = pd.read_csv(city.indicators_path)
+def _one_small_count() -> pd.DataFrame:
+    """The Kolkata demo's table with one small hate-incident count (2, KMC-003) and the smallest count shown 7
+    (KMC-010, hidden with it); the other wards 9-15."""
+    table = pd.read_csv(hotspots.demo_city("kolkata").indicators_path)
     table["hate_incidents"] = 9 + np.arange(len(table)) % 7
     table.loc[table["ward_id"] == "KMC-003", "hate_incidents"] = 2
     table.loc[table["ward_id"] == "KMC-010", "hate_incidents"] = 7
+    return table
+
+
+def test_no_score_gives_a_hidden_count_back_with_complementary_cells(tmp_path):
+    # one small count (KMC-003), hidden with the smallest count shown (KMC-010): 2 and 7 -> 4 and 5 keeps the
+    # column's total and the two cells hidden
+    table = _one_small_count()
     changed = table.copy()
     changed.loc[changed["ward_id"] == "KMC-003", "hate_incidents"] = 4
     changed.loc[changed["ward_id"] == "KMC-010", "hate_incidents"] = 5
@@ -269,11 +274,7 @@ def test_the_scores_are_those_of_the_public_stand_ins(tmp_path):
     # Hand-built reference: the table with each hidden count replaced by hand (a small count by 2.5, the middle of
     # 1-4; the complementary cell by the hidden sum 2 + 7 minus 2.5), scored with suppression off, gives the same
     # scores as the table as it is with suppression on.
-    city = hotspots.demo_city("kolkata")
-    table = pd.read_csv(city.indicators_path)
-    table["hate_incidents"] = 9 + np.arange(len(table)) % 7
-    table.loc[table["ward_id"] == "KMC-003", "hate_incidents"] = 2
-    table.loc[table["ward_id"] == "KMC-010", "hate_incidents"] = 7
+    table = _one_small_count()
     by_hand = table.copy().astype({c: float for c in ("unlicensed_institutions", "extremist_propaganda_reports")})
     by_hand["hate_incidents"] = by_hand["hate_incidents"].astype(float)
     by_hand.loc[by_hand["ward_id"] == "KMC-003", "hate_incidents"] = 2.5
@@ -288,7 +289,7 @@ def test_the_scores_are_those_of_the_public_stand_ins(tmp_path):
     assert not np.allclose(exact["risk_score"], reference["risk_score"])  # the stand-ins do change the scores
 
 
-def test_small_populations_are_flagged_not_scored_differently(tmp_path):
+def test_small_populations_are_flagged_not_scored_differently():
     # issue 10: wards below the framework's minimum population are flagged in the export, never dropped or rescored
     from hotspots.framework import Framework, default_framework
 
