@@ -136,8 +136,8 @@ def public_counts(
     complementary cell (hidden so that a small count cannot be worked out from the column's total) becomes an equal
     share of what the total leaves for the complementary cells: the hidden cells' sum (the total minus the shown
     cells, public as the total is) minus the primary cells' stand-ins (never below 0). Shown cells and empty ones
-    stay as they are. Whatever the hidden counts are, as long as the shown cells and the total stay the same, the
-    scores stay the same: they cannot give a hidden count back.
+    stay as they are. Whatever the hidden counts are, as long as what is shown (the values, and which cells are
+    hidden) and the total stay the same, the scores stay the same: they cannot give a hidden count back.
 
     Returns
     -------

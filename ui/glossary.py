@@ -126,7 +126,7 @@ GLOSSARY = (
         "Suppressed (< 5)",
         "Counts from 1 to 4 (or to 9 with the stricter setting *Hide counts below 10*) are never shown or exported, "
         "nor the rates made from them, so that small groups cannot be identified. The scores count them at the middle of "
-        "their band (2.5 for 1-4), so that no score can give a count back.",
+        "their band (2.5 for 1-4, 5 for 1-9), so that no score can give a count back.",
     ),
     (
         "Suppressed (protects a small count)",
