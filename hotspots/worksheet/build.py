@@ -159,9 +159,13 @@ def _all_drivers(result, wards: list[str], top: int) -> dict[str, list[tuple[str
     index_of = dict(zip(table["ward_id"].astype(str), table.index))
     labels = [ind.display_label for ind in result.framework.indicators]
     columns = [ind.column for ind in result.framework.indicators]
+    # a suppressed count's contribution is not shown, as in the ward breakdown (hotspots.suppression)
+    codes = result.suppression.set_axis(result.layer["ward_id"].astype(str))
+    hidden = codes.reindex(columns=columns, fill_value=0).ne(0)
     out = {}
     for ward in wards:
         values = pd.Series(risk.loc[index_of[ward], columns].to_numpy(dtype=float), index=range(len(columns)))
+        values[hidden.loc[ward].to_numpy()] = float("nan")
         order = values[values > 0].sort_values(ascending=False, kind="stable").index[:top]
         out[ward] = [(labels[i], float(values[i])) for i in order]
     return out
