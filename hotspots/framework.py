@@ -241,6 +241,12 @@ class Framework:
         return list(self.dimensions)
 
     @property
+    def count_columns(self) -> list[str]:
+        """The indicator columns holding counts (unit "count"), whose small counts are suppressed
+        (:mod:`hotspots.suppression`)."""
+        return [ind.column for ind in self.indicators if ind.unit == "count"]
+
+    @property
     def labels(self) -> dict[str, str]:
         """Indicator column -> its :attr:`Indicator.display_label`, in framework order."""
         return {ind.column: ind.display_label for ind in self.indicators}

@@ -426,7 +426,7 @@ class RiskResult:
     @property
     def count_columns(self) -> list[str]:
         """The indicator columns holding counts (unit "count"): small counts are suppressed in exports and maps."""
-        return [i.column for i in self.framework.indicators if i.unit == "count"]
+        return self.framework.count_columns
 
     def model_values(self) -> dict[str, np.ndarray]:
         """The values the model uses of its smoothed indicators (a smoothed rate), in the layer's row order (matched
@@ -529,9 +529,9 @@ def smoothed_table(city: CityData, method: Method, graph=None) -> tuple[pd.DataF
         graph = city_graph(city, method)
     # the scores use only what suppression leaves public (hotspots.suppression.public_counts): a score made from a
     # hidden count would give it back
-    counts = [i.column for i in framework.indicators if i.unit == "count"]
-    table, _ = public_counts(city.scored_table, counts, method.suppress_below)
-    return smooth_counts(table, framework, graph)
+    return smooth_counts(
+        public_counts(city.scored_table, framework.count_columns, method.suppress_below), framework, graph
+    )
 
 
 def score(city: CityData, method: Method, *, scorer: RiskScorer | None = None, graph=None) -> ScoreResult:
@@ -717,11 +717,10 @@ def score_cities(
     import numpy as np
 
     framework = method.framework
-    pooled = pd.concat(
-        [smoothed_table(c, method, graphs.get(name))[0] for name, c in cities.items()], ignore_index=True
-    )
+    tables = [smoothed_table(c, method, graphs.get(name))[0] for name, c in cities.items()]
+    pooled = pd.concat(tables, ignore_index=True)
     scorer = RiskScorer(framework).fit(pooled)
-    scores = [scorer.transform(smoothed_table(c, method, graphs.get(name))[0]).scores for name, c in cities.items()]
+    scores = [scorer.transform(table).scores for table in tables]
     columns = [f"{d}_score" for d in framework.dimension_names] + ["risk_score"]
     reference = {col: np.concatenate([s[col].to_numpy(dtype=float) for s in scores]) for col in columns}
     out = {}

@@ -129,7 +129,7 @@ def suppress_small_counts(table: pd.DataFrame, count_columns, below: int = DEFAU
 
 def public_counts(
     table: pd.DataFrame, count_columns, below: int = DEFAULT_SUPPRESS_BELOW, *, id_column: str = "ward_id"
-) -> tuple[pd.DataFrame, dict[str, int]]:
+) -> pd.DataFrame:
     """The counts the scores use: each suppressed cell replaced by a value made only of what is public.
 
     A primary cell (a count from 1 to ``below - 1``) becomes the middle of that band, ``below / 2``. A
@@ -141,16 +141,15 @@ def public_counts(
 
     Returns
     -------
-    (table, {column: cells replaced}): ``table`` itself when nothing is suppressed, else a copy.
+    ``table`` itself when nothing is suppressed, else a copy with the stand-ins.
 
     Examples
     --------
     >>> t = pd.DataFrame({"ward_id": ["a", "b", "c", "d"], "incidents": [3, 0, 9, 7]})
-    >>> public_counts(t, ["incidents"])[0]["incidents"].tolist()  # 3 -> 2.5; 7 -> (3 + 7) - 2.5
+    >>> public_counts(t, ["incidents"])["incidents"].tolist()  # 3 -> 2.5; 7 -> (3 + 7) - 2.5
     [2.5, 0.0, 9.0, 7.5]
     """
     codes = suppression_codes(table, count_columns, below, id_column=id_column)
-    replaced: dict[str, int] = {}
     out = table
     for c in codes.columns:
         code = codes[c].to_numpy()
@@ -167,8 +166,7 @@ def public_counts(
         if out is table:
             out = table.copy()
         out[c] = x
-        replaced[c] = int(hidden.sum())
-    return out, replaced
+    return out
 
 
 def suppression_metadata(below: int, codes: pd.DataFrame) -> dict | None:

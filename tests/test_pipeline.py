@@ -117,8 +117,7 @@ def test_common_scale_makes_cities_comparable():
     # are the published ones)
     from hotspots.suppression import public_counts
 
-    counts = [i.column for i in fw.indicators if i.unit == "count"]
-    pooled = pd.concat([public_counts(c.table.table, counts)[0] for c in cities.values()], ignore_index=True)
+    pooled = pd.concat([public_counts(c.table.table, fw.count_columns) for c in cities.values()], ignore_index=True)
     expected = hotspots.score_wards(pooled, fw).scores["risk_score"].to_numpy()
     got = np.concatenate([common[n].scores.scores["risk_score"].to_numpy() for n in cities])
     np.testing.assert_allclose(got, expected)

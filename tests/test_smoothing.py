@@ -102,7 +102,7 @@ def test_the_framework_option_smooths_before_normalisation_and_the_metadata_says
     prepared = pd.Series(result.scores.prepared["hate_incidents"].to_numpy(), index=result.city.scored_table["ward_id"])
     # esda on the same input: the counts as suppression leaves them public (hotspots.suppression.public_counts: the
     # scores, and so the smoothing, count a hidden count at the middle of its band)
-    public = public_counts(small_city, ["hate_incidents"])[0]
+    public = public_counts(small_city, ["hate_incidents"])
     keyed = public.set_index("ward_id").loc[prepared.index]
     assert (public["hate_incidents"] != small_city["hate_incidents"]).any()  # the city has small counts
     expected = esda_smoothing.Empirical_Bayes(keyed["hate_incidents"], keyed["population"]).r.ravel() * 10000
